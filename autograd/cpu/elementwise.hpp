@@ -1,0 +1,134 @@
+// xtensor views of raw rows and the broadcasting driver of the binary kernels. Included only by
+// the elementwise kernel files: xtensor is expensive to compile.
+#pragma once
+
+#include <algorithm>
+#include <array>
+
+// GCC 12 warns falsely on _mm512_undefined_* inside the AVX-512 intrinsics xsimd inlines (GCC
+// bug 105593); the pragma covers those headers only, which are first included here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xnoalias.hpp>
+#include <xtensor/xoperation.hpp>
+#pragma GCC diagnostic pop
+
+#include "autograd/cpu/broadcast.hpp"
+#include "autograd/cpu/cpu.hpp"
+
+namespace xgrad::kernels::cpu_detail {
+
+// A 1-D xtensor view of n contiguous elements: no copy, no allocation; assignments use xsimd.
+template <class T>
+auto xrow(T* p, int64_t n) {
+  const size_t len = static_cast<size_t>(n);
+  return xt::adapt(p, len, xt::no_ownership(), std::array<size_t, 1>{len});
+}
+
+inline constexpr int64_t kBlock = 1024;  // elements per gathered block (stack buffers)
+
+// Copies n elements read with stride s (1, or 0 for a repeated value) to dst.
+template <class T>
+void gather_row(const T* src, int64_t s, T* dst, int64_t n) {
+  if (s == 0) {
+    std::fill(dst, dst + n, *src);
+  } else {
+    std::copy(src, src + n, dst);
+  }
+}
+
+// Evaluates out = Op(a, b) with a and b broadcast to out's shape (NumPy rules).
+// Op::apply(a, b, alpha) builds an xtensor expression from two rows, or a row and a scalar. It
+// takes scalars by reference: xtensor keeps lvalue scalars by reference, so a by-value
+// parameter would dangle once apply returns.
+// Op::kScalarPaths adds row-scalar assignments for a one-element operand (x * s); ops without it
+// instantiate the row-row assignment only. Op::Swapped, where declared, computes Op with its
+// operands exchanged (add: add), so a scalar on the left reuses the row-scalar assignment.
+template <class Op, class T>
+void binary_rows(const Tensor& a, const Tensor& b, Tensor& out, T alpha) {
+  constexpr bool kScalarPaths = requires { Op::kScalarPaths; };
+  const int64_t total = numel(out);
+  if (total == 0) return;
+  const T* pa = data<const T>(a);
+  const T* pb = data<const T>(b);
+  T* po = data<T>(out);
+  auto vv = [&](const T* x, const T* y, T* o, int64_t n) {
+    auto ro = xrow(o, n);
+    xt::noalias(ro) = Op::apply(xrow(x, n), xrow(y, n), alpha);
+  };
+  // Generic lambdas: instantiated only where called, i.e. for ops with kScalarPaths.
+  auto vs = [&](const T* x, const auto& y, T* o, int64_t n) {
+    auto ro = xrow(o, n);
+    xt::noalias(ro) = Op::apply(xrow(x, n), y, alpha);
+  };
+  auto sv = [&](const auto& x, const T* y, T* o, int64_t n) {
+    auto ro = xrow(o, n);
+    if constexpr (requires { typename Op::Swapped; }) {
+      xt::noalias(ro) = Op::Swapped::apply(xrow(y, n), x, alpha);
+    } else {
+      xt::noalias(ro) = Op::apply(x, xrow(y, n), alpha);
+    }
+  };
+  const int64_t na = numel(a), nb = numel(b);
+  if (na == total && nb == total) return vv(pa, pb, po, total);
+  if constexpr (kScalarPaths) {
+    if (na == total && nb == 1) return vs(pa, *pb, po, total);
+    if (na == 1 && nb == total) return sv(*pa, pb, po, total);
+  }
+
+  // Broadcasting, over out's rows in order. Inner strides are 1 (a row) or 0 (a repeated value).
+  const Shape* shapes[2] = {&shape(a), &shape(b)};
+  const Broadcast<2> plan = broadcast(shape(out), shapes);
+  const int64_t sa = plan.inner_stride(0), sb = plan.inner_stride(1);
+  T ba[kBlock], bb[kBlock];
+  if (plan.inner() >= kBlock / 4) {
+    // Long rows: each row (in pieces of kBlock) is one assignment; repeated values use the
+    // row-scalar assignment where the op has one, else are filled into a buffer.
+    for_each_row(plan, [&](const int64_t* off, int64_t o, int64_t n) {
+      for (int64_t p = 0; p < n; p += kBlock) {
+        const int64_t len = std::min(kBlock, n - p);
+        const T* x = pa + off[0] + p * sa;
+        const T* y = pb + off[1] + p * sb;
+        if (sa != 0 && sb != 0) {
+          vv(x, y, po + o + p, len);
+          continue;
+        }
+        if constexpr (kScalarPaths) {
+          if (sa != 0) {
+            vs(x, *y, po + o + p, len);
+            continue;
+          }
+          if (sb != 0) {
+            sv(*x, y, po + o + p, len);
+            continue;
+          }
+        }
+        if (sa == 0) std::fill(ba, ba + len, *x);
+        if (sb == 0) std::fill(bb, bb + len, *y);
+        vv(sa == 0 ? ba : x, sb == 0 ? bb : y, po + o + p, len);
+      }
+    });
+    return;
+  }
+  // Short rows (a bias of 10): one assignment per row would cost more than its arithmetic, so
+  // rows are gathered into blocks; an operand laid out as out is read in place.
+  const bool a_full = na == total, b_full = nb == total;
+  int64_t filled = 0, start = 0;
+  auto flush = [&] {
+    vv(a_full ? pa + start : ba, b_full ? pb + start : bb, po + start, filled);
+    filled = 0;
+  };
+  for_each_row(plan, [&](const int64_t* off, int64_t o, int64_t n) {
+    if (filled + n > kBlock) flush();
+    if (filled == 0) start = o;
+    if (!a_full) gather_row(pa + off[0], sa, ba + filled, n);
+    if (!b_full) gather_row(pb + off[1], sb, bb + filled, n);
+    filled += n;
+  });
+  if (filled > 0) flush();
+}
+
+}  // namespace xgrad::kernels::cpu_detail

@@ -1,0 +1,53 @@
+// The state behind a Tensor handle. Internal: kernels and ops use it; users see Tensor.
+#pragma once
+
+#include <memory>
+
+#include "autograd/graph.hpp"
+
+namespace xgrad {
+
+// Raw bytes on one device, shared by a tensor and its views, with the version counter that
+// in-place ops bump.
+struct Storage {
+  void* data = nullptr;
+  size_t nbytes = 0;
+  Device device;
+  uint32_t version = 0;
+
+  static std::shared_ptr<Storage> allocate(size_t nbytes, Device device);
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  ~Storage();
+};
+
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;
+  Shape shape;
+  int64_t numel = 0;
+  Dtype dtype = Dtype::f32;
+  bool requires_grad = false;
+  bool is_view = false;  // shares storage with the tensor it was reshaped from
+  bool retains_grad = false;
+  uint32_t output_nr = 0;
+  std::shared_ptr<Node> grad_fn;
+  std::weak_ptr<Node> grad_accumulator;  // leaves only
+  Tensor grad;
+  std::vector<GradHook> hooks;  // leaves only: run on the gradient before it accumulates
+
+  TensorImpl() = default;
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
+  ~TensorImpl();
+
+  void* data() const { return storage->data; }
+  Device device() const { return storage->device; }
+};
+
+// A fresh, uninitialized tensor.
+Tensor make_tensor(const Shape& shape, Dtype dtype, Device device);
+// A new handle on the same storage with another shape (numel must agree).
+Tensor alias_with_shape(const Tensor& t, const Shape& shape);
+
+}  // namespace xgrad

@@ -1,0 +1,129 @@
+#include "autograd/op.hpp"
+
+namespace xgrad {
+
+void fail(const char* op, const std::string& what) { throw Error(std::string(op) + ": " + what); }
+
+void check_defined(const char* op, const Tensor& t) {
+  if (!t.defined()) fail(op, "got an undefined tensor");
+}
+
+void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype())
+    fail(op, std::string("dtypes differ: ") + dtype_name(a.dtype()) + " and " + dtype_name(b.dtype()) +
+                 " (convert one with .to(Dtype); xgrad does not promote silently)");
+}
+
+void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
+  if (!(a.device() == b.device()))
+    fail(op, "tensors are on different devices: " + a.device().str() + " and " + b.device().str() +
+                 " (move one with .to(Device))");
+}
+
+void check_floating(const char* op, const Tensor& t) {
+  if (!is_floating(t.dtype()))
+    fail(op, std::string("expected a floating tensor (float32 or float64), got ") + dtype_name(t.dtype()));
+}
+
+void check_dtype(const char* op, const Tensor& t, Dtype want, const char* what) {
+  if (t.dtype() != want)
+    fail(op, std::string(what) + " must be " + dtype_name(want) + ", got " + dtype_name(t.dtype()));
+}
+
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
+  if (a == b) return a;
+  int64_t n = std::max(a.ndim(), b.ndim());
+  Shape out;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t da = i < n - a.ndim() ? 1 : a[i - (n - a.ndim())];
+    int64_t db = i < n - b.ndim() ? 1 : b[i - (n - b.ndim())];
+    if (da != db && da != 1 && db != 1)
+      fail(op, "shapes " + a.str() + " and " + b.str() + " do not broadcast (dim " + std::to_string(i) +
+                   ": " + std::to_string(da) + " vs " + std::to_string(db) + ")");
+    out.push_back(da == 1 ? db : da);
+  }
+  return out;
+}
+
+int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim) {
+  int64_t n = std::max<int64_t>(ndim, 1);  // a 0-d tensor accepts dim 0 and -1, as in PyTorch
+  if (dim < -n || dim >= n)
+    fail(op, "dim " + std::to_string(dim) + " is out of range for a tensor of " + std::to_string(ndim) +
+                 " dimensions (expected [" + std::to_string(-n) + ", " + std::to_string(n - 1) + "])");
+  return dim < 0 ? dim + n : dim;
+}
+
+void check_index_range(const char* op, const Tensor& index, int64_t n) {
+  check_dtype(op, index, Dtype::i64, "index");
+  if (index.numel() == 0) return;
+  auto& k = kernels_for(index, op);
+  Tensor lo = make_tensor({}, Dtype::i64, index.device()), hi = make_tensor({}, Dtype::i64, index.device());
+  k.reduce(kernels::Reduce::min, index, lo, 1, index.numel(), 1);
+  k.reduce(kernels::Reduce::max, index, hi, 1, index.numel(), 1);
+  int64_t mn = static_cast<int64_t>(lo.item()), mx = static_cast<int64_t>(hi.item());
+  if (mn < 0 || mx >= n)
+    fail(op, "index " + std::to_string(mn < 0 ? mn : mx) + " is out of range for a dimension of size " +
+                 std::to_string(n));
+}
+
+std::vector<Tensor> OpNode::apply(std::vector<Tensor>&& grads) {
+  std::vector<Tensor> out(next_edges_.size());
+  if (grads.empty() || !grads[0].defined()) return out;
+  fn_(*this, grads[0], out);
+  return out;
+}
+
+void OpNode::release_saved() {
+  for (auto& s : saved_) s.reset();
+}
+
+namespace {
+OpNode* link(const char* name, BackwardFn fn, Tensor& out, size_t n_inputs) {
+  auto node = std::make_shared<OpNode>(name, fn);
+  node->next_edges().reserve(n_inputs);
+  TensorImpl* impl = out.impl();
+  impl->requires_grad = true;
+  impl->output_nr = 0;
+  impl->grad_fn = node;
+  return node.get();
+}
+}  // namespace
+
+OpNode* record(const char* name, BackwardFn fn, Tensor& out, std::initializer_list<const Tensor*> inputs) {
+  if (!GradMode::is_enabled()) return nullptr;
+  bool any = false;
+  for (auto* t : inputs) any = any || (t->defined() && t->requires_grad());
+  if (!any) return nullptr;
+  OpNode* node = link(name, fn, out, inputs.size());
+  for (auto* t : inputs) node->next_edges().push_back(t->defined() ? gradient_edge(*t) : Edge{});
+  return node;
+}
+
+OpNode* record(const char* name, BackwardFn fn, Tensor& out, const std::vector<Tensor>& inputs) {
+  if (!GradMode::is_enabled()) return nullptr;
+  bool any = false;
+  for (auto& t : inputs) any = any || (t.defined() && t.requires_grad());
+  if (!any) return nullptr;
+  OpNode* node = link(name, fn, out, inputs.size());
+  for (auto& t : inputs) node->next_edges().push_back(t.defined() ? gradient_edge(t) : Edge{});
+  return node;
+}
+
+Tensor unary_kernel(const char* op, kernels::Unary k, const Tensor& x, double a, double b) {
+  check_defined(op, x);
+  Tensor out = make_tensor(x.shape(), x.dtype(), x.device());
+  kernels_for(x, op).unary(k, x, out, a, b);
+  return out;
+}
+
+Tensor binary_kernel(const char* op, kernels::Binary k, const Tensor& a, const Tensor& b, double alpha) {
+  check_defined(op, a);
+  check_defined(op, b);
+  check_same_dtype(op, a, b);
+  check_same_device(op, a, b);
+  Tensor out = make_tensor(broadcast_shapes(op, a.shape(), b.shape()), a.dtype(), a.device());
+  kernels_for(a, op).binary(k, a, b, out, alpha);
+  return out;
+}
+
+}  // namespace xgrad

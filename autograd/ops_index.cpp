@@ -1,0 +1,185 @@
+// Indexing ops (index_select, gather, scatter_add, index_add, one_hot) and the softmax family.
+#include "autograd/op.hpp"
+
+namespace xgrad {
+
+namespace {
+
+void split_at(const Shape& s, int64_t d, int64_t& outer, int64_t& inner) {
+  outer = 1;
+  inner = 1;
+  for (int64_t i = 0; i < d; ++i) outer *= s[i];
+  for (int64_t i = d + 1; i < s.ndim(); ++i) inner *= s[i];
+}
+
+void index_select_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  Tensor idx = n.saved(0);
+  gi[0] = index_add(zeros(n.shape[0], TensorOptions{g.dtype(), g.device()}), n.index[0], idx, g);
+}
+void index_add_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  if (n.needs_input_grad(0)) gi[0] = g;
+  if (n.needs_input_grad(2)) gi[2] = index_select(g, n.index[0], n.saved(0));
+}
+void gather_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  gi[0] = scatter_add(zeros(n.shape[0], TensorOptions{g.dtype(), g.device()}), n.index[0], n.saved(0), g);
+}
+void scatter_add_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  if (n.needs_input_grad(0)) gi[0] = g;
+  if (n.needs_input_grad(2)) gi[2] = gather(g, n.index[0], n.saved(0));
+}
+
+// The index of gather/scatter_add: int64, x's number of dims, x's extents outside `dim`.
+void check_gather_index(const char* op, const Tensor& x, int64_t d, const Tensor& index) {
+  check_defined(op, index);
+  check_same_device(op, x, index);
+  check_dtype(op, index, Dtype::i64, "index");
+  bool ok = index.dim() == x.dim();
+  for (int64_t i = 0; ok && i < x.dim(); ++i) ok = i == d || index.shape()[i] == x.shape()[i];
+  if (!ok)
+    fail(op, "index shape " + index.shape().str() + " must match shape " + x.shape().str() + " except in dim " +
+                 std::to_string(d));
+  check_index_range(op, index, x.shape()[d]);
+}
+
+void check_select_index(const char* op, const Tensor& x, int64_t d, const Tensor& index) {
+  check_defined(op, index);
+  check_same_device(op, x, index);
+  check_dtype(op, index, Dtype::i64, "index");
+  if (index.dim() != 1) fail(op, "index must be 1-D, got shape " + index.shape().str());
+  check_index_range(op, index, x.shape()[d]);
+}
+
+void softmax_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  Tensor y = n.saved(0);
+  int64_t d = n.index[0];
+  gi[0] = mul(y, sub(g, sum(mul(g, y), {d}, true)));
+}
+void log_softmax_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  Tensor y = n.saved(0);
+  int64_t d = n.index[0];
+  gi[0] = sub(g, mul(exp(y), sum(g, {d}, true)));
+}
+
+Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim, bool log, BackwardFn fn) {
+  check_defined(op, x);
+  check_floating(op, x);
+  int64_t d = wrap_dim(op, dim, x.dim());
+  Tensor out = make_tensor(x.shape(), x.dtype(), x.device());
+  int64_t outer, inner;
+  Shape s = x.dim() == 0 ? Shape{1} : x.shape();
+  split_at(s, d, outer, inner);
+  if (x.numel()) kernels_for(x, op).softmax(x, out, outer, s[d], inner, log);
+  if (auto* n = record(op, fn, out, {&x})) {
+    n->index[0] = d;
+    n->save_output(0, out);
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  const char* op = "index_select";
+  check_defined(op, x);
+  if (x.dim() == 0) fail(op, "cannot index a 0-d tensor");
+  int64_t d = wrap_dim(op, dim, x.dim());
+  check_select_index(op, x, d, index);
+  Shape s = x.shape();
+  s[d] = index.numel();
+  Tensor out = make_tensor(s, x.dtype(), x.device());
+  int64_t outer, inner;
+  split_at(x.shape(), d, outer, inner);
+  if (out.numel()) kernels_for(x, op).index_select(x, index, out, outer, x.shape()[d], inner);
+  if (auto* n = record(op, index_select_backward, out, {&x})) {
+    n->shape[0] = x.shape();
+    n->index[0] = d;
+    n->save(0, index);
+  }
+  return out;
+}
+
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  const char* op = "index_add";
+  check_defined(op, self);
+  check_defined(op, src);
+  check_same_dtype(op, self, src);
+  check_same_device(op, self, src);
+  if (self.dim() == 0) fail(op, "cannot index a 0-d tensor");
+  int64_t d = wrap_dim(op, dim, self.dim());
+  check_select_index(op, self, d, index);
+  Shape want = self.shape();
+  want[d] = index.numel();
+  if (!(src.shape() == want)) fail(op, "src has shape " + src.shape().str() + ", expected " + want.str());
+  Tensor out = self.detach().clone();
+  int64_t outer, inner;
+  split_at(self.shape(), d, outer, inner);
+  if (src.numel()) kernels_for(self, op).index_add(src, index, out, outer, self.shape()[d], inner);
+  if (auto* n = record(op, index_add_backward, out, {&self, &index, &src})) {
+    n->index[0] = d;
+    n->save(0, index);
+  }
+  return out;
+}
+
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+  const char* op = "gather";
+  check_defined(op, x);
+  if (x.dim() == 0) fail(op, "cannot index a 0-d tensor");
+  int64_t d = wrap_dim(op, dim, x.dim());
+  check_gather_index(op, x, d, index);
+  Tensor out = make_tensor(index.shape(), x.dtype(), x.device());
+  int64_t outer, inner;
+  split_at(x.shape(), d, outer, inner);
+  if (out.numel()) kernels_for(x, op).gather(x, index, out, outer, x.shape()[d], index.shape()[d], inner);
+  if (auto* n = record(op, gather_backward, out, {&x})) {
+    n->shape[0] = x.shape();
+    n->index[0] = d;
+    n->save(0, index);
+  }
+  return out;
+}
+
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  const char* op = "scatter_add";
+  check_defined(op, self);
+  check_defined(op, src);
+  check_same_dtype(op, self, src);
+  check_same_device(op, self, src);
+  if (self.dim() == 0) fail(op, "cannot index a 0-d tensor");
+  int64_t d = wrap_dim(op, dim, self.dim());
+  check_gather_index(op, self, d, index);
+  if (!(src.shape() == index.shape()))
+    fail(op, "src shape " + src.shape().str() + " must equal index shape " + index.shape().str());
+  Tensor out = self.detach().clone();
+  int64_t outer, inner;
+  split_at(self.shape(), d, outer, inner);
+  if (src.numel()) kernels_for(self, op).scatter_add(src, index, out, outer, self.shape()[d], index.shape()[d], inner);
+  if (auto* n = record(op, scatter_add_backward, out, {&self, &index, &src})) {
+    n->index[0] = d;
+    n->save(0, index);
+  }
+  return out;
+}
+
+Tensor one_hot(const Tensor& labels, int64_t num_classes) {
+  const char* op = "one_hot";
+  check_defined(op, labels);
+  check_dtype(op, labels, Dtype::i64, "labels");
+  if (num_classes < 0) {
+    if (labels.numel() == 0) fail(op, "cannot infer num_classes from empty labels");
+    num_classes = static_cast<int64_t>(max(labels).item()) + 1;
+  }
+  check_index_range(op, labels, num_classes);
+  Shape s = labels.shape();
+  s.push_back(num_classes);
+  Tensor out = make_tensor(s, Dtype::i64, labels.device());
+  if (out.numel()) kernels_for(labels, op).one_hot(labels, out, num_classes);
+  return out;
+}
+
+Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl("softmax", x, dim, false, softmax_backward); }
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  return softmax_impl("log_softmax", x, dim, true, log_softmax_backward);
+}
+
+}  // namespace xgrad

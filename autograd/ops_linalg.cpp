@@ -1,0 +1,90 @@
+// Matrix products. Transposes are flags handed to GEMM, in the forward and in the backward
+// formulas, so no transposed copy is ever made.
+#include "autograd/op.hpp"
+
+namespace xgrad {
+
+namespace {
+
+// C = op(A) op(B):  dA = dC op(B)^T  (or op(B) dC^T when A is transposed),
+//                   dB = op(A)^T dC  (or dC^T op(A) when B is transposed).
+void mm_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  bool ta = n.index[0], tb = n.index[1];
+  Tensor a = n.saved(0), b = n.saved(1);
+  if (n.needs_input_grad(0)) gi[0] = sum_to(ta ? mm(b, g, tb, true) : mm(g, b, false, !tb), n.shape[0]);
+  if (n.needs_input_grad(1)) gi[1] = sum_to(tb ? mm(g, a, true, ta) : mm(a, g, !ta, false), n.shape[1]);
+}
+
+}  // namespace
+
+Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  const char* op = "matmul";
+  check_defined(op, a);
+  check_defined(op, b);
+  check_same_dtype(op, a, b);
+  check_same_device(op, a, b);
+  if (!is_floating(a.dtype())) fail(op, "int64 matrices are not supported; convert to float32 or float64");
+  if (a.dim() < 2 || a.dim() > 3 || b.dim() < 2 || b.dim() > 3)
+    fail(op, "expected 2-D or 3-D operands, got shapes " + a.shape().str() + " and " + b.shape().str());
+  int64_t ra = a.dim() - 2, rb = b.dim() - 2;  // index of the row dim
+  int64_t m = ta ? a.shape()[ra + 1] : a.shape()[ra];
+  int64_t k = ta ? a.shape()[ra] : a.shape()[ra + 1];
+  int64_t kb = tb ? b.shape()[rb + 1] : b.shape()[rb];
+  int64_t n = tb ? b.shape()[rb] : b.shape()[rb + 1];
+  if (k != kb)
+    fail(op, "shapes " + a.shape().str() + (ta ? "^T" : "") + " and " + b.shape().str() + (tb ? "^T" : "") +
+                 " cannot be multiplied (" + std::to_string(k) + " columns vs " + std::to_string(kb) + " rows)");
+  int64_t batch = 1;
+  if (a.dim() == 3 && b.dim() == 3 && a.shape()[0] != b.shape()[0])
+    fail(op, "batch sizes differ: shapes " + a.shape().str() + " and " + b.shape().str());
+  if (a.dim() == 3) batch = a.shape()[0];
+  if (b.dim() == 3) batch = b.shape()[0];
+  Shape s = (a.dim() == 3 || b.dim() == 3) ? Shape{batch, m, n} : Shape{m, n};
+  Tensor out = make_tensor(s, a.dtype(), a.device());
+  int64_t a_stride = a.dim() == 3 ? m * k : 0, b_stride = b.dim() == 3 ? k * n : 0;
+  kernels_for(a, op).gemm(a, b, out, ta, tb, batch, m, n, k, a_stride, b_stride, 1.0, 0.0);
+  if (auto* node = record(op, mm_backward, out, {&a, &b})) {
+    node->index[0] = ta;
+    node->index[1] = tb;
+    node->shape[0] = a.shape();
+    node->shape[1] = b.shape();
+    node->save(0, a);
+    node->save(1, b);
+  }
+  return out;
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  const char* op = "matmul";
+  check_defined(op, a);
+  check_defined(op, b);
+  if (a.dim() == 0 || b.dim() == 0 || a.dim() > 3 || b.dim() > 3)
+    fail(op, "expected 1-D, 2-D or 3-D operands, got shapes " + a.shape().str() + " and " + b.shape().str());
+  if (a.dim() == 1 && b.dim() == 1) {
+    if (a.numel() != b.numel())
+      fail(op, "vectors of shapes " + a.shape().str() + " and " + b.shape().str() + " differ in length");
+    return reshape(mm(reshape(a, {1, -1}), reshape(b, {-1, 1})), Shape{});
+  }
+  // Checked here, so the message shows the shapes as given (not the 2-D views mm sees).
+  int64_t ka = a.shape()[a.dim() - 1], kb = b.dim() == 1 ? b.shape()[0] : b.shape()[b.dim() - 2];
+  if (ka != kb)
+    fail(op, "shapes " + a.shape().str() + " and " + b.shape().str() + " cannot be multiplied (" +
+                 std::to_string(ka) + " columns vs " + std::to_string(kb) + " rows)");
+  if (b.dim() == 1) {  // matrix-vector: the result drops the vector's dim
+    Tensor r = mm(a, reshape(b, {-1, 1}));
+    Shape s = r.shape();
+    s.erase(s.ndim() - 1);
+    return reshape(r, s);
+  }
+  if (a.dim() == 1) {
+    Tensor r = mm(reshape(a, {1, -1}), b);
+    Shape s = r.shape();
+    s.erase(s.ndim() - 2);
+    return reshape(r, s);
+  }
+  return mm(a, b);
+}
+
+Tensor Tensor::matmul(const Tensor& o) const { return xgrad::matmul(*this, o); }
+
+}  // namespace xgrad

@@ -1,0 +1,211 @@
+// Reductions: sum, mean, var/std, max/min (values through gather, so their gradient is gather's),
+// argmax/argmin, logsumexp, and sum_to (the backward of broadcasting).
+#include <algorithm>
+
+#include "autograd/op.hpp"
+
+namespace xgrad {
+
+using kernels::Reduce;
+
+namespace {
+
+// Sorted, unique, non-negative dims; all dims when `dims` is empty.
+std::vector<int64_t> normalize_dims(const char* op, const Shape& dims, int64_t ndim) {
+  std::vector<int64_t> out;
+  if (dims.ndim() == 0) {
+    for (int64_t i = 0; i < ndim; ++i) out.push_back(i);
+    return out;
+  }
+  for (int64_t d : dims) {
+    int64_t w = wrap_dim(op, d, ndim);
+    if (std::find(out.begin(), out.end(), w) != out.end())
+      fail(op, "dim " + std::to_string(d) + " appears more than once");
+    out.push_back(w);
+  }
+  std::sort(out.begin(), out.end());
+  if (ndim == 0) out.clear();  // dim 0 of a 0-d tensor: nothing to reduce
+  return out;
+}
+
+Shape keepdim_shape(const Shape& s, const std::vector<int64_t>& dims) {
+  Shape out = s;
+  for (int64_t d : dims) out[d] = 1;
+  return out;
+}
+
+Shape drop_dims(const Shape& s, const std::vector<int64_t>& dims) {
+  Shape out;
+  for (int64_t i = 0; i < s.ndim(); ++i)
+    if (std::find(dims.begin(), dims.end(), i) == dims.end()) out.push_back(s[i]);
+  return out;
+}
+
+// Runs the reduce kernel over each run of adjacent dims, last run first.
+Tensor reduce_dims(const char* op, Reduce k, const Tensor& x, const std::vector<int64_t>& dims) {
+  Tensor cur = x;
+  Shape shape = x.shape();
+  size_t i = dims.size();
+  if (i == 0) {  // nothing to reduce: a copy keeps results independent of the input
+    Tensor out = make_tensor(shape, x.dtype(), x.device());
+    kernels_for(x, op).copy(out.data_ptr(), x.data_ptr(), x.numel() * element_size(x.dtype()));
+    return out;
+  }
+  while (i > 0) {
+    size_t j = i - 1;
+    while (j > 0 && dims[j - 1] == dims[j] - 1) --j;
+    int64_t first = dims[j], last = dims[i - 1];
+    int64_t outer = 1, n = 1, inner = 1;
+    for (int64_t d = 0; d < first; ++d) outer *= shape[d];
+    for (int64_t d = first; d <= last; ++d) n *= shape[d];
+    for (int64_t d = last + 1; d < shape.ndim(); ++d) inner *= shape[d];
+    for (int64_t d = first; d <= last; ++d) shape[d] = 1;
+    Tensor out = make_tensor(shape, x.dtype(), x.device());
+    kernels_for(x, op).reduce(k, cur, out, outer, n, inner);
+    cur = out;
+    i = j;
+  }
+  return cur;
+}
+
+void sum_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  gi[0] = expand(reshape(g, n.shape[1]), n.shape[0]);  // shape[1]: the keepdim shape
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
+  const char* op = "sum";
+  check_defined(op, x);
+  auto d = normalize_dims(op, dims, x.dim());
+  Tensor kept = reduce_dims(op, Reduce::sum, x, d);
+  Tensor out = keepdim ? kept : alias_with_shape(kept, drop_dims(x.shape(), d));
+  out.impl()->is_view = false;
+  if (auto* n = record(op, sum_backward, out, {&x})) {
+    n->shape[0] = x.shape();
+    n->shape[1] = keepdim_shape(x.shape(), d);
+  }
+  return out;
+}
+Tensor sum(const Tensor& x) { return sum(x, Shape{}, false); }
+
+Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
+  check_defined("mean", x);
+  check_floating("mean", x);
+  auto d = normalize_dims("mean", dims, x.dim());
+  int64_t count = 1;
+  for (int64_t i : d) count *= x.shape()[i];
+  if (count == 0) fail("mean", "the reduced dims of shape " + x.shape().str() + " are empty");
+  return div(sum(x, dims, keepdim), static_cast<double>(count));
+}
+Tensor mean(const Tensor& x) { return mean(x, Shape{}, false); }
+
+Tensor var(const Tensor& x, const Shape& dims, int64_t correction, bool keepdim) {
+  check_defined("var", x);
+  check_floating("var", x);
+  auto d = normalize_dims("var", dims, x.dim());
+  int64_t count = 1;
+  for (int64_t i : d) count *= x.shape()[i];
+  if (count - correction <= 0)
+    fail("var", std::to_string(count) + " elements are too few for correction " + std::to_string(correction));
+  Tensor centered = sub(x, mean(x, dims, true));
+  return div(sum(mul(centered, centered), dims, keepdim), static_cast<double>(count - correction));
+}
+Tensor var(const Tensor& x, int64_t correction) { return var(x, Shape{}, correction, false); }
+Tensor std(const Tensor& x, const Shape& dims, int64_t correction, bool keepdim) {
+  return sqrt(var(x, dims, correction, keepdim));
+}
+Tensor std(const Tensor& x, int64_t correction) { return sqrt(var(x, correction)); }
+
+namespace {
+Tensor arg_reduce(const char* op, Reduce k, const Tensor& x, int64_t dim, bool keepdim) {
+  check_defined(op, x);
+  int64_t d = wrap_dim(op, dim, x.dim());
+  Shape s = x.shape();
+  if (x.dim() == 0) return zeros({}, TensorOptions{Dtype::i64, x.device()});
+  if (s[d] == 0) fail(op, "cannot reduce an empty dim (shape " + s.str() + ")");
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < d; ++i) outer *= s[i];
+  for (int64_t i = d + 1; i < s.ndim(); ++i) inner *= s[i];
+  Shape kept = s;
+  kept[d] = 1;
+  Tensor out = make_tensor(kept, Dtype::i64, x.device());
+  kernels_for(x, op).reduce(k, x, out, outer, s[d], inner);
+  if (!keepdim) {
+    kept.erase(d);
+    out = alias_with_shape(out, kept);
+    out.impl()->is_view = false;
+  }
+  return out;
+}
+
+ValuesIndices extreme(const char* op, Reduce k, const Tensor& x, int64_t dim, bool keepdim) {
+  Tensor idx = arg_reduce(op, k, x, dim, true);
+  if (x.dim() == 0) return {x.clone(), idx};
+  Tensor values = gather(x, dim, idx);
+  if (!keepdim) {
+    int64_t d = wrap_dim(op, dim, x.dim());
+    return {squeeze(values, d), squeeze(idx, d)};
+  }
+  return {values, idx};
+}
+
+Tensor extreme_all(const char* op, Reduce k, const Tensor& x) {
+  check_defined(op, x);
+  if (x.numel() == 0) fail(op, "cannot reduce an empty tensor");
+  return reshape(extreme(op, k, reshape(x, {-1}), 0, false).values, Shape{});
+}
+}  // namespace
+
+ValuesIndices max(const Tensor& x, int64_t dim, bool keepdim) { return extreme("max", Reduce::argmax, x, dim, keepdim); }
+ValuesIndices min(const Tensor& x, int64_t dim, bool keepdim) { return extreme("min", Reduce::argmin, x, dim, keepdim); }
+Tensor max(const Tensor& x) { return extreme_all("max", Reduce::argmax, x); }
+Tensor min(const Tensor& x) { return extreme_all("min", Reduce::argmin, x); }
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) { return arg_reduce("argmax", Reduce::argmax, x, dim, keepdim); }
+Tensor argmin(const Tensor& x, int64_t dim, bool keepdim) { return arg_reduce("argmin", Reduce::argmin, x, dim, keepdim); }
+Tensor argmax(const Tensor& x) {
+  check_defined("argmax", x);
+  return arg_reduce("argmax", Reduce::argmax, reshape(x, {-1}), 0, false);
+}
+Tensor argmin(const Tensor& x) {
+  check_defined("argmin", x);
+  return arg_reduce("argmin", Reduce::argmin, reshape(x, {-1}), 0, false);
+}
+
+Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim) {
+  check_defined("logsumexp", x);
+  check_floating("logsumexp", x);
+  Tensor m = extreme("logsumexp", Reduce::argmax, x, dim, true).values.detach();
+  Tensor out = add(log(sum(exp(sub(x, m)), {dim}, true)), m);
+  return keepdim ? out : squeeze(out, wrap_dim("logsumexp", dim, x.dim()));
+}
+
+Tensor sum_to(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  int64_t lead = x.dim() - shape.ndim();
+  if (lead < 0) fail("sum_to", "cannot sum shape " + x.shape().str() + " to the larger shape " + shape.str());
+  Shape dims;
+  for (int64_t i = 0; i < x.dim(); ++i) {
+    if (i < lead) {
+      dims.push_back(i);
+    } else if (shape[i - lead] == 1 && x.shape()[i] != 1) {
+      dims.push_back(i);
+    } else if (shape[i - lead] != x.shape()[i]) {
+      fail("sum_to", "shape " + x.shape().str() + " does not reduce to " + shape.str());
+    }
+  }
+  if (dims.ndim() == 0) return reshape(x, shape);
+  return reshape(sum(x, dims, true), shape);
+}
+
+Tensor Tensor::sum() const { return xgrad::sum(*this); }
+Tensor Tensor::sum(const Shape& dims, bool keepdim) const { return xgrad::sum(*this, dims, keepdim); }
+Tensor Tensor::mean() const { return xgrad::mean(*this); }
+Tensor Tensor::mean(const Shape& dims, bool keepdim) const { return xgrad::mean(*this, dims, keepdim); }
+Tensor Tensor::max() const { return xgrad::max(*this); }
+Tensor Tensor::min() const { return xgrad::min(*this); }
+Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const {
+  return dim ? xgrad::argmax(*this, *dim, keepdim) : xgrad::argmax(*this);
+}
+
+}  // namespace xgrad

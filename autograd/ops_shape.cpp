@@ -1,0 +1,299 @@
+// Shape ops. reshape/view/flatten/squeeze/unsqueeze share storage; permute, expand, narrow and
+// cat copy (every tensor is contiguous).
+#include <numeric>
+
+#include "autograd/op.hpp"
+
+namespace xgrad {
+
+namespace {
+
+void reshape_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) { gi[0] = reshape(g, n.shape[0]); }
+
+void permute_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  Shape inverse;
+  for (size_t i = 0; i < n.sizes.size(); ++i) inverse.push_back(0);
+  for (size_t i = 0; i < n.sizes.size(); ++i) inverse[n.sizes[i]] = static_cast<int64_t>(i);
+  gi[0] = permute(g, inverse);
+}
+
+void expand_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) { gi[0] = sum_to(g, n.shape[0]); }
+
+// [outer, n, inner] view of `s` around dim `d`.
+void split_at(const Shape& s, int64_t d, int64_t& outer, int64_t& inner) {
+  outer = 1;
+  inner = 1;
+  for (int64_t i = 0; i < d; ++i) outer *= s[i];
+  for (int64_t i = d + 1; i < s.ndim(); ++i) inner *= s[i];
+}
+
+Tensor narrow_into_zeros(const Tensor& g, const Shape& full, int64_t dim, int64_t start);
+
+void narrow_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  gi[0] = narrow_into_zeros(g, n.shape[0], n.index[0], n.index[1]);
+}
+void narrow_into_zeros_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  gi[0] = narrow(g, n.index[0], n.index[1], n.index[2]);
+}
+
+// The backward of narrow: `g` placed at [start, start + len) of dim in zeros of shape `full`.
+Tensor narrow_into_zeros(const Tensor& g, const Shape& full, int64_t dim, int64_t start) {
+  Tensor out = zeros(full, TensorOptions{g.dtype(), g.device()});
+  int64_t outer, inner;
+  split_at(full, dim, outer, inner);
+  kernels_for(g, "narrow_backward").slice(g, out, outer, g.shape()[dim], full[dim], inner, start, true);
+  if (auto* n = record("narrow_backward", narrow_into_zeros_backward, out, {&g})) {
+    n->index[0] = dim;
+    n->index[1] = start;
+    n->index[2] = g.shape()[dim];
+  }
+  return out;
+}
+
+void cat_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  int64_t dim = n.index[0], start = 0;
+  for (size_t i = 0; i < n.sizes.size(); ++i) {
+    if (n.needs_input_grad(i)) gi[i] = narrow(g, dim, start, n.sizes[i]);
+    start += n.sizes[i];
+  }
+}
+
+}  // namespace
+
+Tensor reshape(const Tensor& x, const Shape& s) {
+  const char* op = "reshape";
+  check_defined(op, x);
+  Shape target = s;
+  int64_t infer = -1, known = 1;
+  for (int64_t i = 0; i < s.ndim(); ++i) {
+    if (s[i] == -1) {
+      if (infer >= 0) fail(op, "only one dim can be -1, got " + s.str());
+      infer = i;
+    } else if (s[i] < 0) {
+      fail(op, "invalid dim " + std::to_string(s[i]) + " in " + s.str());
+    } else {
+      known *= s[i];
+    }
+  }
+  if (infer >= 0) {
+    if (known == 0 || x.numel() % known != 0)
+      fail(op, "shape " + s.str() + " is invalid for a tensor of " + std::to_string(x.numel()) + " elements (shape " +
+                   x.shape().str() + ")");
+    target[infer] = x.numel() / known;
+  }
+  if (target.numel() != x.numel())
+    fail(op, "shape " + s.str() + " is invalid for a tensor of " + std::to_string(x.numel()) + " elements (shape " +
+                 x.shape().str() + ")");
+  if (target == x.shape()) return x;
+  Tensor out = alias_with_shape(x, target);
+  if (auto* n = record(op, reshape_backward, out, {&x})) n->shape[0] = x.shape();
+  return out;
+}
+
+Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
+  check_defined("flatten", x);
+  if (x.dim() == 0) return reshape(x, {1});
+  int64_t a = wrap_dim("flatten", start_dim, x.dim()), b = wrap_dim("flatten", end_dim, x.dim());
+  if (a > b) fail("flatten", "start_dim " + std::to_string(start_dim) + " comes after end_dim " + std::to_string(end_dim));
+  Shape s;
+  for (int64_t i = 0; i < a; ++i) s.push_back(x.shape()[i]);
+  int64_t n = 1;
+  for (int64_t i = a; i <= b; ++i) n *= x.shape()[i];
+  s.push_back(n);
+  for (int64_t i = b + 1; i < x.dim(); ++i) s.push_back(x.shape()[i]);
+  return reshape(x, s);
+}
+
+Tensor squeeze(const Tensor& x) {
+  check_defined("squeeze", x);
+  Shape s;
+  for (int64_t d : x.shape())
+    if (d != 1) s.push_back(d);
+  return reshape(x, s);
+}
+
+Tensor squeeze(const Tensor& x, int64_t dim) {
+  check_defined("squeeze", x);
+  if (x.dim() == 0) return x;
+  int64_t d = wrap_dim("squeeze", dim, x.dim());
+  if (x.shape()[d] != 1) return x;
+  Shape s = x.shape();
+  s.erase(d);
+  return reshape(x, s);
+}
+
+Tensor unsqueeze(const Tensor& x, int64_t dim) {
+  check_defined("unsqueeze", x);
+  int64_t d = wrap_dim("unsqueeze", dim, x.dim() + 1);
+  Shape s = x.shape();
+  s.insert(d, 1);
+  return reshape(x, s);
+}
+
+Tensor permute(const Tensor& x, const Shape& dims) {
+  const char* op = "permute";
+  check_defined(op, x);
+  if (dims.ndim() != x.dim())
+    fail(op, "got " + std::to_string(dims.ndim()) + " dims " + dims.str() + " for a tensor of shape " + x.shape().str());
+  Shape perm, out_shape;
+  std::vector<bool> seen(x.dim(), false);
+  bool identity = true;
+  for (int64_t i = 0; i < dims.ndim(); ++i) {
+    int64_t d = wrap_dim(op, dims[i], x.dim());
+    if (seen[d]) fail(op, "dim " + std::to_string(dims[i]) + " repeats in " + dims.str());
+    seen[d] = true;
+    perm.push_back(d);
+    out_shape.push_back(x.shape()[d]);
+    identity = identity && d == i;
+  }
+  if (identity) return x;
+  Tensor out = make_tensor(out_shape, x.dtype(), x.device());
+  kernels_for(x, op).permute(x, out, perm);
+  if (auto* n = record(op, permute_backward, out, {&x})) n->sizes = perm.vec();
+  return out;
+}
+
+Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
+  check_defined("transpose", x);
+  int64_t a = wrap_dim("transpose", d0, x.dim()), b = wrap_dim("transpose", d1, x.dim());
+  if (x.dim() < 2) return x;
+  Shape perm;
+  for (int64_t i = 0; i < x.dim(); ++i) perm.push_back(i);
+  std::swap(perm[a], perm[b]);
+  return permute(x, perm);
+}
+
+Tensor expand(const Tensor& x, const Shape& s) {
+  const char* op = "expand";
+  check_defined(op, x);
+  if (s.ndim() < x.dim())
+    fail(op, "the target shape " + s.str() + " has fewer dims than the tensor's shape " + x.shape().str());
+  Shape target = s;
+  int64_t lead = s.ndim() - x.dim();
+  for (int64_t i = 0; i < s.ndim(); ++i) {
+    int64_t have = i < lead ? 1 : x.shape()[i - lead];
+    if (s[i] == -1) {
+      if (i < lead) fail(op, "-1 is not allowed for the new leading dim " + std::to_string(i) + " in " + s.str());
+      target[i] = have;
+    } else if (have != s[i] && have != 1) {
+      fail(op, "cannot expand shape " + x.shape().str() + " to " + s.str() + " (dim " + std::to_string(i) + ": " +
+                   std::to_string(have) + " vs " + std::to_string(s[i]) + ")");
+    }
+  }
+  if (target == x.shape()) return x;
+  Tensor out = make_tensor(target, x.dtype(), x.device());
+  kernels_for(x, op).expand(x, out);
+  if (auto* n = record(op, expand_backward, out, {&x})) n->shape[0] = x.shape();
+  return out;
+}
+
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+  const char* op = "narrow";
+  check_defined(op, x);
+  if (x.dim() == 0) fail(op, "cannot narrow a 0-d tensor");
+  int64_t d = wrap_dim(op, dim, x.dim());
+  int64_t size = x.shape()[d];
+  if (start < 0) start += size;
+  if (start < 0 || length < 0 || start + length > size)
+    fail(op, "range [" + std::to_string(start) + ", " + std::to_string(start + length) + ") is outside dim " +
+                 std::to_string(dim) + " of size " + std::to_string(size) + " (shape " + x.shape().str() + ")");
+  if (length == size) return x;
+  Shape s = x.shape();
+  s[d] = length;
+  Tensor out = make_tensor(s, x.dtype(), x.device());
+  int64_t outer, inner;
+  split_at(x.shape(), d, outer, inner);
+  kernels_for(x, op).slice(x, out, outer, size, length, inner, start, false);
+  if (auto* n = record(op, narrow_backward, out, {&x})) {
+    n->shape[0] = x.shape();
+    n->index[0] = d;
+    n->index[1] = start;
+  }
+  return out;
+}
+
+Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
+  const char* op = "cat";
+  if (xs.empty()) fail(op, "expected at least one tensor");
+  for (auto& t : xs) check_defined(op, t);
+  const Tensor& first = xs[0];
+  if (first.dim() == 0) fail(op, "cannot concatenate 0-d tensors (use stack)");
+  int64_t d = wrap_dim(op, dim, first.dim());
+  Shape s = first.shape();
+  s[d] = 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const Tensor& t = xs[i];
+    check_same_dtype(op, first, t);
+    check_same_device(op, first, t);
+    bool ok = t.dim() == first.dim();
+    for (int64_t j = 0; ok && j < t.dim(); ++j) ok = j == d || t.shape()[j] == first.shape()[j];
+    if (!ok)
+      fail(op, "tensor " + std::to_string(i) + " has shape " + t.shape().str() + ", which differs from " +
+                   first.shape().str() + " outside dim " + std::to_string(d));
+    s[d] += t.shape()[d];
+  }
+  Tensor out = make_tensor(s, first.dtype(), first.device());
+  int64_t outer, inner, offset = 0;
+  split_at(s, d, outer, inner);
+  auto& k = kernels_for(first, op);
+  for (auto& t : xs) {
+    if (t.numel()) k.slice(t, out, outer, t.shape()[d], s[d], inner, offset, true);
+    offset += t.shape()[d];
+  }
+  if (auto* n = record(op, cat_backward, out, xs)) {
+    n->index[0] = d;
+    for (auto& t : xs) n->sizes.push_back(t.shape()[d]);
+  }
+  return out;
+}
+
+Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
+  if (xs.empty()) fail("stack", "expected at least one tensor");
+  check_defined("stack", xs[0]);
+  for (size_t i = 1; i < xs.size(); ++i) {
+    check_defined("stack", xs[i]);
+    if (!(xs[i].shape() == xs[0].shape()))
+      fail("stack", "tensor " + std::to_string(i) + " has shape " + xs[i].shape().str() + ", expected " +
+                        xs[0].shape().str());
+  }
+  int64_t d = wrap_dim("stack", dim, xs[0].dim() + 1);
+  std::vector<Tensor> us;
+  us.reserve(xs.size());
+  for (auto& t : xs) us.push_back(unsqueeze(t, d));
+  return cat(us, d);
+}
+
+Tensor Tensor::reshape(const Shape& s) const { return xgrad::reshape(*this, s); }
+Tensor Tensor::flatten(int64_t a, int64_t b) const { return xgrad::flatten(*this, a, b); }
+Tensor Tensor::squeeze() const { return xgrad::squeeze(*this); }
+Tensor Tensor::squeeze(int64_t d) const { return xgrad::squeeze(*this, d); }
+Tensor Tensor::unsqueeze(int64_t d) const { return xgrad::unsqueeze(*this, d); }
+Tensor Tensor::t() const {
+  check_defined("t", *this);
+  if (dim() > 2) fail("t", "expects a tensor of at most 2 dims, got shape " + shape().str() + " (use transpose)");
+  if (dim() < 2) return *this;  // 0-D and 1-D: itself, as in PyTorch
+  return xgrad::transpose(*this, 0, 1);
+}
+Tensor Tensor::transpose(int64_t a, int64_t b) const { return xgrad::transpose(*this, a, b); }
+Tensor Tensor::permute(const Shape& dims) const { return xgrad::permute(*this, dims); }
+Tensor Tensor::expand(const Shape& s) const { return xgrad::expand(*this, s); }
+Tensor Tensor::narrow(int64_t d, int64_t start, int64_t len) const { return xgrad::narrow(*this, d, start, len); }
+Tensor Tensor::slice(int64_t d, int64_t start, int64_t end) const {
+  check_defined("slice", *this);
+  int64_t w = wrap_dim("slice", d, dim());
+  int64_t size = shape()[w];
+  auto clampi = [size](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + size : i, 0, size); };
+  int64_t a = clampi(start), b = clampi(end);
+  return xgrad::narrow(*this, w, a, std::max<int64_t>(b - a, 0));
+}
+Tensor Tensor::select(int64_t d, int64_t index) const {
+  check_defined("select", *this);
+  int64_t w = wrap_dim("select", d, dim());
+  int64_t size = shape()[w];
+  if (index < -size || index >= size)
+    fail("select", "index " + std::to_string(index) + " is out of range for dim " + std::to_string(d) + " of size " +
+                       std::to_string(size));
+  return xgrad::squeeze(xgrad::narrow(*this, w, index < 0 ? index + size : index, 1), w);
+}
+
+}  // namespace xgrad

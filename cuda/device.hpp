@@ -1,0 +1,13 @@
+// Whether this process sees a CUDA device, asked once. Internal to cuda/.
+#pragma once
+
+namespace xgrad::cuda {
+
+// Throws xgrad::Error "<op>: no CUDA device is available (cudaGetDeviceCount: <reason>)"
+// when none is present.
+void require_device(const char* op);
+
+// Streaming multiprocessors of the current device (for sizing grids); requires a device.
+int multiprocessor_count();
+
+}  // namespace xgrad::cuda

@@ -1,0 +1,69 @@
+// Random fills from Philox: element i is a pure function of (seed, offset + i), computed with the
+// CPU kernel's formulas, so both devices draw the same numbers (uniform and bernoulli bit for
+// bit; normal within the last bits of the device's log and cos).
+//
+// The affine steps a + u * (b - a) and z * b + a are one fused multiply-add (fma), which is what
+// g++ makes of the CPU's expressions under -march=native; without FMA hardware the CPU would
+// round twice and differ in the last bit (the CPU kernel should call std::fma to pin it down).
+#include <type_traits>
+
+#include "autograd/philox.hpp"
+// philox.hpp first: tensor.hpp's xgrad::log(const Tensor&) would hide ::log from its calls.
+#include "cuda/kernels.hpp"
+#include "cuda/launch.cuh"
+
+namespace xgrad::cuda::kernels {
+namespace {
+
+// [a, b) is the contract: a value that rounds up to b once cast to T steps back below it.
+template <class T>
+__device__ __forceinline__ T below(double v, double a, double b) {
+  T r = static_cast<T>(v);
+  if (r >= static_cast<T>(b) && b > a) {
+    if constexpr (std::is_same_v<T, float>)
+      r = ::nextafterf(static_cast<float>(b), static_cast<float>(a));
+    else
+      r = ::nextafter(b, a);
+  }
+  return r;
+}
+
+template <class T>
+__global__ void random_kernel(T* out, Random kind, uint64_t seed, uint64_t offset, double a,
+                              double b, int64_t n) {
+  constexpr bool single = std::is_same_v<T, float>;
+  for (int64_t i = thread_index(); i < n; i += thread_stride()) {
+    uint64_t k = static_cast<uint64_t>(i);
+    switch (kind) {
+      case Random::uniform: {
+        double v = ::fma(philox::uniform(seed, offset, k, single), b - a, a);
+        if constexpr (std::is_integral_v<T>)
+          out[i] = static_cast<T>(::floor(v));  // randint: [a, b) with a, b integers
+        else
+          out[i] = below<T>(v, a, b);
+        break;
+      }
+      case Random::normal:  // floating dtypes only (refused on the host)
+        out[i] = static_cast<T>(::fma(philox::normal(seed, offset, k), b, a));
+        break;
+      case Random::bernoulli:
+        out[i] = philox::uniform(seed, offset, k, single) < a ? T(1) : T(0);
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+void random(Tensor& out, Random kind, uint64_t seed, uint64_t offset, double a, double b) {
+  if (kind == Random::normal && out.dtype() == Dtype::i64) int64_unsupported("normal");
+  int64_t n = out.numel();
+  if (n == 0) return;
+  dispatch(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    random_kernel<<<grid_for(n), kThreads>>>(data_of<T>(out), kind, seed, offset, a, b, n);
+  });
+  check_launch("random");
+}
+
+}  // namespace xgrad::cuda::kernels

@@ -1,0 +1,38 @@
+// CSV files of numbers (plain or gzip-compressed) read into tensors.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "autograd/tensor.hpp"
+#include "data/dataset.hpp"
+
+namespace xgrad::data {
+
+struct CsvOptions {
+  bool header = false;  // the first line holds names, not numbers
+  char delimiter = ',';
+  int64_t label_column = -1;  // read_csv_dataset: the column that becomes y (-1: the last)
+  std::vector<int64_t> drop_columns = {};  // read_csv_dataset: columns to leave out (an id, say)
+  Dtype dtype = Dtype::f32;                // of the values (x)
+  Dtype label_dtype = Dtype::i64;          // of y; int64 labels must be integers
+};
+
+struct CsvTable {
+  std::vector<std::string> columns;  // the header's names; empty without a header
+  Tensor values;                     // [rows, columns] of options.dtype
+};
+
+// Every row must have the same number of fields, each a number (surrounding blanks and double
+// quotes are allowed; blank lines are skipped). A bad file raises xgrad::Error naming the file,
+// the line and the column.
+CsvTable read_csv_table(const std::string& path, const CsvOptions& options = {});
+inline Tensor read_csv(const std::string& path, const CsvOptions& options = {}) {
+  return read_csv_table(path, options).values;
+}
+
+// x: every column except the label column and the dropped ones; y: the label column, 1-D.
+TensorDataset read_csv_dataset(const std::string& path, const CsvOptions& options = {});
+
+}  // namespace xgrad::data

@@ -1,0 +1,15 @@
+// Everything of xgrad::nn: modules and layers, their functional forms, losses, weight init,
+// and checkpoints.
+#pragma once
+
+#include "nn/activation.hpp"
+#include "nn/container.hpp"
+#include "nn/dropout.hpp"
+#include "nn/flatten.hpp"
+#include "nn/functional.hpp"
+#include "nn/init.hpp"
+#include "nn/linear.hpp"
+#include "nn/loss.hpp"
+#include "nn/module.hpp"
+#include "nn/serialize.hpp"
+#include "nn/state_dict.hpp"

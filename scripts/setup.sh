@@ -1,0 +1,28 @@
+# Sourced by the scripts: installs the Debian packages xgrad needs (only those missing), then
+# configures and builds. Safe to rerun.
+
+XGRAD_PACKAGES=(cmake g++ make pkg-config libxtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev doctest-dev
+                libopenblas-dev zlib1g-dev nlohmann-json3-dev)
+
+# Installs the named Debian packages that are not installed yet.
+install_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "xgrad: installing Debian packages: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2
+}
+
+# Configures (once) and builds `build/` with every core; extra arguments go to cmake --build.
+build_xgrad() {
+  local dir="${XGRAD_BUILD_DIR:-build}"
+  if [ ! -f "$dir/CMakeCache.txt" ]; then
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release ${XGRAD_CMAKE_ARGS:-} >&2
+  fi
+  cmake --build "$dir" -j"$(nproc)" "$@" >&2
+}

@@ -1,0 +1,269 @@
+// The engine: chain rule over the recorded graph, accumulation, freeing, hooks, higher order,
+// in-place semantics, custom ops.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include <xgrad/xgrad.hpp>
+
+using namespace xgrad;
+
+namespace {
+Tensor f64(std::initializer_list<double> v) { return tensor(v, Dtype::f64); }
+}  // namespace
+
+TEST_CASE("backward applies the chain rule and accumulates a tensor used many times") {
+  Tensor x = f64({2.0}).requires_grad_();
+  Tensor y = x * x * x + x * 3.0;  // y' = 3x^2 + 3 = 15
+  y.sum().backward();
+  CHECK(x.grad().item() == doctest::Approx(15.0));
+  // A second backward accumulates into .grad()
+  Tensor z = (x * x).sum();
+  z.backward();
+  CHECK(x.grad().item() == doctest::Approx(19.0));
+}
+
+TEST_CASE("a chain of 1,000,000 ops backpropagates without stack overflow and frees its nodes") {
+  int64_t before = Node::live_count();
+  {
+    Tensor x = tensor({1.0}, Dtype::f64).requires_grad_();
+    Tensor y = x;
+    for (int i = 0; i < 1000000; ++i) y = y * 1.0;
+    CHECK(Node::live_count() - before >= 1000000);
+    y.sum().backward();
+    CHECK(x.grad().item() == doctest::Approx(1.0));
+  }
+  CHECK(Node::live_count() == before);  // the whole graph was released, iteratively
+}
+
+TEST_CASE("a graph that saves its outputs is freed: no reference cycles") {
+  int64_t before = Node::live_count();
+  {
+    Tensor x = randn({3}, Dtype::f64).requires_grad_();
+    Tensor y = exp(tanh(sigmoid(relu(x))));  // all four save their output
+    CHECK(Node::live_count() > before);
+  }
+  CHECK(Node::live_count() == before);
+  {
+    Tensor x = randn({3}, Dtype::f64).requires_grad_();
+    Tensor y = exp(tanh(x));
+    y.sum().backward(Tensor(), /*retain_graph=*/true);
+  }
+  CHECK(Node::live_count() == before);
+}
+
+TEST_CASE("saved tensors are freed after backward; a second backward says retain_graph") {
+  Tensor x = f64({1.0, 2.0}).requires_grad_();
+  Tensor y = (x * x).sum();
+  y.backward(Tensor(), true);
+  y.backward();  // retained once: works, then frees
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{4.0, 8.0});
+  CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("retain_graph"), Error);
+}
+
+TEST_CASE("in-place change of a saved tensor raises an error naming the op") {
+  Tensor x = f64({1.0, 2.0}).requires_grad_();
+  Tensor a = x * 2.0;
+  Tensor y = tanh(a);
+  {
+    NoGradGuard g;
+    y.mul_(2.0);  // y is saved by tanh
+  }
+  CHECK_THROWS_WITH_AS(y.sum().backward(), doctest::Contains("tanh"), Error);
+  Tensor b = x * 1.0;
+  Tensor c = b * b;
+  b.add_(1.0);
+  CHECK_THROWS_WITH_AS(c.sum().backward(), doctest::Contains("in-place"), Error);
+}
+
+TEST_CASE("in-place ops on non-leaves are recorded with correct gradients") {
+  Tensor x = f64({1.0, 2.0, 3.0}).requires_grad_();
+  Tensor w = f64({4.0, 5.0, 6.0}).requires_grad_();
+  Tensor y = x * 1.0;
+  y.mul_(w);  // y = x * w
+  y.add_(x);  // y = x * w + x
+  y.sum().backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{5.0, 6.0, 7.0});
+  CHECK(w.grad().to_vector<double>() == std::vector<double>{1.0, 2.0, 3.0});
+  CHECK(y.version() == 2);
+}
+
+TEST_CASE("in-place on a leaf that requires grad is refused; under NoGradGuard it is an update") {
+  Tensor w = f64({1.0}).requires_grad_();
+  CHECK_THROWS_WITH_AS(w.add_(1.0), doctest::Contains("leaf"), Error);
+  {
+    NoGradGuard g;
+    w.add_(1.0);
+  }
+  CHECK(w.item() == 2.0);
+  CHECK(w.is_leaf());
+}
+
+TEST_CASE("NoGradGuard records nothing; EnableGradGuard records inside it") {
+  Tensor x = f64({1.0}).requires_grad_();
+  NoGradGuard off;
+  Tensor y = x * 2.0;
+  CHECK_FALSE(y.requires_grad());
+  CHECK(y.grad_fn() == nullptr);
+  {
+    EnableGradGuard on;
+    CHECK((x * 2.0).requires_grad());
+  }
+  CHECK_FALSE(GradMode::is_enabled());
+}
+
+TEST_CASE("hooks see and may replace the gradient; retain_grad keeps a non-leaf's gradient") {
+  Tensor x = f64({1.0, 2.0}).requires_grad_();
+  Tensor h = x * 3.0;
+  h.retain_grad();
+  std::vector<double> seen;
+  h.register_hook([&](const Tensor& g) {
+    seen = g.to_vector<double>();
+    return g * 10.0;
+  });
+  x.register_hook([](const Tensor& g) { return g + 1.0; });
+  (h * h).sum().backward();
+  CHECK(seen == std::vector<double>{6.0, 12.0});                  // d(h^2)/dh = 2h
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{181.0, 361.0});  // 3 * 10 * 2h + 1
+  CHECK(h.grad().defined());
+  CHECK_FALSE(x.grad_fn());
+}
+
+TEST_CASE("autograd::grad returns gradients without touching .grad(), and second derivatives") {
+  Tensor x = f64({3.0}).requires_grad_();
+  Tensor y = (x * x * x).sum();  // y' = 3x^2 = 27, y'' = 6x = 18
+  auto g = autograd::grad({y}, {x}, {}, false, /*create_graph=*/true);
+  CHECK(g[0].item() == doctest::Approx(27.0));
+  CHECK_FALSE(x.grad().defined());
+  auto gg = autograd::grad({g[0].sum()}, {x});
+  CHECK(gg[0].item() == doctest::Approx(18.0));
+  // third derivative through backward(create_graph)
+  Tensor z = x.pow(4.0).sum();
+  auto d1 = autograd::grad({z}, {x}, {}, false, true);
+  auto d2 = autograd::grad({d1[0].sum()}, {x}, {}, false, true);
+  d2[0].sum().backward();
+  CHECK(x.grad().item() == doctest::Approx(24.0 * 3.0));
+}
+
+TEST_CASE("autograd::grad on an unused input is an error unless allow_unused") {
+  Tensor x = f64({1.0}).requires_grad_(), u = f64({1.0}).requires_grad_();
+  Tensor y = (x * 2.0).sum();
+  CHECK_THROWS_WITH_AS(autograd::grad({y}, {u}, {}, true), doctest::Contains("not used"), Error);
+  auto g = autograd::grad({y}, {x, u}, {}, false, false, true);
+  CHECK(g[0].item() == 2.0);
+  CHECK_FALSE(g[1].defined());
+}
+
+TEST_CASE("grad of a non-leaf input is the gradient flowing into it") {
+  Tensor x = f64({1.0, 2.0}).requires_grad_();
+  Tensor h = x * 2.0;
+  Tensor y = (h * h).sum();
+  auto g = autograd::grad({y}, {h});
+  CHECK(g[0].to_vector<double>() == std::vector<double>{4.0, 8.0});
+}
+
+TEST_CASE("backward with an explicit gradient on a non-scalar output") {
+  Tensor x = f64({1.0, 2.0}).requires_grad_();
+  Tensor y = x * x;
+  y.backward(f64({1.0, 0.5}));
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{2.0, 2.0});
+}
+
+TEST_CASE("leaf gradients never share storage, so accumulation stays correct") {
+  Tensor a = f64({1.0}).requires_grad_(), b = f64({1.0}).requires_grad_();
+  (a + b).sum().backward();  // add's backward hands the same gradient to both
+  {
+    NoGradGuard g;
+    a.grad().add_(5.0);
+  }
+  CHECK(b.grad().item() == 1.0);
+}
+
+TEST_CASE("detach shares data but cuts the graph; clone copies and keeps it") {
+  Tensor x = f64({1.0, 2.0}).requires_grad_();
+  Tensor d = x.detach();
+  CHECK_FALSE(d.requires_grad());
+  CHECK(d.data_ptr() == x.data_ptr());
+  Tensor c = x.clone();
+  CHECK(c.data_ptr() != x.data_ptr());
+  (c * 3.0).sum().backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{3.0, 3.0});
+}
+
+// ---- custom ops
+
+struct Swish : autograd::Function<Swish> {
+  static constexpr const char* name = "Swish";
+  static Tensor forward(autograd::Context& ctx, const Tensor& x) {
+    ctx.save_for_backward({x});
+    return x * sigmoid(x);
+  }
+  static std::vector<Tensor> backward(autograd::Context& ctx, const std::vector<Tensor>& g) {
+    Tensor x = ctx.saved_tensors()[0];
+    Tensor s = sigmoid(x);
+    return {g[0] * (s + x * s * (1.0 - s))};
+  }
+};
+
+struct BadSwish : autograd::Function<BadSwish> {
+  static constexpr const char* name = "BadSwish";
+  static Tensor forward(autograd::Context& ctx, const Tensor& x) {
+    ctx.save_for_backward({x});
+    return x * sigmoid(x);
+  }
+  static std::vector<Tensor> backward(autograd::Context& ctx, const std::vector<Tensor>& g) {
+    Tensor x = ctx.saved_tensors()[0];
+    return {g[0] * sigmoid(x)};  // forgets the x * s * (1 - s) term
+  }
+};
+
+// Saves its own output, scales by a non-tensor argument.
+struct ScaledExp : autograd::Function<ScaledExp> {
+  static Tensor forward(autograd::Context& ctx, const Tensor& x, double k) {
+    Tensor y = exp(x) * k;
+    ctx.save_for_backward({y});
+    return y;
+  }
+  static std::vector<Tensor> backward(autograd::Context& ctx, const std::vector<Tensor>& g) {
+    return {g[0] * ctx.saved_tensors()[0]};
+  }
+};
+
+TEST_CASE("a custom op (Swish) passes gradcheck and gradgradcheck") {
+  manual_seed(0);
+  Tensor x = randn({4, 3}, Dtype::f64).requires_grad_();
+  auto fn = [](const std::vector<Tensor>& in) { return Swish::apply(in[0]); };
+  auto r = autograd::gradcheck(fn, {x});
+  CHECK_MESSAGE(r.ok, r.message);
+  auto rr = autograd::gradgradcheck(fn, {x});
+  CHECK_MESSAGE(rr.ok, rr.message);
+  CHECK(std::string(Swish::apply(x).grad_fn()->name()) == "Swish");
+}
+
+TEST_CASE("a wrong custom backward is caught with a report naming input, entry and values") {
+  manual_seed(1);
+  Tensor x = randn({2, 2}, Dtype::f64).requires_grad_();
+  auto r = autograd::gradcheck([](const std::vector<Tensor>& in) { return BadSwish::apply(in[0]); }, {x});
+  CHECK_FALSE(r.ok);
+  CHECK(r.input == 0);
+  CHECK(r.entry == 0);
+  CHECK(r.analytical != doctest::Approx(r.numerical));
+  CHECK(r.message.find("input 0 at entry 0") != std::string::npos);
+  CHECK(r.message.find("analytical") != std::string::npos);
+}
+
+TEST_CASE("a custom op saving its output holds no cycle and sees non-tensor arguments") {
+  int64_t before = Node::live_count();
+  {
+    Tensor x = f64({0.0, 1.0}).requires_grad_();
+    Tensor y = ScaledExp::apply(x, 2.0);
+    y.sum().backward();
+    CHECK(x.grad().to_vector<double>()[1] == doctest::Approx(2.0 * std::exp(1.0)));
+  }
+  CHECK(Node::live_count() == before);
+}
+
+TEST_CASE("custom op on inputs that need no grad records nothing") {
+  Tensor x = f64({1.0});
+  CHECK_FALSE(Swish::apply(x).requires_grad());
+}

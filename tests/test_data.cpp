@@ -1,0 +1,256 @@
+// Datasets, DataLoader, splits, readers (CSV, IDX), named data sets and KFold.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "data_test_util.hpp"
+#include "xgrad/xgrad.hpp"
+
+using namespace xgrad;
+using data_test::contains;
+using data_test::error_of;
+using data_test::fixture;
+
+namespace {
+
+data::TensorDataset counting(int64_t n) {
+  return {arange(0, static_cast<double>(n)).reshape({n, 1}),
+          arange(static_cast<double>(n), Dtype::i64)};
+}
+
+std::vector<int64_t> labels_of(const Tensor& y) { return y.to_vector<int64_t>(); }
+
+}  // namespace
+
+TEST_CASE("TensorDataset indexes, slices and subsets its rows") {
+  auto ds = counting(10);
+  CHECK(ds.size() == 10);
+  auto [x, y] = ds[3];
+  CHECK(x.item() == 3.0);
+  CHECK(y.item<int64_t>() == 3);
+  CHECK(ds.get(-1).y.item<int64_t>() == 9);
+  CHECK(labels_of(ds.slice(2, 5).y) == std::vector<int64_t>{2, 3, 4});
+  CHECK(labels_of(ds.slice(-2, 100).y) == std::vector<int64_t>{8, 9});
+  CHECK(labels_of(ds.subset(std::vector<int64_t>{7, 1, 7}).y) == std::vector<int64_t>{7, 1, 7});
+  CHECK(contains(error_of([&] { ds.get(10); }), "out of range"));
+  CHECK(contains(error_of([] {
+                   data::TensorDataset(zeros({3, 2}), zeros({4}, Dtype::i64));
+                 }),
+                 "3 samples"));
+}
+
+TEST_CASE("DataLoader without shuffling yields consecutive batches, the last one smaller") {
+  auto ds = counting(10);
+  std::vector<std::vector<int64_t>> seen;
+  for (auto [x, y] : data::DataLoader(ds, {.batch_size = 4})) {
+    CHECK(x.size(0) == y.size(0));
+    seen.push_back(labels_of(y));
+  }
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0] == std::vector<int64_t>{0, 1, 2, 3});
+  CHECK(seen[2] == std::vector<int64_t>{8, 9});
+  data::DataLoader dropping(ds, {.batch_size = 4, .drop_last = true});
+  CHECK(dropping.size() == 2);
+  int64_t batches = 0;
+  for (auto batch : dropping) batches += batch.x.size(0) == 4;
+  CHECK(batches == 2);
+  CHECK(contains(error_of([&] { data::DataLoader(ds, {.batch_size = 0}); }), "batch_size"));
+}
+
+TEST_CASE("DataLoader shuffles with the seeded generator, a new order each pass") {
+  auto ds = counting(50);
+  data::DataLoader loader(ds, {.batch_size = 8, .shuffle = true});
+  auto pass = [&] {
+    std::vector<int64_t> order;
+    for (auto [x, y] : loader) {
+      auto v = labels_of(y);
+      // x and y stay paired through the gather
+      CHECK(x.reshape({-1}).to_vector<float>() == std::vector<float>(v.begin(), v.end()));
+      order.insert(order.end(), v.begin(), v.end());
+    }
+    return order;
+  };
+  manual_seed(3);
+  auto first = pass(), second = pass();
+  std::vector<int64_t> sorted = first;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(sorted == labels_of(arange(50.0, Dtype::i64)));
+  CHECK(first != second);
+  manual_seed(3);
+  CHECK(pass() == first);
+}
+
+TEST_CASE("train_test_split sizes the parts as scikit-learn and is repeatable with a seed") {
+  const auto& ref = data_test::sklearn_reference()["train_test_split_1797_0.2"];
+  auto [train, test] = data::train_test_split(counting(1797), 0.2, 42);
+  CHECK(train.size() == ref["train"].get<int64_t>());
+  CHECK(test.size() == ref["test"].get<int64_t>());
+  auto small = data::train_test_split(counting(10), 0.25, 1);
+  CHECK(small.test.size() ==
+        data_test::sklearn_reference()["train_test_split_10_0.25"]["test"].get<int64_t>());
+  std::vector<int64_t> all = labels_of(small.train.y), t = labels_of(small.test.y);
+  all.insert(all.end(), t.begin(), t.end());
+  std::sort(all.begin(), all.end());
+  CHECK(all == labels_of(arange(10.0, Dtype::i64)));
+  CHECK(labels_of(data::train_test_split(counting(10), 0.25, 1).test.y) == t);
+  CHECK(data::train_test_split(counting(10), 3.0).test.size() == 3);
+  CHECK(contains(error_of([] { data::train_test_split(counting(10), 1.5); }), "test_size"));
+  CHECK(contains(error_of([] { data::train_test_split(counting(10), 10.0); }), "at least 1"));
+}
+
+TEST_CASE("load_digits reads the shipped 1797 x 64 digits") {
+  auto digits = data::load_digits();
+  CHECK(digits.x.shape() == Shape{1797, 64});
+  CHECK(digits.x.dtype() == Dtype::f32);
+  CHECK(digits.y.shape() == Shape{1797});
+  CHECK(digits.y.dtype() == Dtype::i64);
+  CHECK(digits.y[0].item<int64_t>() == 0);
+  CHECK(digits.x.max().item() == 16.0);
+  CHECK(digits.y.max().item() == 9.0);
+}
+
+TEST_CASE("digits_sklearn_split applies scikit-learn's split of random_state 42") {
+  auto digits = data::load_digits();
+  auto [train, test] = data::digits_sklearn_split(digits);
+  CHECK(train.size() == 1437);
+  CHECK(test.size() == 360);
+  auto idx = data::read_split_indices(data_test::source("data/digits_split_sklearn42.json"));
+  CHECK(idx.train[0] == 1734);  // scikit-learn's first training row
+  CHECK(allclose(train.x[0], digits.x[1734]));
+  CHECK(test.y[5].item<int64_t>() == digits.y[idx.test[5]].item<int64_t>());
+  CHECK(contains(error_of([&] { data::digits_sklearn_split(digits.slice(0, 100)); }), "1797"));
+}
+
+TEST_CASE("CSV reader: header, delimiter, label and dropped columns, plain and gzip") {
+  auto t = data::read_csv_table(fixture("good.csv"), {.header = true});
+  CHECK(t.columns == std::vector<std::string>{"id", "a", "b", "label"});
+  CHECK(t.values.shape() == Shape{3, 4});
+  CHECK(t.values.to_vector<double>() ==
+        std::vector<double>{1, 0.5, 2, 1, 2, -1.25, 300, 0, 3, 4, 5, 2});
+  auto ds = data::read_csv_dataset(fixture("good.csv.gz"), {.header = true, .drop_columns = {0}});
+  CHECK(ds.x.shape() == Shape{3, 2});
+  CHECK(labels_of(ds.y) == std::vector<int64_t>{1, 0, 2});
+  auto semi = data::read_csv(fixture("semicolon.csv"), {.delimiter = ';', .dtype = Dtype::f64});
+  CHECK(semi.dtype() == Dtype::f64);
+  CHECK(semi.to_vector<double>() == std::vector<double>{1, 2, 3, 4, 5, 6});
+  auto first =
+      data::read_csv_dataset(fixture("semicolon.csv"), {.delimiter = ';', .label_column = 0});
+  CHECK(labels_of(first.y) == std::vector<int64_t>{1, 4});
+}
+
+TEST_CASE("CSV reader: bad files raise errors naming the file, line and column") {
+  std::string e = error_of([] { data::read_csv(fixture("bad-columns.csv")); });
+  CHECK(contains(e, "bad-columns.csv"));
+  CHECK(contains(e, "line 3"));
+  CHECK(contains(e, "2 columns, expected 3"));
+  e = error_of([] { data::read_csv(fixture("bad-number.csv")); });
+  CHECK(contains(e, "line 2 column 2"));
+  CHECK(contains(e, "'five' is not a number"));
+  CHECK(contains(error_of([] { data::read_csv(fixture("bad-empty.csv")); }), "empty field"));
+  e = error_of([] { data::read_csv_dataset(fixture("bad-label.csv")); });
+  CHECK(contains(e, "line 2"));
+  CHECK(contains(e, "not an integer"));
+  CHECK(contains(error_of([] { data::read_csv(fixture("empty.csv")); }), "no data rows"));
+  e = error_of([] { data::read_csv(fixture("no-such-file.csv")); });
+  CHECK(contains(e, "no-such-file.csv"));
+  CHECK(contains(e, "no such file"));
+  e = error_of([] { data::read_csv(fixture("truncated.csv.gz")); });
+  CHECK(contains(e, "truncated.csv.gz"));
+  CHECK(contains(e, "truncated"));
+  CHECK(contains(error_of([] {
+                   data::read_csv_dataset(fixture("semicolon.csv"),
+                                          {.delimiter = ';', .label_column = 5});
+                 }),
+                 "label column"));
+}
+
+TEST_CASE("IDX reader: images become float32, labels int64, plain or gzip") {
+  for (std::string suffix : {"", ".gz"}) {
+    auto x = data::read_idx(fixture("tiny-images-idx3-ubyte" + suffix));
+    CHECK(x.shape() == Shape{3, 2, 3});
+    CHECK(x.dtype() == Dtype::f32);
+    CHECK(x[2].reshape({-1}).to_vector<float>() == std::vector<float>{255, 254, 253, 0, 0, 128});
+    auto y = data::read_idx(fixture("tiny-labels-idx1-ubyte" + suffix));
+    CHECK(y.dtype() == Dtype::i64);
+    CHECK(labels_of(y) == std::vector<int64_t>{7, 0, 9});
+  }
+  auto f = data::read_idx(fixture("floats-idx2"));
+  CHECK(f.to_vector<float>() == std::vector<float>{1.5f, -2.0f, 0.25f, 3.0f});
+  CHECK(labels_of(data::read_idx(fixture("ints-idx1"))) == std::vector<int64_t>{-1, 70000, 3});
+}
+
+TEST_CASE("IDX reader: bad files raise errors naming the file and the byte offset") {
+  std::string e = error_of([] { data::read_idx(fixture("bad-magic-idx3-ubyte")); });
+  CHECK(contains(e, "bad-magic-idx3-ubyte' byte 0"));
+  CHECK(contains(e, "0x08030000"));
+  e = error_of([] { data::read_idx(fixture("truncated-images-idx3-ubyte")); });
+  CHECK(contains(e, "byte 29"));
+  CHECK(contains(e, "truncated"));
+  CHECK(contains(e, "[3, 2, 3]"));
+  CHECK(contains(error_of([] { data::read_idx(fixture("truncated-header-idx3-ubyte")); }),
+                 "inside the header"));
+  CHECK(contains(error_of([] { data::read_idx(fixture("trailing-images-idx3-ubyte")); }),
+                 "byte 34: 2 unexpected bytes"));
+  e = error_of([] { data::read_idx(fixture("truncated-images-idx3-ubyte.gz")); });
+  CHECK(contains(e, "truncated-images-idx3-ubyte.gz"));
+  CHECK(contains(e, "truncated"));
+  CHECK(contains(error_of([] { data::read_idx(fixture("good.csv")); }), "not an IDX"));
+}
+
+TEST_CASE("load_mnist reads an MNIST-format folder, scaled to [0, 1]") {
+  auto train = data::load_mnist(fixture("mnist"), true);
+  CHECK(train.x.shape() == Shape{5, 4, 4});
+  CHECK(train.x.max().item() <= 1.0);
+  CHECK(labels_of(train.y) == std::vector<int64_t>{3, 1, 4, 1, 5});
+  auto test = data::load_mnist(fixture("mnist"), false, {.scale = false, .flatten = true});
+  CHECK(test.x.shape() == Shape{2, 16});
+  CHECK(test.x.max().item() > 1.0);
+  CHECK(contains(error_of([] { data::load_mnist(fixture("mnist-mismatch"), false); }),
+                 "2 images but"));
+  CHECK(contains(error_of([] { data::load_mnist(fixture("no-such-dir")); }),
+                 "dataset-fashion-mnist"));
+}
+
+TEST_CASE("load_mnist reads Debian's Fashion-MNIST when it is installed") {
+  if (!std::filesystem::exists(data::kFashionMnistDir)) {
+    MESSAGE("skipped: " << data::kFashionMnistDir
+                        << " is absent (apt-get install dataset-fashion-mnist)");
+    return;
+  }
+  auto test = data::load_mnist(data::kFashionMnistDir, false);
+  CHECK(test.x.shape() == Shape{10000, 28, 28});
+  CHECK(test.y.max().item() == 9.0);
+}
+
+TEST_CASE("load_breast_cancer reads scikit-learn's 569 x 30 file") {
+  auto bc = data::load_breast_cancer();
+  CHECK(bc.x.shape() == Shape{569, 30});
+  CHECK(bc.y.sum().item() == 357.0);  // benign
+  CHECK(bc.x[0][0].item() == doctest::Approx(17.99));
+}
+
+TEST_CASE("KFold matches scikit-learn without shuffling, and partitions with it") {
+  const auto& ref = data_test::sklearn_reference()["kfold_10_3"];
+  auto folds = data::KFold(3).split(10);
+  REQUIRE(folds.size() == 3);
+  for (size_t k = 0; k < 3; ++k) {
+    CHECK(labels_of(folds[k].train) == ref[k]["train"].get<std::vector<int64_t>>());
+    CHECK(labels_of(folds[k].test) == ref[k]["test"].get<std::vector<int64_t>>());
+  }
+  auto shuffled = data::KFold(3, true, 0).split(10);
+  std::vector<int64_t> all;
+  for (const auto& f : shuffled) {
+    auto t = labels_of(f.test), tr = labels_of(f.train);
+    CHECK(std::is_sorted(tr.begin(), tr.end()));
+    CHECK(t.size() + tr.size() == 10);
+    all.insert(all.end(), t.begin(), t.end());
+  }
+  std::sort(all.begin(), all.end());
+  CHECK(all == labels_of(arange(10.0, Dtype::i64)));
+  CHECK(labels_of(data::KFold(3, true, 0).split(10)[1].test) == labels_of(shuffled[1].test));
+  auto splits = data::KFold(3).split(counting(10));
+  CHECK(splits[1].test.size() == 3);
+  CHECK(contains(error_of([] { data::KFold(1); }), "n_splits"));
+}

@@ -1,0 +1,164 @@
+// Synthetic sets (moons, circles), one-hot, scalers, text inputs and image augmentation.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "data_test_util.hpp"
+#include "xgrad/xgrad.hpp"
+
+using namespace xgrad;
+using data_test::contains;
+using data_test::error_of;
+
+namespace {
+
+using Points = std::vector<std::vector<double>>;
+
+Points rows_of(const Tensor& x) {
+  auto v = x.to_vector<double>();
+  Points out;
+  for (size_t i = 0; i < v.size(); i += 2) out.push_back({v[i], v[i + 1]});
+  return out;
+}
+
+void check_close(const Points& a, const Points& b, double tol) {
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    for (size_t j = 0; j < a[i].size(); ++j)
+      CHECK(a[i][j] == doctest::Approx(b[i][j]).epsilon(tol));
+}
+
+void check_matrix(const Tensor& t, const nlohmann::json& expected) {
+  auto want = expected.get<Points>();
+  auto got = t.to_vector<double>();
+  size_t cols = want[0].size();
+  REQUIRE(got.size() == want.size() * cols);
+  for (size_t i = 0; i < want.size(); ++i)
+    for (size_t j = 0; j < cols; ++j)
+      CHECK(got[i * cols + j] == doctest::Approx(want[i][j]).epsilon(1e-12));
+}
+
+}  // namespace
+
+TEST_CASE("make_moons and make_circles have scikit-learn's geometry") {
+  const auto& ref = data_test::sklearn_reference();
+  auto moons = data::make_moons(7, 0.0, {}, false);
+  CHECK(moons.x.dtype() == Dtype::f32);
+  check_close(rows_of(moons.x), ref["make_moons_7"]["x"].get<Points>(), 1e-6);
+  CHECK(moons.y.to_vector<int64_t>() == ref["make_moons_7"]["y"].get<std::vector<int64_t>>());
+  auto circles = data::make_circles(9, 0.0, 0.5, {}, false);
+  check_close(rows_of(circles.x), ref["make_circles_9"]["x"].get<Points>(), 1e-6);
+  CHECK(circles.y.to_vector<int64_t>() == ref["make_circles_9"]["y"].get<std::vector<int64_t>>());
+}
+
+TEST_CASE("make_moons shuffles and adds noise from the seeded generator") {
+  auto plain = data::make_moons(200, 0.0, {}, false);
+  auto shuffled = data::make_moons(200, 0.0, 5);
+  // Shuffling permutes the rows: the same points, another order.
+  auto a = rows_of(plain.x), b = rows_of(shuffled.x);
+  CHECK(a != b);
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  CHECK(a == b);
+  CHECK(shuffled.y.sum().item() == 100.0);
+  auto noisy = data::make_moons(200, 0.4, 5);
+  CHECK(noisy.y.to_vector<int64_t>() == shuffled.y.to_vector<int64_t>());
+  double spread = (noisy.x - shuffled.x).pow(2.0).mean().item();
+  CHECK(spread == doctest::Approx(0.16).epsilon(0.25));  // noise variance 0.4^2
+  CHECK(allclose(data::make_moons(200, 0.4, 5).x, noisy.x));
+  CHECK(contains(error_of([] { data::make_circles(10, 0.0, 1.0); }), "factor"));
+  CHECK(contains(error_of([] { data::make_moons(10, -1.0); }), "noise"));
+}
+
+TEST_CASE("one_hot gives float rows ready for a loss") {
+  auto oh = data::one_hot(tensor({3, 5, 4, 8, 0}, Dtype::i64), 9);
+  CHECK(oh.dtype() == Dtype::f32);
+  CHECK(oh.shape() == Shape{5, 9});
+  CHECK(oh[1][5].item() == 1.0);
+  CHECK(oh.sum().item() == 5.0);
+  CHECK(data::one_hot(tensor({0, 2}, Dtype::i64)).shape() == Shape{2, 3});
+  CHECK(contains(error_of([] { data::one_hot(tensor({0.0, 1.0})); }), "int64"));
+}
+
+TEST_CASE("StandardScaler and MinMaxScaler match scikit-learn, constant columns included") {
+  const auto& ref = data_test::sklearn_reference()["scalers"];
+  auto rows = ref["x"].get<Points>();
+  std::vector<double> flat;
+  for (auto& r : rows) flat.insert(flat.end(), r.begin(), r.end());
+  Tensor x = tensor(flat, Shape{4, 3}, Dtype::f64);
+  data::StandardScaler standard;
+  check_matrix(standard.fit_transform(x), ref["standard"]);
+  CHECK(allclose(standard.inverse_transform(standard.transform(x)), x));
+  data::MinMaxScaler minmax;
+  check_matrix(minmax.fit_transform(x), ref["minmax"]);
+  check_matrix(data::MinMaxScaler(-1, 1).fit_transform(x), ref["minmax_m1_1"]);
+  // Fitted on train, applied unchanged to test; float32 in, float32 out.
+  Tensor train = tensor({{0.0, 10.0}, {2.0, 30.0}}), test = tensor({{4.0, 20.0}});
+  data::StandardScaler s;
+  s.fit(train);
+  Tensor z = s.transform(test);
+  CHECK(z.dtype() == Dtype::f32);
+  CHECK(z.to_vector<double>() == std::vector<double>{3.0, 0.0});
+  CHECK(contains(error_of([] { data::StandardScaler().transform(ones({1, 1})); }), "fit()"));
+  CHECK(contains(error_of([&] { s.transform(tensor({{1.0, 2.0, 3.0}})); }), "2 features"));
+}
+
+TEST_CASE("text: tokenizer, vocabulary of the most frequent words, multi-hot rows") {
+  CHECK(data::tokenize("'Don't!' It's GREAT,<br />great... 42") ==
+        std::vector<std::string>{"don't", "it's", "great", "br", "great"});
+  std::vector<std::vector<std::string>> docs = {{"b", "a", "b"}, {"c", "a", "b"}, {"d"}};
+  auto vocab = data::Vocabulary::build(docs, 3);
+  CHECK(vocab.size() == 3);
+  CHECK(vocab.word(0) == "b");
+  CHECK(vocab.word(1) == "a");
+  CHECK(vocab.word(2) == "c");  // ties alphabetical: c before d
+  CHECK(vocab.index("d") == -1);
+  CHECK(vocab.encode({"d", "c", "b"}) == std::vector<int64_t>{2, 0});
+  auto mh = data::multi_hot({{2, 0, 2}, {}}, 4);
+  CHECK(mh.to_vector<float>() == std::vector<float>{1, 0, 1, 0, 0, 0, 0, 0});
+  CHECK(contains(error_of([] { data::multi_hot({{4}}, 4); }), "outside"));
+}
+
+TEST_CASE("text: the review-folder pipeline runs on the aclImdb-layout fixture") {
+  auto train = data::read_text_folders(data_test::source("tests/fixtures/imdb/train"));
+  REQUIRE(train.texts.size() == 8);
+  CHECK(train.labels == std::vector<int64_t>{0, 0, 0, 0, 1, 1, 1, 1});
+  std::vector<std::vector<std::string>> tokens;
+  for (const auto& t : train.texts) tokens.push_back(data::tokenize(t));
+  auto vocab = data::Vocabulary::build(tokens, 20);
+  std::vector<std::vector<int64_t>> seqs;
+  for (const auto& t : tokens) seqs.push_back(vocab.encode(t));
+  auto x = data::multi_hot(seqs, vocab.size());
+  CHECK(x.shape() == Shape{8, 20});
+  CHECK(vocab.index("the") >= 0);
+  CHECK(contains(error_of([] { data::read_text_folders(data_test::fixture("mnist")); }), "pos"));
+}
+
+TEST_CASE("transforms shift and flip a known image, and draw seeded random ones") {
+  // One 3x3 image 1..9, as [1, 3, 3] and as a flat [1, 9] row.
+  Tensor img = arange(1.0, 10.0).reshape({1, 3, 3});
+  auto right_down = data::transforms::shift(img, {1}, {1});
+  CHECK(right_down.to_vector<float>() == std::vector<float>{0, 0, 0, 0, 1, 2, 0, 4, 5});
+  auto left = data::transforms::shift(img.reshape({1, 9}), {-1}, {0});
+  CHECK(left.shape() == Shape{1, 9});
+  CHECK(left.to_vector<float>() == std::vector<float>{2, 3, 0, 5, 6, 0, 8, 9, 0});
+  auto flipped = data::transforms::horizontal_flip(img, {true});
+  CHECK(flipped.to_vector<float>() == std::vector<float>{3, 2, 1, 6, 5, 4, 9, 8, 7});
+  CHECK(allclose(data::transforms::horizontal_flip(img, {false}), img));
+
+  Tensor batch = rand({16, 1, 5, 5});
+  data::transforms::Compose augment(
+      {data::transforms::RandomShift{1}, data::transforms::RandomHorizontalFlip{0.5}});
+  manual_seed(11);
+  Tensor a = augment(batch);
+  manual_seed(11);
+  CHECK(allclose(augment(batch), a));
+  CHECK(a.shape() == batch.shape());
+  CHECK(!allclose(a, batch));
+  CHECK(allclose(data::transforms::RandomHorizontalFlip{0.0}(batch), batch));
+  CHECK(contains(error_of([] {
+                   data::transforms::shift(zeros({2, 7}), {0, 0}, {0, 0});
+                 }),
+                 "square"));
+}
