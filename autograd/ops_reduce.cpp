@@ -111,11 +111,11 @@ Tensor var(const Tensor& x, const Shape& dims, int64_t correction, bool keepdim)
   Tensor centered = sub(x, mean(x, dims, true));
   return div(sum(mul(centered, centered), dims, keepdim), static_cast<double>(count - correction));
 }
-Tensor var(const Tensor& x, int64_t correction) { return var(x, Shape{}, correction, false); }
+Tensor var(const Tensor& x) { return var(x, Shape{}, 1, false); }
 Tensor std(const Tensor& x, const Shape& dims, int64_t correction, bool keepdim) {
   return sqrt(var(x, dims, correction, keepdim));
 }
-Tensor std(const Tensor& x, int64_t correction) { return sqrt(var(x, correction)); }
+Tensor std(const Tensor& x) { return sqrt(var(x)); }
 
 namespace {
 Tensor arg_reduce(const char* op, Reduce k, const Tensor& x, int64_t dim, bool keepdim) {

@@ -36,16 +36,29 @@ void print_dim(std::string& out, const std::vector<double>& v, const Shape& s, i
   out += "[";
   for (int64_t i = 0; i < n; ++i) {
     if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
-      out += dim + 1 == s.ndim() ? "..., " : "...,\n" + std::string(indent + dim + 1, ' ');
+      if (dim + 1 == s.ndim()) {
+        out += "..., ";
+      } else {
+        out += "...,\n";
+        out.append(indent + dim + 1, ' ');
+      }
       i = n - kEdgeItems;
     }
     if (dim + 1 == s.ndim()) {
       std::string e = fmt(v[offset + i]);
-      out += std::string(width > e.size() ? width - e.size() : 0, ' ') + e;
+      out.append(width > e.size() ? width - e.size() : 0, ' ');
+      out += e;
     } else {
       print_dim(out, v, s, dim + 1, offset + i * stride, summarize, fmt, width, indent);
     }
-    if (i + 1 < n) out += dim + 1 == s.ndim() ? ", " : "," + std::string(s.ndim() - dim - 1, '\n') + std::string(indent + dim + 1, ' ');
+    if (i + 1 == n) continue;
+    if (dim + 1 == s.ndim()) {
+      out += ", ";
+    } else {
+      out += ",";
+      out.append(s.ndim() - dim - 1, '\n');
+      out.append(indent + dim + 1, ' ');
+    }
   }
   out += "]";
 }

@@ -219,9 +219,11 @@ Tensor sum(const Tensor& x);
 Tensor sum(const Tensor& x, const Shape& dims, bool keepdim = false);
 Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, const Shape& dims, bool keepdim = false);
-Tensor var(const Tensor& x, int64_t correction = 1);
+// Over every element with Bessel's correction; var(x, Shape{}, 0) for the population variance.
+// (No `var(x, correction)` overload: `var(x, {1})` must mean dim 1.)
+Tensor var(const Tensor& x);
 Tensor var(const Tensor& x, const Shape& dims, int64_t correction = 1, bool keepdim = false);
-Tensor std(const Tensor& x, int64_t correction = 1);
+Tensor std(const Tensor& x);
 Tensor std(const Tensor& x, const Shape& dims, int64_t correction = 1, bool keepdim = false);
 Tensor max(const Tensor& x);  // gradient goes to the first maximal element
 Tensor min(const Tensor& x);

@@ -477,7 +477,8 @@ TEST_CASE("reductions: sum, mean, var, std, max, min, logsumexp") {
   CHECK_VALUES(mean(x, {1}), Shape({2}), {2, 5});
   CHECK_VALUES(mean(x, {0}, true), Shape({1, 3}), {2.5, 3.5, 4.5});
   CHECK_VALUES(var(x), Shape{}, {3.5});
-  CHECK_VALUES(var(x, 0), Shape{}, {17.5 / 6});
+  CHECK_VALUES(var(x, Shape{}, 0), Shape{}, {17.5 / 6});
+  CHECK_VALUES(var(x, {1}), Shape({2}), {1, 1});  // braces mean dims, never a correction
   CHECK_VALUES(var(x, Shape{1}), Shape({2}), {1, 1});
   CHECK_VALUES(var(x, Shape{0}, 0, true), Shape({1, 3}), {2.25, 2.25, 2.25});
   CHECK_VALUES(xgrad::std(x), Shape{}, {std::sqrt(3.5)});

@@ -1,0 +1,101 @@
+// Runs digits_tanh, digits_grid and mnist_format as a user would and checks the `key value` lines
+// they print last.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <string>
+
+namespace {
+struct Run {
+  int status = -1;
+  std::map<std::string, std::string> values;
+};
+
+Run run(const std::string& name, const std::string& arguments) {
+  std::string cmd = std::string(XGRAD_BINARY_DIR) + "/examples/" + name + " " + arguments + " 2>/dev/null";
+  Run r;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char line[4096];
+  while (std::fgets(line, sizeof line, p)) {
+    std::istringstream s(line);
+    std::string k, v;
+    if (s >> k >> v) r.values[k] = v;
+  }
+  r.status = pclose(p);
+  return r;
+}
+
+double number(const Run& r, const std::string& key) {
+  auto it = r.values.find(key);
+  REQUIRE_MESSAGE(it != r.values.end(), "missing output line: " << key);
+  return std::stod(it->second);
+}
+
+std::string out(const std::string& file) { return std::string(XGRAD_BINARY_DIR) + "/" + file; }
+}  // namespace
+
+TEST_CASE("digits_tanh reproduces notebook 002: train 1.0, test >= 0.96 after 100 epochs") {
+  // 100 epochs of per-sample SGD take about 3.5 s here.
+  std::string svg = out("digits_tanh_test.svg");
+  std::filesystem::remove(svg);
+  Run r = run("digits_tanh", "--quiet --plot " + svg);
+  CHECK(r.status == 0);
+  CHECK(number(r, "train_accuracy") == 1.0);
+  CHECK(number(r, "test_accuracy") >= 0.96);
+  CHECK(number(r, "train_seconds") > 0);
+  CHECK(std::filesystem::file_size(svg) > 0);
+}
+
+TEST_CASE("digits_grid reports every eta x lambda cell and marks diverged runs") {
+  std::string svg = out("digits_grid_test.svg");
+  std::filesystem::remove(svg);
+  Run r = run("digits_grid", "--quiet --epochs 3 --plot " + svg);
+  CHECK(r.status == 0);
+  const char* labels[] = {"1e-05", "0.0001", "0.001", "0.01", "0.1", "1", "10"};
+  int diverged = 0;
+  for (const char* eta : labels) {
+    for (const char* lambda : labels) {
+      std::string key = std::string("test_accuracy_eta_") + eta + "_lambda_" + lambda;
+      REQUIRE_MESSAGE(r.values.count(key), "missing output line: " << key);
+      const std::string& v = r.values[key];
+      if (v == "diverged") {
+        ++diverged;
+      } else {
+        double acc = std::stod(v);
+        CHECK_MESSAGE((acc >= 0 && acc <= 1), key << " " << v);
+      }
+    }
+  }
+  // eta = 10 with strong L2 blows up: reported as diverged, not as NaN accuracies.
+  CHECK(r.values["test_accuracy_eta_10_lambda_10"] == "diverged");
+  CHECK(diverged >= 1);
+  CHECK(number(r, "diverged_runs") == diverged);
+  for (auto& [k, v] : r.values) CHECK_MESSAGE(v.find("nan") == std::string::npos, k << " " << v);
+  CHECK(r.values.count("best_eta") == 1);
+  CHECK(r.values.count("best_lambda") == 1);
+  CHECK(number(r, "best_test_accuracy") > 0.5);
+  CHECK(std::filesystem::file_size(svg) > 0);
+}
+
+TEST_CASE("mnist_format trains on Fashion-MNIST and saves the model") {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) {
+    MESSAGE("skipped: /usr/share/datasets/fashion-mnist is absent (Debian package dataset-fashion-mnist)");
+    return;
+  }
+  std::string ckpt = out("mnist_test.safetensors"), svg = out("mnist_test.svg");
+  std::filesystem::remove(ckpt);
+  Run r = run("mnist_format", "--quiet --epochs 1 --limit 5000 --save " + ckpt + " --plot " + svg);
+  CHECK(r.status == 0);
+  CHECK(number(r, "train_samples") == 5000);
+  CHECK(number(r, "test_accuracy") > 0.6);
+  CHECK(std::filesystem::exists(ckpt));
+  CHECK(std::filesystem::file_size(ckpt) > 11935 * 4);  // 784*15+15 + 15*10+10 float32 values
+}
+
+TEST_CASE("mnist_format given a folder without MNIST files says so and fails") {
+  CHECK(run("mnist_format", "--quiet --epochs 1 --data /nonexistent --save ''").status != 0);
+}
