@@ -1,0 +1,109 @@
+// Runs the smaller example programs (xor, moons, custom_op, optimizers) briefly, as a user would,
+// and checks the `key value` lines they print last.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+namespace {
+struct Run {
+  int status = -1;
+  std::map<std::string, std::string> values;
+};
+
+Run run(const std::string& name, const std::string& arguments) {
+  std::string cmd = std::string(XGRAD_BINARY_DIR) + "/examples/" + name + " " + arguments + " 2>/dev/null";
+  Run r;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char line[4096];
+  while (std::fgets(line, sizeof line, p)) {
+    std::istringstream s(line);
+    std::string k, v;
+    if (s >> k >> v) r.values[k] = v;
+  }
+  r.status = pclose(p);
+  return r;
+}
+
+double number(const Run& r, const std::string& key) {
+  auto it = r.values.find(key);
+  REQUIRE_MESSAGE(it != r.values.end(), "missing output line: " << key);
+  return std::stod(it->second);
+}
+
+// The file exists and looks like a complete SVG document.
+bool is_svg(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  std::string text = s.str();
+  return text.find("<svg") != std::string::npos && text.find("</svg>") != std::string::npos;
+}
+}  // namespace
+
+TEST_CASE("xor prints the exact ReLU solution and learns XOR, OR and AND for seeds 0..4") {
+  for (int seed = 0; seed < 5; ++seed) {
+    CAPTURE(seed);
+    Run r = run("xor", "--quiet --seed " + std::to_string(seed));
+    CHECK(r.status == 0);
+    CHECK(r.values["exact_solution"] == "0,1,1,0");
+    CHECK(number(r, "xor_accuracy") == 1.0);
+    CHECK(number(r, "or_accuracy") == 1.0);
+    CHECK(number(r, "and_accuracy") == 1.0);
+    CHECK(number(r, "accuracy") == 1.0);
+  }
+}
+
+TEST_CASE("moons trains every hidden size and variant and writes a boundary plot for each") {
+  std::string prefix = std::string(XGRAD_BINARY_DIR) + "/moons_test";
+  Run r = run("moons", "--quiet --epochs 300 --plots " + prefix);
+  CHECK(r.status == 0);
+  for (const char* name : {"h1", "h3", "h5", "h20", "h50", "h50_l1", "h50_dropout"}) {
+    CAPTURE(name);
+    double train = number(r, std::string("train_accuracy_") + name);
+    double test = number(r, std::string("test_accuracy_") + name);
+    CHECK(std::isfinite(number(r, std::string("final_loss_") + name)));
+    CHECK(train >= 0.7);  // noisy moons: a line alone gets ~0.8
+    CHECK(train <= 1.0);
+    CHECK(test >= 0.6);
+    CHECK(test <= 1.0);
+    CHECK(is_svg(prefix + "_" + name + ".svg"));
+  }
+}
+
+TEST_CASE("custom_op's Swish passes gradcheck and gradgradcheck and trains a network") {
+  Run r = run("custom_op", "--quiet --epochs 200");
+  CHECK(r.status == 0);
+  CHECK(r.values["gradcheck"] == "passed");
+  CHECK(r.values["gradgradcheck"] == "passed");
+  CHECK(number(r, "final_loss") < number(r, "initial_loss"));
+  CHECK(number(r, "train_accuracy") >= 0.85);
+  CHECK(number(r, "accuracy") >= 0.8);
+}
+
+TEST_CASE("optimizers compares five optimizers from the same init and plots their curves") {
+  std::string svg = std::string(XGRAD_BINARY_DIR) + "/optimizers_test.svg";
+  Run r = run("optimizers", "--quiet --epochs 2 --plot " + svg);
+  CHECK(r.status == 0);
+  double initial = number(r, "initial_loss");
+  CHECK(std::isfinite(initial));
+  for (const char* name : {"sgd", "momentum", "nesterov", "adam", "rmsprop"}) {
+    CAPTURE(name);
+    CHECK(std::isfinite(number(r, std::string("final_loss_") + name)));
+    CHECK(number(r, std::string("final_loss_") + name) < initial);
+  }
+  CHECK(number(r, "final_loss_adam") < initial);
+  CHECK(is_svg(svg));
+}
+
+TEST_CASE("the small examples reject unknown options") {
+  for (const char* name : {"xor", "moons", "custom_op", "optimizers"}) {
+    CAPTURE(name);
+    CHECK(run(name, "--no-such-option").status != 0);
+  }
+}
