@@ -24,6 +24,14 @@ int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim);
 // Every entry of the int64 `index` lies in [0, n), or an error naming the op.
 void check_index_range(const char* op, const Tensor& index, int64_t n);
 
+// The [outer, n, inner] view of shape `s` around dim `d`, as the kernels take it.
+inline void split_at(const Shape& s, int64_t d, int64_t& outer, int64_t& inner) {
+  outer = 1;
+  inner = 1;
+  for (int64_t i = 0; i < d; ++i) outer *= s[i];
+  for (int64_t i = d + 1; i < s.ndim(); ++i) inner *= s[i];
+}
+
 inline const kernels::Table& kernels_for(const Tensor& t, const char* op) {
   return kernels::for_device(t.device(), op);
 }

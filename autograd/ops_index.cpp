@@ -5,13 +5,6 @@ namespace xgrad {
 
 namespace {
 
-void split_at(const Shape& s, int64_t d, int64_t& outer, int64_t& inner) {
-  outer = 1;
-  inner = 1;
-  for (int64_t i = 0; i < d; ++i) outer *= s[i];
-  for (int64_t i = d + 1; i < s.ndim(); ++i) inner *= s[i];
-}
-
 void index_select_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
   Tensor idx = n.saved(0);
   gi[0] = index_add(zeros(n.shape[0], TensorOptions{g.dtype(), g.device()}), n.index[0], idx, g);

@@ -19,14 +19,6 @@ void permute_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
 
 void expand_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) { gi[0] = sum_to(g, n.shape[0]); }
 
-// [outer, n, inner] view of `s` around dim `d`.
-void split_at(const Shape& s, int64_t d, int64_t& outer, int64_t& inner) {
-  outer = 1;
-  inner = 1;
-  for (int64_t i = 0; i < d; ++i) outer *= s[i];
-  for (int64_t i = d + 1; i < s.ndim(); ++i) inner *= s[i];
-}
-
 Tensor narrow_into_zeros(const Tensor& g, const Shape& full, int64_t dim, int64_t start);
 
 void narrow_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {

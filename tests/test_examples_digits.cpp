@@ -2,6 +2,8 @@
 // they print last.
 #include <doctest/doctest.h>
 
+#include "example_runner.hpp"
+
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -9,31 +11,9 @@
 #include <string>
 
 namespace {
-struct Run {
-  int status = -1;
-  std::map<std::string, std::string> values;
-};
-
-Run run(const std::string& name, const std::string& arguments) {
-  std::string cmd = std::string(XGRAD_BINARY_DIR) + "/examples/" + name + " " + arguments + " 2>/dev/null";
-  Run r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char line[4096];
-  while (std::fgets(line, sizeof line, p)) {
-    std::istringstream s(line);
-    std::string k, v;
-    if (s >> k >> v) r.values[k] = v;
-  }
-  r.status = pclose(p);
-  return r;
-}
-
-double number(const Run& r, const std::string& key) {
-  auto it = r.values.find(key);
-  REQUIRE_MESSAGE(it != r.values.end(), "missing output line: " << key);
-  return std::stod(it->second);
-}
+using example_runner::number;
+using example_runner::run;
+using example_runner::Run;
 
 std::string out(const std::string& file) { return std::string(XGRAD_BINARY_DIR) + "/" + file; }
 }  // namespace

@@ -1,0 +1,39 @@
+// Runs an example program as a user would and collects the `key value` lines it prints.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <string>
+
+namespace example_runner {
+
+struct Run {
+  int status = -1;
+  std::map<std::string, std::string> values;
+};
+
+inline Run run(const std::string& name, const std::string& arguments) {
+  std::string cmd = std::string(XGRAD_BINARY_DIR) + "/examples/" + name + " " + arguments + " 2>/dev/null";
+  Run r;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char line[4096];
+  while (std::fgets(line, sizeof line, p)) {
+    std::istringstream s(line);
+    std::string k, v;
+    if (s >> k >> v) r.values[k] = v;
+  }
+  r.status = pclose(p);
+  return r;
+}
+
+inline double number(const Run& r, const std::string& key) {
+  auto it = r.values.find(key);
+  REQUIRE_MESSAGE(it != r.values.end(), "missing output line: " << key);
+  return std::stod(it->second);
+}
+
+}  // namespace example_runner
