@@ -12,7 +12,7 @@ std::atomic<int64_t> g_live_nodes{0};
 thread_local bool g_grad_enabled = true;
 thread_local bool g_releasing = false;
 thread_local std::vector<std::shared_ptr<Node>> g_release_stack;
-uint64_t g_visit_epoch = 0;
+std::atomic<uint64_t> g_visit_epoch{0};  // backward passes on different threads get distinct marks
 }  // namespace
 
 bool GradMode::is_enabled() { return g_grad_enabled; }
