@@ -90,8 +90,9 @@ TEST_CASE("binary ops broadcast a scalar or a row on either side") {
   CHECK(values<double>(out) == std::vector<double>{2, 2, 3, 4, 5, 6});
   cpu().binary(k::Binary::add_scaled, m, col, out, 0.5);
   CHECK(values<double>(out) == std::vector<double>{2, 3, 4, 6, 7, 8});
-  cpu().binary(k::Binary::pow, m, s, out, 0);
-  CHECK(values<double>(out) == std::vector<double>{1, 4, 9, 16, 25, 36});
+  cpu().binary(k::Binary::pow, m, s, out, 0);  // vectorized pow is accurate, not always exact
+  auto squares = values<double>(out);
+  for (int i = 0; i < 6; ++i) CHECK(squares[i] == doctest::Approx((i + 1.0) * (i + 1.0)).epsilon(1e-14));
 
   // [2,1] with [1,3]: an outer product of broadcasts, both repeat along some dim.
   Tensor r13 = f64({1, 2, 3}, {1, 3});
