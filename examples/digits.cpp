@@ -59,8 +59,9 @@ int main(int argc, char** argv) {
       double acc = metrics::accuracy(model(train.x), train.y);
       history.add("loss", epoch_loss / static_cast<double>(batches));
       history.add("accuracy", acc);
-      history.add("val_loss", nn::functional::cross_entropy(model(test.x), test.y).item());
-      history.add("val_accuracy", metrics::accuracy(model(test.x), test.y));
+      Tensor test_logits = model(test.x);  // one forward pass for both validation numbers
+      history.add("val_loss", nn::functional::cross_entropy(test_logits, test.y).item());
+      history.add("val_accuracy", metrics::accuracy(test_logits, test.y));
       progress.end_epoch({{"train_accuracy", acc}});
     }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
