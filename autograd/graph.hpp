@@ -20,6 +20,49 @@ struct Edge {
   bool valid() const { return fn != nullptr; }
 };
 
+// A node's edges, kept inside the node up to kInline of them (every built-in op has at most
+// three inputs), so recording an op does not allocate a separate edge array.
+class EdgeList {
+ public:
+  static constexpr uint32_t kInline = 4;
+  EdgeList() = default;
+  EdgeList(const EdgeList&) = delete;
+  EdgeList& operator=(const EdgeList&) = delete;
+
+  Edge* begin() { return on_heap_ ? heap_.data() : inline_; }
+  Edge* end() { return begin() + size_; }
+  const Edge* begin() const { return on_heap_ ? heap_.data() : inline_; }
+  const Edge* end() const { return begin() + size_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  Edge& operator[](size_t i) { return begin()[i]; }
+  const Edge& operator[](size_t i) const { return begin()[i]; }
+
+  void reserve(size_t n) {
+    if (n > kInline) spill(n);
+  }
+  void push_back(Edge e) {
+    if (!on_heap_ && size_ == kInline) spill(size_ + 1);
+    if (on_heap_)
+      heap_.push_back(std::move(e));
+    else
+      inline_[size_] = std::move(e);
+    ++size_;
+  }
+
+ private:
+  void spill(size_t capacity) {  // moves the inline edges to the heap, for good
+    if (on_heap_) return heap_.reserve(capacity);
+    heap_.reserve(capacity);
+    for (uint32_t i = 0; i < size_; ++i) heap_.push_back(std::move(inline_[i]));
+    on_heap_ = true;
+  }
+  Edge inline_[kInline];
+  std::vector<Edge> heap_;
+  uint32_t size_ = 0;
+  bool on_heap_ = false;
+};
+
 using GradHook = std::function<Tensor(const Tensor&)>;
 
 // A tensor kept for backward. For an op's own output only the data is kept (not the link back
@@ -56,15 +99,15 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual void release_saved() {}
   virtual uint32_t num_outputs() const { return 1; }
 
-  std::vector<Edge>& next_edges() { return next_edges_; }
-  const std::vector<Edge>& next_edges() const { return next_edges_; }
+  EdgeList& next_edges() { return next_edges_; }
+  const EdgeList& next_edges() const { return next_edges_; }
   bool needs_input_grad(size_t i) const { return i < next_edges_.size() && next_edges_[i].valid(); }
   void add_pre_hook(uint32_t output_nr, GradHook hook) { pre_hooks_.push_back({output_nr, std::move(hook)}); }
 
   static int64_t live_count();  // nodes alive now, in this process (tests use it to find leaks)
 
  protected:
-  std::vector<Edge> next_edges_;
+  EdgeList next_edges_;
 
  private:
   friend class Engine;

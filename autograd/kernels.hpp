@@ -36,6 +36,15 @@ enum class Binary : uint8_t {
 };
 
 enum class Reduce : uint8_t { sum, max, min, argmax, argmin };
+
+// One Adam/AdamW step's scalars (optim/adam.cpp computes them): with g = grad (negated when
+// maximize) plus weight_decay * p unless decoupled (AdamW, which scales p by 1 - lr * wd first),
+//   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  vmax = max(vmax, v) (amsgrad)
+//   p -= step_size * m / (sqrt(v or vmax) / bias_correction2_sqrt + eps)
+struct AdamStep {
+  double lr, beta1, beta2, eps, weight_decay, step_size, bias_correction2_sqrt;
+  bool decoupled, amsgrad, maximize;
+};
 enum class Random : uint8_t { uniform, normal, bernoulli };
 
 // Each entry: name, return type, parameters. Output tensors come preallocated with the right
@@ -89,7 +98,10 @@ enum class Random : uint8_t { uniform, normal, bernoulli };
   /* labels int64 [m] -> out [m, classes] of 0/1 in out's dtype */                                \
   X(one_hot, void, (const Tensor& labels, Tensor& out, int64_t classes))                          \
   /* x [outer, n, inner]: (log-)softmax over n, numerically stable */                             \
-  X(softmax, void, (const Tensor& x, Tensor& out, int64_t outer, int64_t n, int64_t inner, bool log))
+  X(softmax, void, (const Tensor& x, Tensor& out, int64_t outer, int64_t n, int64_t inner, bool log)) \
+  /* optimizers, in place on contiguous tensors of one shape; max_exp_avg_sq only with amsgrad */  \
+  X(adam, void, (Tensor & p, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,              \
+                 Tensor& max_exp_avg_sq, const AdamStep& step))
 
 struct Table {
 #define XGRAD_KERNEL_MEMBER(name, ret, params) ret(*name) params = nullptr;

@@ -1,5 +1,7 @@
 #include "autograd/op.hpp"
 
+#include <algorithm>
+
 namespace xgrad {
 
 void fail(const char* op, const std::string& what) { throw Error(std::string(op) + ": " + what); }
@@ -53,14 +55,29 @@ int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim) {
   return dim < 0 ? dim + n : dim;
 }
 
+void index_bounds(const char* op, const Tensor& index, int64_t& lo, int64_t& hi) {
+  if (index.device().is_cpu()) {  // one pass, no temporaries: this runs for every batch a loader cuts
+    const int64_t* p = static_cast<const int64_t*>(index.data_ptr());
+    lo = hi = p[0];
+    for (int64_t i = 1, n = index.numel(); i < n; ++i) {
+      lo = std::min(lo, p[i]);
+      hi = std::max(hi, p[i]);
+    }
+    return;
+  }
+  auto& k = kernels_for(index, op);
+  Tensor mn = make_tensor({}, Dtype::i64, index.device()), mx = make_tensor({}, Dtype::i64, index.device());
+  k.reduce(kernels::Reduce::min, index, mn, 1, index.numel(), 1);
+  k.reduce(kernels::Reduce::max, index, mx, 1, index.numel(), 1);
+  lo = static_cast<int64_t>(mn.item());
+  hi = static_cast<int64_t>(mx.item());
+}
+
 void check_index_range(const char* op, const Tensor& index, int64_t n) {
   check_dtype(op, index, Dtype::i64, "index");
   if (index.numel() == 0) return;
-  auto& k = kernels_for(index, op);
-  Tensor lo = make_tensor({}, Dtype::i64, index.device()), hi = make_tensor({}, Dtype::i64, index.device());
-  k.reduce(kernels::Reduce::min, index, lo, 1, index.numel(), 1);
-  k.reduce(kernels::Reduce::max, index, hi, 1, index.numel(), 1);
-  int64_t mn = static_cast<int64_t>(lo.item()), mx = static_cast<int64_t>(hi.item());
+  int64_t mn, mx;
+  index_bounds(op, index, mn, mx);
   if (mn < 0 || mx >= n)
     fail(op, "index " + std::to_string(mn < 0 ? mn : mx) + " is out of range for a dimension of size " +
                  std::to_string(n));

@@ -21,6 +21,8 @@ void check_dtype(const char* op, const Tensor& t, Dtype want, const char* what);
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 // A dim in [-ndim, ndim) made non-negative, or an error naming the op.
 int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim);
+// The smallest and largest entries of a non-empty int64 tensor.
+void index_bounds(const char* op, const Tensor& index, int64_t& lo, int64_t& hi);
 // Every entry of the int64 `index` lies in [0, n), or an error naming the op.
 void check_index_range(const char* op, const Tensor& index, int64_t n);
 

@@ -1,4 +1,6 @@
 // Indexing ops (index_select, gather, scatter_add, index_add, one_hot) and the softmax family.
+#include <cmath>
+
 #include "autograd/op.hpp"
 
 namespace xgrad {
@@ -51,6 +53,32 @@ void log_softmax_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
   Tensor y = n.saved(0);
   int64_t d = n.index[0];
   gi[0] = sub(g, mul(exp(y), sum(g, {d}, true)));
+}
+
+// loss = -scale * sum_i logp[i, t_i]:  dx = scale * g * (softmax(x) - one_hot(t)). Without
+// create_graph the gradient is built by kernels from the saved log-probabilities; with it, by
+// differentiable ops on the saved logits, so higher-order gradients stay exact.
+void softmax_cross_entropy_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  if (!n.needs_input_grad(0)) return;
+  double scale = n.scalar[0];
+  Tensor target = n.saved(2);
+  if (GradMode::is_enabled()) {
+    Tensor x = n.saved(0);
+    Tensor onehot = one_hot(target, x.shape()[1]).to(x.dtype());
+    gi[0] = mul(sub(softmax(x, 1), onehot), mul(g, scale));
+    return;
+  }
+  Tensor logp = n.saved(1);
+  int64_t rows = logp.shape()[0], classes = logp.shape()[1];
+  auto& k = kernels_for(logp, "cross_entropy");
+  Tensor gx = make_tensor(logp.shape(), logp.dtype(), logp.device());
+  k.unary(kernels::Unary::exp, logp, gx, 0, 0);
+  Tensor minus_one = make_tensor({rows, 1}, logp.dtype(), logp.device());
+  k.fill(minus_one, -1.0);
+  k.scatter_add(minus_one, target.reshape({rows, 1}), gx, rows, classes, 1, 1);
+  k.binary(kernels::Binary::mul, gx, g, gx, 0);
+  if (scale != 1.0) k.unary(kernels::Unary::mul_scalar, gx, gx, scale, 0);
+  gi[0] = gx;
 }
 
 Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim, bool log, BackwardFn fn) {
@@ -173,6 +201,47 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes) {
 Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl("softmax", x, dim, false, softmax_backward); }
 Tensor log_softmax(const Tensor& x, int64_t dim) {
   return softmax_impl("log_softmax", x, dim, true, log_softmax_backward);
+}
+
+Tensor softmax_cross_entropy(const Tensor& x, const Tensor& target, bool mean) {
+  const char* op = "cross_entropy";
+  check_defined(op, x);
+  check_defined(op, target);
+  check_floating(op, x);
+  check_same_device(op, x, target);
+  check_dtype(op, target, Dtype::i64, "target");
+  if (x.dim() != 2) fail(op, "expected logits [N, C], got shape " + x.shape().str());
+  int64_t rows = x.shape()[0], classes = x.shape()[1];
+  if (target.dim() != 1 || target.shape()[0] != rows)
+    fail(op, "target shape " + target.shape().str() + " does not match input shape " + x.shape().str() +
+                 " (expected [" + std::to_string(rows) + "]: the input without its class dimension 1)");
+  if (rows) {
+    int64_t mn, mx;
+    index_bounds(op, target, mn, mx);
+    if (mn < 0 || mx >= classes)
+      fail(op, "target class " + std::to_string(mn < 0 ? mn : mx) + " is out of bounds for " +
+                   std::to_string(classes) + " classes [0, " + std::to_string(classes) + ")");
+  }
+  auto& k = kernels_for(x, op);
+  Tensor logp = make_tensor(x.shape(), x.dtype(), x.device());
+  Tensor loss = make_tensor({}, x.dtype(), x.device());
+  double scale = mean ? 1.0 / static_cast<double>(rows) : 1.0;  // mean of none is NaN, as 0/0
+  if (x.numel()) {
+    k.softmax(x, logp, rows, classes, 1, true);
+    Tensor picked = make_tensor({rows, 1}, x.dtype(), x.device());
+    k.gather(logp, target.reshape({rows, 1}), picked, rows, classes, 1, 1);
+    k.reduce(kernels::Reduce::sum, picked, loss, 1, rows, 1);
+    k.unary(kernels::Unary::mul_scalar, loss, loss, -scale, 0);
+  } else {
+    k.fill(loss, mean ? std::nan("") : 0.0);
+  }
+  if (auto* n = record(op, softmax_cross_entropy_backward, loss, {&x})) {
+    n->scalar[0] = scale;
+    n->save(0, x);
+    n->save(1, logp);
+    n->save(2, target);
+  }
+  return loss;
 }
 
 }  // namespace xgrad

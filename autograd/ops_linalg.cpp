@@ -15,7 +15,43 @@ void mm_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
   if (n.needs_input_grad(1)) gi[1] = sum_to(tb ? mm(g, a, true, ta) : mm(a, g, !ta, false), n.shape[1]);
 }
 
+// y = x W^T + b:  dx = g W,  dW = g^T x,  db = the column sums of g.
+void linear_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
+  if (n.needs_input_grad(0)) gi[0] = mm(g, n.saved(1));
+  if (n.needs_input_grad(1)) gi[1] = mm(g, n.saved(0), true, false);
+  if (n.needs_input_grad(2)) gi[2] = sum(g, {0});
+}
+
 }  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  const char* op = "linear";
+  check_defined(op, x);
+  check_defined(op, w);
+  check_same_dtype(op, x, w);
+  check_same_device(op, x, w);
+  check_floating(op, x);
+  if (x.dim() != 2 || w.dim() != 2 || x.shape()[1] != w.shape()[1])
+    fail(op, "expected input [N, in] and weight [out, in], got shapes " + x.shape().str() + " and " +
+                 w.shape().str());
+  int64_t rows = x.shape()[0], in = x.shape()[1], outs = w.shape()[0];
+  if (b.defined()) {
+    check_same_dtype(op, x, b);
+    check_same_device(op, x, b);
+    if (b.dim() != 1 || b.shape()[0] != outs)
+      fail(op, "bias of shape " + b.shape().str() + " does not match weight of shape " + w.shape().str() +
+                   " (expected [" + std::to_string(outs) + "])");
+  }
+  Tensor out = make_tensor({rows, outs}, x.dtype(), x.device());
+  auto& k = kernels_for(x, op);
+  if (b.defined() && out.numel()) k.expand(b, out);
+  k.gemm(x, w, out, false, true, 1, rows, outs, in, 0, 0, 1.0, b.defined() ? 1.0 : 0.0);
+  if (auto* node = record(op, linear_backward, out, {&x, &w, &b})) {
+    node->save(0, x);
+    node->save(1, w);
+  }
+  return out;
+}
 
 Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   const char* op = "matmul";

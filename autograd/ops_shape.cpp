@@ -244,6 +244,7 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
   check_defined("stack", xs[0]);
   for (size_t i = 1; i < xs.size(); ++i) {
     check_defined("stack", xs[i]);
+    check_same_device("stack", xs[0], xs[i]);  // named as stack, not as the cat it becomes
     if (!(xs[i].shape() == xs[0].shape()))
       fail("stack", "tensor " + std::to_string(i) + " has shape " + xs[i].shape().str() + ", expected " +
                         xs[0].shape().str());

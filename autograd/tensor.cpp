@@ -192,7 +192,14 @@ const std::shared_ptr<Node>& Tensor::grad_fn() const { return impl_->grad_fn; }
 uint32_t Tensor::output_nr() const { return impl_->output_nr; }
 bool Tensor::is_leaf() const { return impl_->grad_fn == nullptr; }
 Tensor Tensor::grad() const { return impl_->grad; }
-void Tensor::set_grad(const Tensor& g) const { impl_->grad = g; }
+void Tensor::set_grad(const Tensor& g) const {
+  check_defined("set_grad", *this);
+  if (g.defined() && (g.dtype() != dtype() || !(g.device() == device()) || !(g.shape() == shape())))
+    fail("set_grad", "the gradient " + g.shape().str() + " " + dtype_name(g.dtype()) + " on " + g.device().str() +
+                         " does not match the tensor " + shape().str() + " " + dtype_name(dtype()) + " on " +
+                         device().str());
+  impl_->grad = g;
+}
 
 Tensor& Tensor::requires_grad_(bool on) {
   check_defined("requires_grad_", *this);

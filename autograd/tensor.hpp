@@ -243,6 +243,9 @@ Tensor sum_to(const Tensor& x, const Shape& shape);
 Tensor matmul(const Tensor& a, const Tensor& b);
 // op(a) @ op(b) with transposes passed to GEMM as flags (no copies); 2-D or batched 3-D.
 Tensor mm(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
+// x [N, in] @ weight[out, in]^T + bias [out] (bias may be undefined) as one op: the bias is
+// written first and GEMM accumulates onto it. nn::functional::linear takes other input ranks.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 
 // ---- shape and indexing
 Tensor reshape(const Tensor& x, const Shape& s);
@@ -264,6 +267,9 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);  // int64 in, in
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim = false);
+// Cross-entropy of logits [N, C] against class indices [N] (int64), summed, or averaged when
+// `mean`, as one op: log-softmax and pick forward, softmax minus one-hot backward.
+Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& target, bool mean);
 
 // ---- operators
 Tensor operator+(const Tensor& a, const Tensor& b);

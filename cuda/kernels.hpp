@@ -6,6 +6,7 @@
 
 namespace xgrad::cuda::kernels {
 
+using ::xgrad::kernels::AdamStep;
 using ::xgrad::kernels::Binary;
 using ::xgrad::kernels::Random;
 using ::xgrad::kernels::Reduce;

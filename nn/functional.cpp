@@ -17,8 +17,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                 weight.shape().str() + " (expected [" + std::to_string(weight.size(0)) + "])");
   // GEMM wants 2-D: fold the leading dimensions into rows, then unfold them.
   Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, x.size(-1)});
-  Tensor y = mm(x2, weight, false, true);
-  if (bias.defined()) y = y + bias;
+  Tensor y = xgrad::linear(x2, weight, bias);
   if (x.dim() == 2) return y;
   Shape out = x.shape();
   out[out.ndim() - 1] = weight.size(0);

@@ -21,9 +21,18 @@ Tensor reduce(const Tensor& loss, Reduction reduction) {
   return loss;
 }
 
+// An error naming the loss (not the op inside it that would fail) for a tensor on another device.
+void check_device(const char* fn, const Tensor& input, const Tensor& other, const char* what) {
+  if (other.defined() && !(other.device() == input.device()))
+    throw Error(std::string(fn) + ": tensors are on different devices: input on " +
+                input.device().str() + ", " + what + " on " + other.device().str() +
+                " (move one with .to(Device))");
+}
+
 void check_same(const char* fn, const Tensor& input, const Tensor& target) {
   if (!input.defined() || !target.defined())
     throw Error(std::string(fn) + ": input and target must be defined tensors");
+  check_device(fn, input, target, "target");
   if (!(input.shape() == target.shape()))
     throw Error(std::string(fn) + ": target shape " + target.shape().str() +
                 " differs from input shape " + input.shape().str() +
@@ -60,6 +69,7 @@ struct BinaryCrossEntropy : autograd::Function<BinaryCrossEntropy> {
 };
 
 void check_indices(const char* fn, const Tensor& input, const Tensor& target) {
+  check_device(fn, input, target, "target");
   if (target.dtype() != Dtype::i64)
     throw Error(std::string(fn) + ": class-index targets must be int64, got " +
                 dtype_name(target.dtype()) +
@@ -83,6 +93,7 @@ void check_indices(const char* fn, const Tensor& input, const Tensor& target) {
 // Class weights, checked: 1-D of C entries in the input's dtype.
 void check_class_weight(const char* fn, const Tensor& weight, const Tensor& input) {
   if (!weight.defined()) return;
+  check_device(fn, input, weight, "weight");
   if (weight.dim() != 1 || weight.size(0) != input.size(1))
     throw Error(std::string(fn) + ": weight must be 1-D with one entry per class (" +
                 std::to_string(input.size(1)) + "), got shape " + weight.shape().str());
@@ -127,6 +138,7 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction,
                             const Tensor& weight) {
   check_same("binary_cross_entropy", input, target);
+  check_device("binary_cross_entropy", input, weight, "weight");
   if (input.numel() > 0) {
     double lo = xgrad::min(input).item(), hi = xgrad::max(input).item();
     if (lo < 0.0 || hi > 1.0)
@@ -143,6 +155,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
                                         Reduction reduction, const Tensor& weight,
                                         const Tensor& pos_weight) {
   check_same("binary_cross_entropy_with_logits", input, target);
+  check_device("binary_cross_entropy_with_logits", input, weight, "weight");
+  check_device("binary_cross_entropy_with_logits", input, pos_weight, "pos_weight");
   Tensor log_loss = softplus(-input);  // -log(sigmoid(x)), stable for any x
   if (pos_weight.defined()) log_loss = log_loss * ((pos_weight - 1.0) * target + 1.0);
   Tensor loss = rsub(1.0, target) * input + log_loss;
@@ -169,6 +183,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduct
   if (!is_floating(input.dtype()))
     throw Error(std::string("cross_entropy: input must be logits (float32 or float64), got ") +
                 dtype_name(input.dtype()));
+  check_device("cross_entropy", input, target, "target");
+  check_device("cross_entropy", input, weight, "weight");
   const int64_t class_dim = input.dim() == 1 ? 0 : 1;
   if (is_floating(target.dtype())) {
     // Probability targets.
@@ -194,6 +210,9 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduct
     Tensor loss = -prod.sum({class_dim});
     return reduce(loss, reduction);
   }
+  // The common case as one fused op: logits [N, C], class indices, no class weights.
+  if (input.dim() == 2 && target.dtype() == Dtype::i64 && !weight.defined() && reduction != Reduction::none)
+    return xgrad::softmax_cross_entropy(input, target, reduction == Reduction::mean);
   return nll_loss(log_softmax(input, class_dim), target, reduction, weight);
 }
 

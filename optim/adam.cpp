@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "autograd/graph.hpp"
+#include "autograd/impl.hpp"
+#include "autograd/kernels.hpp"
 #include "optim/adamw.hpp"
 
 namespace xgrad::optim {
@@ -20,28 +22,32 @@ void check_adam_options(const char* name, double lr, std::pair<double, double> b
   check_option(weight_decay >= 0.0, name, "weight_decay value", weight_decay, "must be >= 0");
 }
 
-void adam_update(Tensor& p, const Tensor& grad, ParamState& s, double lr,
-                 std::pair<double, double> betas, double eps, bool amsgrad) {
+void adam_update(Tensor& p, const Tensor& grad, ParamState& s, double lr, std::pair<double, double> betas,
+                 double eps, double weight_decay, bool decoupled, bool amsgrad, bool maximize) {
+  const char* name = decoupled ? "AdamW" : "Adam";
+  if (grad.dtype() != p.dtype() || !(grad.device() == p.device()) || !(grad.shape() == p.shape()))
+    throw Error(std::string(name) + ": gradient " + grad.shape().str() + " " + dtype_name(grad.dtype()) + " on " +
+                grad.device().str() + " does not match its parameter " + p.shape().str() + " " +
+                dtype_name(p.dtype()) + " on " + p.device().str());
   const auto [beta1, beta2] = betas;
   s.step += 1;
   Tensor& exp_avg = state_buffer(s, "exp_avg", p);
   Tensor& exp_avg_sq = state_buffer(s, "exp_avg_sq", p);
-  exp_avg.mul_(beta1).add_(grad, 1.0 - beta1);
-  exp_avg_sq.mul_(beta2).add_(grad * grad, 1.0 - beta2);
-
+  Tensor max_exp_avg_sq = amsgrad ? state_buffer(s, "max_exp_avg_sq", p) : Tensor();
   const double step = static_cast<double>(s.step);
-  const double bias_correction1 = 1.0 - std::pow(beta1, step);
-  const double bias_correction2_sqrt = std::sqrt(1.0 - std::pow(beta2, step));
-  const double step_size = lr / bias_correction1;
-  Tensor denom;
-  if (amsgrad) {
-    Tensor& max_exp_avg_sq = state_buffer(s, "max_exp_avg_sq", p);
-    max_exp_avg_sq.copy_(maximum(max_exp_avg_sq, exp_avg_sq));
-    denom = sqrt(max_exp_avg_sq) / bias_correction2_sqrt + eps;
-  } else {
-    denom = sqrt(exp_avg_sq) / bias_correction2_sqrt + eps;
-  }
-  p.add_(exp_avg / denom, -step_size);
+  kernels::AdamStep k{.lr = lr,
+                      .beta1 = beta1,
+                      .beta2 = beta2,
+                      .eps = eps,
+                      .weight_decay = weight_decay,
+                      .step_size = lr / (1.0 - std::pow(beta1, step)),
+                      .bias_correction2_sqrt = std::sqrt(1.0 - std::pow(beta2, step)),
+                      .decoupled = decoupled,
+                      .amsgrad = amsgrad,
+                      .maximize = maximize};
+  kernels::for_device(p.device(), name).adam(p, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, k);
+  for (Tensor* t : {&p, &exp_avg, &exp_avg_sq, &max_exp_avg_sq})
+    if (t->defined()) t->impl()->storage->version++;
 }
 
 }  // namespace detail
@@ -62,9 +68,8 @@ void Adam::step() {
       Tensor p = params_[g][i];
       Tensor grad = p.grad();
       if (!grad.defined()) continue;
-      if (o.maximize) grad = -grad;
-      if (o.weight_decay != 0.0) grad = grad + p * o.weight_decay;
-      detail::adam_update(p, grad, state_[g][i], o.lr, o.betas, o.eps, o.amsgrad);
+      detail::adam_update(p, grad, state_[g][i], o.lr, o.betas, o.eps, o.weight_decay, false, o.amsgrad,
+                          o.maximize);
     }
   }
 }
@@ -77,9 +82,8 @@ void AdamW::step() {
       Tensor p = params_[g][i];
       Tensor grad = p.grad();
       if (!grad.defined()) continue;
-      if (o.maximize) grad = -grad;
-      p.mul_(1.0 - o.lr * o.weight_decay);
-      detail::adam_update(p, grad, state_[g][i], o.lr, o.betas, o.eps, o.amsgrad);
+      detail::adam_update(p, grad, state_[g][i], o.lr, o.betas, o.eps, o.weight_decay, true, o.amsgrad,
+                          o.maximize);
     }
   }
 }

@@ -39,9 +39,9 @@ class Adam : public OptimizerWith<AdamOptions> {
 namespace detail {
 void check_adam_options(const char* name, double lr, std::pair<double, double> betas, double eps,
                         double weight_decay);
-// The moment update and parameter step shared by Adam and AdamW (after their weight decay).
-void adam_update(Tensor& p, const Tensor& grad, ParamState& state, double lr,
-                 std::pair<double, double> betas, double eps, bool amsgrad);
+// One fused step of Adam (decoupled = false) or AdamW (decoupled = true) on parameter p.
+void adam_update(Tensor& p, const Tensor& grad, ParamState& state, double lr, std::pair<double, double> betas,
+                 double eps, double weight_decay, bool decoupled, bool amsgrad, bool maximize);
 }  // namespace detail
 
 }  // namespace xgrad::optim

@@ -21,7 +21,11 @@ void SGD::step() {
       Tensor d_p = p.grad();
       if (!d_p.defined()) continue;
       if (o.maximize) d_p = -d_p;
-      if (o.weight_decay != 0.0) d_p = d_p + p * o.weight_decay;
+      if (o.weight_decay != 0.0) {  // g + wd p with one temporary
+        Tensor decayed = p * o.weight_decay;
+        decayed.add_(d_p);
+        d_p = decayed;
+      }
       if (o.momentum != 0.0) {
         Tensor& buf = state_[g][i].buffers["momentum_buffer"];
         if (!buf.defined())

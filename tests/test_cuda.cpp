@@ -604,3 +604,42 @@ TEST_CASE("softmax may write over its input") {
   gpu().softmax(g, g, 5, 2000, 1, true);
   check_close(c, g, 1e-5, 1e-6, "log_softmax in place");
 }
+
+TEST_CASE("the fused Adam step matches the CPU: Adam, AdamW, AMSGrad, maximize") {
+  skip_without_device();
+  struct Case {
+    bool decoupled, amsgrad, maximize;
+    double weight_decay;
+  };
+  for (Dtype d : kFloats) {
+    for (Case c : {Case{false, false, false, 0.0}, Case{false, true, true, 0.1}, Case{true, false, false, 0.01},
+                   Case{true, true, false, 0.2}}) {
+      const int64_t n = 10007;  // not a multiple of a block
+      Tensor p = random_host({n}, d), g = random_host({n}, d);
+      Tensor m = random_host({n}, d, -0.1, 0.1), v = random_host({n}, d, 0, 0.1), vmax = random_host({n}, d, 0, 0.1);
+      kernels::AdamStep s{.lr = 1e-2,
+                          .beta1 = 0.9,
+                          .beta2 = 0.999,
+                          .eps = 1e-8,
+                          .weight_decay = c.weight_decay,
+                          .step_size = 1e-2 / (1 - 0.9 * 0.9 * 0.9),
+                          .bias_correction2_sqrt = std::sqrt(1 - 0.999 * 0.999 * 0.999),
+                          .decoupled = c.decoupled,
+                          .amsgrad = c.amsgrad,
+                          .maximize = c.maximize};
+      Tensor dp = to_device(p), dg = to_device(g), dm = to_device(m), dv = to_device(v), dvmax = to_device(vmax);
+      Tensor none;
+      cpu().adam(p, g, m, v, c.amsgrad ? vmax : none, s);
+      gpu().adam(dp, dg, dm, dv, c.amsgrad ? dvmax : none, s);
+      std::string what = std::string("adam ") + dtype_name(d) + (c.decoupled ? " decoupled" : "") +
+                         (c.amsgrad ? " amsgrad" : "") + (c.maximize ? " maximize" : "");
+      check_close(p, dp, rtol_of(d), atol_of(d), what + ": parameter");
+      check_close(m, dm, rtol_of(d), atol_of(d), what + ": exp_avg");
+      check_close(v, dv, rtol_of(d), atol_of(d), what + ": exp_avg_sq");
+      if (c.amsgrad) check_close(vmax, dvmax, rtol_of(d), atol_of(d), what + ": max_exp_avg_sq");
+    }
+  }
+  Tensor pi = make_tensor({3}, Dtype::i64, kCUDA), none;
+  kernels::AdamStep s{};
+  CHECK_THROWS_AS(gpu().adam(pi, pi, pi, pi, none, s), Error);
+}

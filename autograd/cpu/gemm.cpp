@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <string>
 
@@ -20,6 +21,22 @@ void gemm_call(bool ta, bool tb, int m, int n, int k, double alpha, const double
                const double* b, double beta, double* c) {
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
               k, alpha, a, ta ? m : k, b, tb ? k : n, beta, c, n);
+}
+
+// One thread policy: OpenBLAS splits a GEMM over its threads once m*n*k passes 2^18, but on
+// problems of a few million multiply-adds the hand-off to the second thread costs more than it
+// saves (a 100x64x50 GEMM, as in a digits batch, ran several times slower on two threads here).
+// Below kSmallGemm the GEMM runs on the calling thread; above it on OpenBLAS's own thread count.
+constexpr int64_t kSmallGemm = int64_t{1} << 22;
+
+void set_blas_threads(int64_t work) {
+  static const int machine_threads = std::max(1, openblas_get_num_threads());
+  static std::atomic<int> current{machine_threads};
+  int want = work < kSmallGemm ? 1 : machine_threads;
+  if (current.load(std::memory_order_relaxed) != want) {
+    openblas_set_num_threads(want);
+    current.store(want, std::memory_order_relaxed);
+  }
 }
 
 // out = beta * out, for k = 0 (BLAS rejects a zero leading dimension); beta = 0 clears NaNs too.
@@ -47,6 +64,7 @@ void batched(const T* a, const T* b, T* out, bool ta, bool tb, int64_t batch, in
                 ", n=" + std::to_string(n) + ", k=" + std::to_string(k) + ")");
   }
   const int im = static_cast<int>(m), in = static_cast<int>(n), ik = static_cast<int>(k);
+  set_blas_threads(m * n * k);
   for (int64_t i = 0; i < batch; ++i)
     gemm_call(ta, tb, im, in, ik, alpha, a + i * a_stride, b + i * b_stride, beta, out + i * m * n);
 }

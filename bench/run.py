@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Runs the workloads W0-W6 in xgrad, LibTorch and PyTorch (and OpenBLAS alone where a GEMM
+yardstick is wanted), interleaved: each round runs every library once, one process each, and the
+reported figure is the median over rounds of each process's own median. Prints one table, writes
+it with the machine, versions and thread settings to bench/results/<date>.md, and prints last one
+line per workload: `ratio W<n> <xgrad / LibTorch>` (W5: `ratio W5 <xgrad GFLOP/s / sgemm GFLOP/s>`).
+
+Called by scripts/bench, which builds the programs and installs the peers first."""
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Notebook 002's float64 numbers for the worked network (W1 checks them first).
+W1_Z3, W1_LOSS = 0.16396105963970836, 0.37636378397755565
+
+# (workload, title, metric key, unit, goal on xgrad/LibTorch, accuracy key, accuracy tolerance)
+WORKLOADS = {
+    "W0": ("per-op overhead, {4} float32", None, "us/op", 0.25, None, 0),
+    "W1": ("worked 4-4-3-3 tanh net, one step", "us_per_iter", "us/iter", 0.1, None, 0),
+    "W2": ("digits 64-50-10 sigmoid, batch 100", "ms_per_epoch", "ms/epoch", 0.33, "test_accuracy", 0.02),
+    "W3": ("digits 64-50-10 tanh, per-sample SGD", "us_per_step", "us/step", 0.1, "test_accuracy", 0.02),
+    "W4": ("Fashion-MNIST 784-256-256-10, Adam", "s_per_epoch", "s/epoch", 0.7, "test_accuracy", 0.015),
+    "W5": ("matmul float32, square", None, "GFLOP/s", 0.95, None, 0),
+    "W6": ("chain of 1e6 multiplies + backward", "seconds", "s", 1.0, None, 0),
+}
+W0_KEYS = [("add_grad_us", "(a) add, grad mode"), ("add_nograd_us", "(b) add, no-grad"),
+           ("chain_us", "(c) 100-add chain + backward")]
+W5_SIZES = [256, 1024, 2048]
+
+
+def run(cmd, env):
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"bench: {' '.join(map(str, cmd))} failed ({out.returncode}):\n{out.stderr}{out.stdout}")
+    values = {}
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            try:
+                values[parts[0]] = float(parts[1])
+            except ValueError:
+                pass
+    return values
+
+
+def command(lib, build, workload, data, epochs):
+    extra = [str(epochs)] if epochs else []
+    if lib == "xgrad":
+        return [build / "xgrad_bench", workload, data, *extra]
+    if lib == "libtorch":
+        return [build / "libtorch_bench", workload, data, *extra]
+    if lib == "pytorch":
+        return ["/usr/bin/python3", ROOT / "bench" / "torch_bench.py", workload, data, *extra]
+    return [build / "blas_bench", "W4floor" if workload == "W4" else workload]
+
+
+def median_of(results, key):
+    vals = [r[key] for r in results if key in r]
+    return statistics.median(vals) if vals else float("nan")
+
+
+def fmt(v, digits=3):
+    if v != v:  # NaN
+        return "n/a"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    return f"{v:.{digits}g}"
+
+
+def versions():
+    def sh(cmd):
+        try:
+            return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return "?"
+    cpu = sh("lscpu | sed -n 's/^Model name: *//p'")
+    return {
+        "machine": f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        "os": sh(". /etc/os-release && echo $PRETTY_NAME"),
+        "compiler": sh("c++ --version | head -1"),
+        "xgrad": sh(f"git -C {ROOT} rev-parse --short HEAD") + (" (with local changes)" if sh(f"git -C {ROOT} status --porcelain --untracked-files=no") else ""),
+        "torch": sh("dpkg-query -W -f '${Version}' libtorch-dev") + " (libtorch-dev), " + sh("dpkg-query -W -f '${Version}' python3-torch") + " (python3-torch)",
+        "openblas": sh("dpkg-query -W -f '${Version}' libopenblas0-pthread") + " (libopenblas0-pthread; BLAS for all three: " + sh("readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3") + ")",
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=str(ROOT / "build-bench"))
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--workloads", default="W0,W1,W2,W3,W4,W5,W6")
+    ap.add_argument("--w3-epochs", type=int, default=0, help="per-sample epochs in W3 (default 100)")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / f"{datetime.date.today()}.md"))
+    args = ap.parse_args()
+    build = Path(args.build)
+    data = str(build / "data")
+
+    env = dict(os.environ)
+    env.setdefault("OPENBLAS_NUM_THREADS", str(os.cpu_count()))
+    env["OMP_NUM_THREADS"] = "1"
+    if not Path(data, "fashion_test_y.i64").exists():
+        run([build / "xgrad_bench", "export", data], env)
+
+    workloads = args.workloads.split(",")
+    results = {}
+    for w in workloads:
+        if w not in WORKLOADS:
+            sys.exit(f"bench: unknown workload {w}")
+        libs = ["xgrad", "libtorch", "pytorch"] + (["openblas"] if w in ("W4", "W5") else [])
+        epochs = args.w3_epochs if w == "W3" else 0
+        results[w] = {lib: [] for lib in libs}
+        for r in range(args.rounds):
+            for lib in libs:
+                results[w][lib].append(run(command(lib, build, w, data, epochs), env))
+            print(f"bench: {w} round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+
+    rows, ratios, notes = [], {}, []
+    head = "| workload | metric | xgrad | PyTorch | LibTorch | xgrad / LibTorch | goal | met | accuracy xgrad / PyTorch / LibTorch |"
+    rows += [head, "|---|---|---|---|---|---|---|---|---|"]
+    for w in workloads:
+        title, key, unit, goal, acc_key, tol = WORKLOADS[w]
+        res = results[w]
+        if w == "W0":
+            worst = 0
+            for k, label in W0_KEYS:
+                x, p, l = (median_of(res[lib], k) for lib in ("xgrad", "pytorch", "libtorch"))
+                ratio = x / l
+                worst = max(worst, ratio)
+                rows.append(f"| W0 {label} | {unit} | {fmt(x)} | {fmt(p)} | {fmt(l)} | {ratio:.3f} | <= {goal} | {'yes' if ratio <= goal else 'no'} | |")
+            ratios[w] = worst
+            continue
+        if w == "W5":
+            worst = float("inf")
+            for n in W5_SIZES:
+                k = f"gflops_{n}"
+                x, p, l, b = (median_of(res[lib], k) for lib in ("xgrad", "pytorch", "libtorch", "openblas"))
+                share = x / b
+                worst = min(worst, share)
+                rows.append(f"| W5 {n}^3 | {unit} (sgemm {fmt(b)}) | {fmt(x)} | {fmt(p)} | {fmt(l)} | {x / l:.3f} | >= {goal} of sgemm: {share:.3f} | {'yes' if share >= goal else 'no'} | |")
+            ratios[w] = worst
+            continue
+        x, p, l = (median_of(res[lib], key) for lib in ("xgrad", "pytorch", "libtorch"))
+        ratio = x / l
+        ratios[w] = ratio
+        met = ratio <= goal
+        extra = ""
+        if w == "W1":
+            for lib in ("xgrad", "pytorch", "libtorch"):
+                z3, loss = median_of(res[lib], "check_z3"), median_of(res[lib], "check_loss")
+                if abs(z3 - W1_Z3) > 1e-12 or abs(loss - W1_LOSS) > 1e-12:
+                    notes.append(f"W1: {lib} float64 check failed: z3 {z3!r}, loss {loss!r}; its timing does not count")
+                    met = False
+            extra = f"float64 z3 {W1_Z3}, loss {W1_LOSS}: all three match"
+        accs = ""
+        if acc_key:
+            a = [median_of(res[lib], acc_key) for lib in ("xgrad", "pytorch", "libtorch")]
+            accs = " / ".join(f"{v:.4f}" for v in a)
+            if abs(a[0] - a[2]) > tol or abs(a[0] - a[1]) > tol:
+                notes.append(f"{w}: xgrad's accuracy {a[0]:.4f} is more than {tol} from a peer's; its timing does not count")
+                met = False
+        if w == "W4":
+            floor = median_of(res["openblas"], "s_per_epoch")
+            share = floor / x
+            ok = share >= 0.85
+            rows.append(f"| W4 {title} | {unit} | {fmt(x)} | {fmt(p)} | {fmt(l)} | {ratio:.3f} | <= {goal} | {'yes' if met else 'no'} | {accs} |")
+            rows.append(f"| W4 GEMM floor (8 sgemm a step alone) | {unit} | {fmt(floor)} | | | share of xgrad's epoch: {share:.3f} | >= 0.85 | {'yes' if ok else 'no'} | |")
+            continue
+        if w == "W6":
+            mem = [median_of(res[lib], "peak_mib") for lib in ("xgrad", "pytorch", "libtorch")]
+            rows.append(f"| W6 {title} | {unit} | {fmt(x)} | {fmt(p)} | {fmt(l)} | {ratio:.3f} | <= {goal} | {'yes' if met else 'no'} | |")
+            rows.append(f"| W6 peak memory above start | MiB | {fmt(mem[0])} | {fmt(mem[1])} | {fmt(mem[2])} | {mem[0] / mem[2]:.3f} | | | |")
+            continue
+        rows.append(f"| {w} {title} | {unit} | {fmt(x)} | {fmt(p)} | {fmt(l)} | {ratio:.3f} | <= {goal} | {'yes' if met else 'no'} | {accs or extra} |")
+
+    info = versions()
+    threads = (f"xgrad: OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads, no other pool; LibTorch and PyTorch: "
+               f"intra-op threads 1 (set_num_threads), OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads; "
+               f"OMP_NUM_THREADS=1; OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(unset)')}")
+    text = [f"# Benchmark, {datetime.date.today()}", ""]
+    text += [f"- {k}: {v}" for k, v in info.items()]
+    text += [f"- threads: {threads}",
+             f"- method: {args.rounds} rounds, libraries interleaved in each; a process's figure is its own median "
+             "after a warm-up; the table shows the median over rounds", ""]
+    text += rows
+    if notes:
+        text += ["", *[f"- {n}" for n in notes]]
+    table = "\n".join(text) + "\n"
+    print(table)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(table)
+    print(f"bench: wrote {out}")
+    for w in workloads:
+        print(f"ratio {w} {ratios[w]:.4f}")
+
+
+if __name__ == "__main__":
+    main()
