@@ -1,6 +1,6 @@
 // Every differentiable op checked against finite differences (gradcheck, and gradgradcheck for the
-// second derivatives) by one table over shapes that exercise broadcasting; then forward values of
-// each op family against numbers worked out by hand.
+// second derivatives) by the op table (tests/op_table.hpp) over shapes that exercise broadcasting;
+// then forward values of each op family against numbers worked out by hand.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -8,55 +8,14 @@
 #include <string>
 #include <xgrad/xgrad.hpp>
 
+#include "op_table.hpp"
+
 using namespace xgrad;
+using op_table::make_inputs;
+using op_table::Row;
 using V = std::vector<Tensor>;
 
 namespace {
-
-// ---- the gradient-check table
-
-// Where a row's inputs are drawn from, to keep them away from the points where the op has no
-// derivative.
-enum class Domain {
-  normal,    // randn
-  positive,  // |randn| + 0.5: log, sqrt, pow, division
-  distinct,  // a shuffled grid: no ties (max, min, maximum, abs, relu, clamp), away from 0 and
-             // from +-0.55 (the clamp bounds below)
-};
-
-struct Row {
-  std::string name;
-  std::vector<Shape> shapes;  // one per input; every input is float64 and requires grad
-  autograd::Fn fn;
-  Domain domain = Domain::normal;
-  autograd::GradcheckOptions opt = {};
-};
-
-// Values 0.13 + 0.07 k + 0.3 j in shuffled order: distinct within an input, and input k's values
-// never equal input k''s.
-Tensor distinct_values(const Shape& s, int k) {
-  int64_t n = s.numel();
-  auto perm = randperm(n).to_vector<int64_t>();
-  std::vector<double> v(n);
-  for (int64_t i = 0; i < n; ++i) v[i] = 0.3 * static_cast<double>(perm[i] - n / 2) + 0.13 + 0.07 * k;
-  return tensor(v, s, kFloat64);
-}
-
-V make_inputs(const Row& row) {
-  V in;
-  int k = 0;
-  for (const Shape& s : row.shapes) {
-    Tensor t;
-    switch (row.domain) {
-      case Domain::normal: t = randn(s, kFloat64); break;
-      case Domain::positive: t = abs(randn(s, kFloat64)) + 0.5; break;
-      case Domain::distinct: t = distinct_values(s, k); break;
-    }
-    in.push_back(t.detach().requires_grad_());
-    ++k;
-  }
-  return in;
-}
 
 // Runs gradcheck (and gradgradcheck when `twice`) on each row, reporting the failing row's result.
 void check_rows(const std::vector<Row>& rows, bool twice = true) {
@@ -78,194 +37,31 @@ void check_rows(const std::vector<Row>& rows, bool twice = true) {
   }
 }
 
-Tensor f64(const std::vector<double>& v, const Shape& s) { return tensor(v, s, kFloat64); }
-Tensor i64(const std::vector<double>& v, const Shape& s) { return tensor(v, s, kInt64); }
-
 #define F(expr) [](const V& x) -> Tensor { return expr; }
 
 }  // namespace
 
+// The rows live in tests/op_table.hpp, shared with the CUDA parity suite.
 TEST_CASE("gradcheck table: binary elementwise ops with broadcasting") {
-  std::vector<Row> rows = {
-      {"add [3,1,4] + [2,4]", {{3, 1, 4}, {2, 4}}, F(add(x[0], x[1]))},
-      {"add [4] + []", {{4}, {}}, F(add(x[0], x[1]))},
-      {"operator+ [] + [2,3]", {{}, {2, 3}}, F(x[0] + x[1])},
-      {"sub [2,3] - [3]", {{2, 3}, {3}}, F(sub(x[0], x[1]))},
-      {"sub [4] - []", {{4}, {}}, F(x[0] - x[1])},
-      {"mul [3,1,4] * [2,4]", {{3, 1, 4}, {2, 4}}, F(mul(x[0], x[1]))},
-      {"mul [2,1] * [1,3]", {{2, 1}, {1, 3}}, F(x[0] * x[1])},
-      {"mul x * x (one tensor used twice)", {{3}}, F(mul(x[0], x[0]))},
-      {"div [2,1] / [1,3]", {{2, 1}, {1, 3}}, F(div(x[0], x[1])), Domain::positive},
-      {"div [4] / []", {{4}, {}}, F(x[0] / x[1]), Domain::positive},
-      {"pow tensor [2,3] ^ [3]", {{2, 3}, {3}}, F(pow(x[0], x[1])), Domain::positive},
-      {"pow tensor [] ^ [2,2]", {{}, {2, 2}}, F(pow(x[0], x[1])), Domain::positive},
-      {"pow scalar exponent 2.5", {{2, 3}}, F(pow(x[0], 2.5)), Domain::positive},
-      {"pow scalar exponent -1.5", {{2, 3}}, F(x[0].pow(-1.5)), Domain::positive},
-      {"pow scalar exponent 3 (negative base)", {{2, 3}}, F(pow(x[0], 3.0))},
-      {"pow scalar base 2.0", {{2, 3}}, F(pow(2.0, x[0]))},
-      {"pow scalar base 0.3", {{4}}, F(pow(0.3, x[0]))},
-      {"maximum [3,1,4] [2,4]", {{3, 1, 4}, {2, 4}}, F(maximum(x[0], x[1])), Domain::distinct},
-      {"minimum [2,3] [3]", {{2, 3}, {3}}, F(minimum(x[0], x[1])), Domain::distinct},
-      {"where cond [2,3], a [2,1], b [3]", {{2, 1}, {3}},
-       F(where(f64({1, 0, 1, 0, 1, 1}, {2, 3}), x[0], x[1]))},
-      {"tanh_backward grad [2,3], y [3]", {{2, 3}, {3}}, F(tanh_backward(x[0], x[1]))},
-      {"sigmoid_backward grad [2,3], y [3]", {{2, 3}, {3}}, F(sigmoid_backward(x[0], x[1]))},
-      {"threshold_backward grad [2,3], x [2,3]", {{2, 3}, {2, 3}}, F(threshold_backward(x[0], x[1], 0.1)),
-       Domain::distinct},
-  };
-  check_rows(rows);
+  check_rows(op_table::binary_elementwise().rows);
 }
 
 TEST_CASE("gradcheck table: scalar operands on either side") {
-  std::vector<Row> rows = {
-      {"add(x, 2.5)", {{2, 3}}, F(add(x[0], 2.5))},
-      {"2.5 + x", {{2, 3}}, F(2.5 + x[0])},
-      {"sub(x, 1.5)", {{2, 3}}, F(sub(x[0], 1.5))},
-      {"x - 1.5", {{2, 3}}, F(x[0] - 1.5)},
-      {"rsub(2.5, x)", {{2, 3}}, F(rsub(2.5, x[0]))},
-      {"2.5 - x", {{2, 3}}, F(2.5 - x[0])},
-      {"mul(x, -1.5)", {{2, 3}}, F(mul(x[0], -1.5))},
-      {"-1.5 * x", {{2, 3}}, F(-1.5 * x[0])},
-      {"div(x, 4)", {{2, 3}}, F(div(x[0], 4.0))},
-      {"x / 4", {{2, 3}}, F(x[0] / 4.0)},
-      {"rdiv(2, x)", {{2, 3}}, F(rdiv(2.0, x[0])), Domain::positive},
-      {"3 / x", {{2, 3}}, F(3.0 / x[0]), Domain::positive},
-  };
-  check_rows(rows);
+  check_rows(op_table::scalar_operands().rows);
 }
 
 TEST_CASE("gradcheck table: unary elementwise ops") {
-  std::vector<Row> rows = {
-      {"neg", {{2, 3}}, F(neg(x[0]))},
-      {"unary minus", {{2, 3}}, F(-x[0])},
-      {"exp", {{2, 3}}, F(exp(x[0]))},
-      {"log", {{2, 3}}, F(log(x[0])), Domain::positive},
-      {"sqrt", {{2, 3}}, F(sqrt(x[0])), Domain::positive},
-      {"abs", {{2, 3}}, F(abs(x[0])), Domain::distinct},
-      {"sign (zero gradient)", {{2, 3}}, F(sign(x[0])), Domain::distinct},
-      {"tanh", {{2, 3}}, F(tanh(x[0]))},
-      {"sigmoid", {{2, 3}}, F(sigmoid(x[0]))},
-      {"relu", {{2, 3}}, F(relu(x[0])), Domain::distinct},
-      {"leaky_relu 0.1", {{2, 3}}, F(leaky_relu(x[0], 0.1)), Domain::distinct},
-      {"softplus", {{2, 3}}, F(softplus(mul(x[0], 3.0)))},
-      {"clamp [-0.55, 0.55]", {{2, 3}}, F(clamp(x[0], -0.55, 0.55)), Domain::distinct},
-      {"clamp max only", {{2, 3}}, F(clamp(x[0], std::nullopt, 0.55)), Domain::distinct},
-      {"clamp min only", {{2, 3}}, F(clamp(x[0], -0.55, std::nullopt)), Domain::distinct},
-      {"methods x.exp().tanh().sigmoid()", {{2, 3}}, F(x[0].exp().tanh().sigmoid())},
-      {"clone", {{2, 3}, {3}}, F(mul(x[0].clone(), x[1]))},
-      // float32 in the middle: larger steps keep rounding out of the differences (the map is linear)
-      {"to(float32) and back", {{2, 3}}, F(x[0].to(kFloat32).to(kFloat64) * 3.0), Domain::normal, {.eps = 1e-2}},
-      {"add_ and mul_ on a non-leaf",
-       {{2, 3}, {3}},
-       [](const V& x) {
-         Tensor y = x[0] * 1.0;  // not a leaf, so in-place ops on it are recorded
-         y.add_(x[1]);
-         y.mul_(x[1]);
-         y.add_(x[1], -2.0);
-         y.add_(0.5);
-         y.mul_(3.0);
-         return y;
-       }},
-  };
-  check_rows(rows);
+  check_rows(op_table::unary_elementwise().rows);
 }
 
-TEST_CASE("gradcheck table: reductions") {
-  std::vector<Row> rows = {
-      {"sum all", {{2, 3}}, F(sum(x[0]))},
-      {"sum dims {0, 2}", {{2, 3, 4}}, F(sum(x[0], {0, 2}))},
-      {"sum dim 1 keepdim", {{2, 3, 4}}, F(sum(x[0], {1}, true))},
-      {"sum dim -1", {{2, 3}}, F(x[0].sum({-1}))},
-      {"sum of a 0-d tensor", {{}}, F(sum(x[0]))},
-      {"sum_to [2,3,4] -> [3,1]", {{2, 3, 4}}, F(sum_to(x[0], {3, 1}))},
-      {"mean all", {{2, 3}}, F(mean(x[0]))},
-      {"mean dim 1", {{2, 3, 4}}, F(mean(x[0], {1}))},
-      {"mean dims {0, 2} keepdim", {{2, 3, 4}}, F(x[0].mean({0, 2}, true))},
-      {"var all", {{2, 3}}, F(var(x[0]))},
-      {"var dim 1", {{2, 4}}, F(var(x[0], Shape{1}))},
-      {"var dim 0, correction 0, keepdim", {{3, 2}}, F(var(x[0], Shape{0}, 0, true))},
-      {"std all", {{2, 3}}, F(xgrad::std(x[0]))},
-      {"std dim 1 keepdim", {{2, 4}}, F(xgrad::std(x[0], Shape{1}, 1, true))},
-      {"max all", {{2, 3}}, F(max(x[0])), Domain::distinct},
-      {"min all", {{2, 3}}, F(x[0].min()), Domain::distinct},
-      {"max dim 1", {{2, 3}}, F(max(x[0], 1).values), Domain::distinct},
-      {"max dim 0 keepdim", {{3, 2}}, F(max(x[0], 0, true).values), Domain::distinct},
-      {"min dim -1", {{2, 2, 3}}, F(min(x[0], -1).values), Domain::distinct},
-      {"min dim 1 keepdim", {{2, 3, 2}}, F(min(x[0], 1, true).values), Domain::distinct},
-      {"logsumexp dim 1", {{2, 3}}, F(logsumexp(x[0], 1))},
-      {"logsumexp dim 0 keepdim", {{3, 2}}, F(logsumexp(x[0], 0, true))},
-  };
-  check_rows(rows);
-}
+TEST_CASE("gradcheck table: reductions") { check_rows(op_table::reductions().rows); }
 
-TEST_CASE("gradcheck table: matmul and mm") {
-  std::vector<Row> rows = {
-      {"matmul 1-D . 1-D", {{3}, {3}}, F(matmul(x[0], x[1]))},
-      {"matmul 2-D . 1-D", {{2, 3}, {3}}, F(matmul(x[0], x[1]))},
-      {"matmul 1-D . 2-D", {{3}, {3, 2}}, F(matmul(x[0], x[1]))},
-      {"matmul 2-D . 2-D", {{2, 3}, {3, 4}}, F(matmul(x[0], x[1]))},
-      {"matmul 3-D . 3-D", {{2, 2, 3}, {2, 3, 2}}, F(matmul(x[0], x[1]))},
-      {"matmul 3-D . 2-D", {{2, 2, 3}, {3, 2}}, F(x[0].matmul(x[1]))},
-      {"matmul 2-D . 3-D", {{2, 3}, {2, 3, 2}}, F(matmul(x[0], x[1]))},
-      {"mm a . b", {{2, 3}, {3, 4}}, F(mm(x[0], x[1], false, false))},
-      {"mm a^T . b", {{3, 2}, {3, 4}}, F(mm(x[0], x[1], true, false))},
-      {"mm a . b^T", {{2, 3}, {4, 3}}, F(mm(x[0], x[1], false, true))},
-      {"mm a^T . b^T", {{3, 2}, {4, 3}}, F(mm(x[0], x[1], true, true))},
-      {"mm batched a^T . b^T", {{2, 3, 2}, {2, 4, 3}}, F(mm(x[0], x[1], true, true))},
-      {"mm batched a . 2-D b^T", {{2, 2, 3}, {4, 3}}, F(mm(x[0], x[1], false, true))},
-      {"mm 2-D a^T . batched b", {{3, 2}, {2, 3, 4}}, F(mm(x[0], x[1], true, false))},
-  };
-  check_rows(rows);
-}
+TEST_CASE("gradcheck table: matmul and mm") { check_rows(op_table::matmul_mm().rows); }
 
-TEST_CASE("gradcheck table: shape ops") {
-  std::vector<Row> rows = {
-      {"transpose 0 2", {{2, 3, 4}}, F(transpose(x[0], 0, 2))},
-      {"transpose -1 1", {{2, 3, 4}}, F(x[0].transpose(-1, 1))},
-      {"t", {{2, 3}}, F(x[0].t())},
-      {"permute {2, 0, 1}", {{2, 3, 4}}, F(permute(x[0], {2, 0, 1}))},
-      {"reshape {4, -1}", {{2, 3, 4}}, F(reshape(x[0], {4, -1}))},
-      {"view to 0-d", {{1, 1}}, F(x[0].view({}))},
-      {"flatten 1", {{2, 3, 4}}, F(flatten(x[0], 1))},
-      {"flatten all", {{2, 3, 4}}, F(x[0].flatten())},
-      {"squeeze all", {{2, 1, 3, 1}}, F(squeeze(x[0]))},
-      {"squeeze 1", {{2, 1, 3}}, F(x[0].squeeze(1))},
-      {"unsqueeze 0", {{2, 3}}, F(unsqueeze(x[0], 0))},
-      {"unsqueeze -1", {{2, 3}}, F(x[0].unsqueeze(-1))},
-      {"expand [3,1] -> [2,3,4]", {{3, 1}}, F(expand(x[0], {2, 3, 4}))},
-      {"expand [2,1,1] -> [2,-1,4]", {{2, 1, 1}}, F(x[0].expand({2, -1, 4}))},
-      {"cat dim 0", {{2, 3}, {1, 3}}, F(cat({x[0], x[1]}, 0))},
-      {"cat dim 1 of three", {{2, 1}, {2, 3}, {2, 2}}, F(cat({x[0], x[1], x[2]}, 1))},
-      {"cat dim -1", {{2, 2}, {2, 1}}, F(cat({x[0], x[1]}, -1))},
-      {"stack dim 0", {{2, 3}, {2, 3}}, F(stack({x[0], x[1]}, 0))},
-      {"stack dim -1", {{2}, {2}, {2}}, F(stack({x[0], x[1], x[2]}, -1))},
-      {"narrow dim 1", {{3, 4}}, F(narrow(x[0], 1, 1, 2))},
-      {"narrow negative start", {{3, 4}}, F(x[0].narrow(0, -2, 2))},
-      {"slice [-3, -1) of dim 1", {{2, 4}}, F(x[0].slice(1, -3, -1))},
-      {"slice end past the size", {{3, 2}}, F(x[0].slice(0, 1, 100))},
-      {"select 0 1", {{3, 2}}, F(x[0].select(0, 1))},
-      {"select -1 -1", {{2, 3}}, F(x[0].select(-1, -1))},
-      {"operator[]", {{3, 2}}, F(x[0][2])},
-  };
-  check_rows(rows);
-}
+TEST_CASE("gradcheck table: shape ops") { check_rows(op_table::shape_ops().rows); }
 
 TEST_CASE("gradcheck table: indexing and softmax") {
-  std::vector<Row> rows = {
-      {"index_select dim 0 (repeats)", {{3, 2}}, F(index_select(x[0], 0, i64({2, 0, 2}, {3})))},
-      {"index_select dim 1", {{2, 4}}, F(index_select(x[0], 1, i64({3, 1}, {2})))},
-      {"gather dim 1", {{2, 3}}, F(gather(x[0], 1, i64({2, 0, 1, 1}, {2, 2})))},
-      {"gather dim 0", {{3, 2}}, F(gather(x[0], 0, i64({2, 0, 1, 2}, {2, 2})))},
-      {"scatter_add dim 1", {{2, 3}, {2, 2}}, F(scatter_add(x[0], 1, i64({2, 0, 1, 1}, {2, 2}), x[1]))},
-      {"index_add dim 0 (repeats)", {{3, 2}, {3, 2}}, F(index_add(x[0], 0, i64({0, 2, 0}, {3}), x[1]))},
-      {"softmax 1-D", {{4}}, F(softmax(x[0], 0))},
-      {"softmax dim 1", {{2, 3}}, F(softmax(x[0], 1))},
-      {"softmax dim 0", {{2, 3}}, F(softmax(x[0], 0))},
-      {"softmax 3-D dim 1", {{2, 3, 2}}, F(softmax(x[0], 1))},
-      {"log_softmax dim -1", {{2, 3}}, F(log_softmax(x[0], -1))},
-      {"log_softmax 3-D dim 0", {{2, 3, 2}}, F(log_softmax(x[0], 0))},
-  };
-  check_rows(rows);
+  check_rows(op_table::indexing_softmax().rows);
 }
 
 // ---- a wrong backward must be caught

@@ -1,0 +1,90 @@
+// The examples' short runs with --device cuda next to the same runs on the CPU: each runs, prints
+// its results, and reaches the CPU run's accuracy within a tolerance (the same seed draws the same
+// numbers on both devices, so only rounding separates the runs). Without a device the binary exits
+// 77 and says why. Fashion-MNIST is read from $XGRAD_FASHION_MNIST, else Debian's folder.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "device_parity.hpp"
+#include "example_runner.hpp"
+
+namespace {
+using example_runner::number;
+using example_runner::run;
+using example_runner::Run;
+
+void skip_without_device() { parity::skip_without_device("test_examples_cuda"); }
+
+// "--device cuda", or "--device cpu" when the device under test is the CPU (XGRAD_PARITY_DEVICE).
+std::string device_flag() {
+  return parity::device().is_cuda() ? " --device cuda" : " --device cpu";
+}
+
+// The same command on the CPU and on the device; both must succeed.
+std::pair<Run, Run> run_both(const std::string& name, const std::string& arguments) {
+  Run cpu = run(name, arguments + " --device cpu");
+  Run dev = run(name, arguments + device_flag());
+  CHECK_MESSAGE(cpu.status == 0, name, " ", arguments, " --device cpu failed");
+  CHECK_MESSAGE(dev.status == 0, name, " ", arguments, device_flag(), " failed");
+  return {cpu, dev};
+}
+
+std::string fashion_mnist_dir() {
+  const char* dir = std::getenv("XGRAD_FASHION_MNIST");
+  return dir && *dir ? dir : "/usr/share/datasets/fashion-mnist";
+}
+}  // namespace
+
+TEST_CASE("digits on the device reaches the CPU run's accuracy (notebook 001's recipe)") {
+  skip_without_device();
+  auto [cpu, dev] = run_both("digits", "--quiet --plot ''");
+  CHECK(number(dev, "test_accuracy") >= 0.97);
+  CHECK(number(dev, "test_accuracy") ==
+        doctest::Approx(number(cpu, "test_accuracy")).epsilon(0.02));
+  CHECK(number(dev, "train_accuracy") ==
+        doctest::Approx(number(cpu, "train_accuracy")).epsilon(0.02));
+}
+
+TEST_CASE("xor on the device prints the exact solution and learns XOR, OR and AND") {
+  skip_without_device();
+  for (int seed = 0; seed < 2; ++seed) {
+    CAPTURE(seed);
+    auto [cpu, dev] = run_both("xor", "--quiet --seed " + std::to_string(seed));
+    CHECK(dev.values["exact_solution"] == "0,1,1,0");
+    CHECK(number(dev, "accuracy") == number(cpu, "accuracy"));
+    CHECK(number(dev, "xor_accuracy") == 1.0);
+  }
+}
+
+TEST_CASE("mnist_format trains one epoch on the device to the CPU run's accuracy") {
+  skip_without_device();
+  std::string dir = fashion_mnist_dir();
+  if (!std::filesystem::exists(dir)) {
+    MESSAGE("skipped: no Fashion-MNIST at " << dir
+                                            << " (set XGRAD_FASHION_MNIST; scripts/gpu-test does)");
+    return;
+  }
+  auto [cpu, dev] = run_both(
+      "mnist_format", "--quiet --epochs 1 --limit 5000 --save '' --plot '' --data '" + dir + "'");
+  CHECK(number(dev, "train_samples") == 5000);
+  CHECK(number(dev, "test_accuracy") > 0.6);
+  CHECK(number(dev, "test_accuracy") ==
+        doctest::Approx(number(cpu, "test_accuracy")).epsilon(0.03));
+}
+
+TEST_CASE("custom_op and optimizers run on the device like on the CPU") {
+  skip_without_device();
+  auto [cpu, dev] = run_both("custom_op", "--quiet --epochs 200");
+  CHECK(dev.values["gradcheck"] == "passed");
+  CHECK(dev.values["gradgradcheck"] == "passed");
+  CHECK(number(dev, "accuracy") == doctest::Approx(number(cpu, "accuracy")).epsilon(0.05));
+  auto [cpu_o, dev_o] = run_both("optimizers", "--quiet --epochs 2 --plot ''");
+  for (const char* name : {"sgd", "momentum", "nesterov", "adam", "rmsprop"}) {
+    CAPTURE(name);
+    std::string key = std::string("final_loss_") + name;
+    CHECK(number(dev_o, key) == doctest::Approx(number(cpu_o, key)).epsilon(0.01));
+  }
+}
