@@ -1,7 +1,9 @@
 #include "data/csv.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <string_view>
 
 #include "data/files.hpp"
@@ -53,7 +55,10 @@ std::string shown(std::string_view s) {
   return out;
 }
 
-Parsed parse(const std::string& path, const CsvOptions& opt) {
+// `text_columns`: columns whose fields are not parsed (read_csv_dataset's dropped columns, which
+// may hold text such as sample ids); their values are NaN. Negative indices count from the end.
+Parsed parse(const std::string& path, const CsvOptions& opt,
+             const std::vector<int64_t>& text_columns = {}) {
   std::string text = read_file(path);
   Parsed p;
   int64_t line_no = 0, cols_line = 0;
@@ -83,6 +88,11 @@ Parsed parse(const std::string& path, const CsvOptions& opt) {
                   std::to_string(p.cols) + " (as on line " + std::to_string(cols_line) + ")");
     }
     for (int64_t c = 0; c < n; ++c) {
+      if (std::any_of(text_columns.begin(), text_columns.end(),
+                      [&](int64_t t) { return t == c || t + n == c; })) {
+        p.values.push_back(std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
       std::string_view f = fields[c];
       if (f.empty())
         throw Error(where(path, line_no) + " column " + std::to_string(c + 1) + ": empty field");
@@ -120,7 +130,7 @@ CsvTable read_csv_table(const std::string& path, const CsvOptions& options) {
 }
 
 TensorDataset read_csv_dataset(const std::string& path, const CsvOptions& options) {
-  Parsed p = parse(path, options);
+  Parsed p = parse(path, options, options.drop_columns);
   int64_t label = column_index(options.label_column, p.cols, path, "label column");
   std::vector<char> keep(static_cast<size_t>(p.cols), 1);
   keep[label] = 0;

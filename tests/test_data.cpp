@@ -140,6 +140,21 @@ TEST_CASE("CSV reader: header, delimiter, label and dropped columns, plain and g
   CHECK(labels_of(first.y) == std::vector<int64_t>{1, 4});
 }
 
+TEST_CASE("CSV reader: dropped columns may hold text, as the notebook's sample-id column") {
+  // tabular.csv: id (s0, s1, ...), label, 12 binary features (notebook 004's bcsmall.csv layout)
+  auto ds = data::read_csv_dataset(fixture("tabular.csv"),
+                                   {.header = true, .label_column = 1, .drop_columns = {0}});
+  CHECK(ds.x.shape() == Shape{90, 12});
+  CHECK(ds.y.dtype() == Dtype::i64);
+  CHECK(ds.y.max().item() == 1.0);
+  CHECK(ds.x.max().item() == 1.0);
+  CHECK(contains(error_of([] {
+                   data::read_csv_dataset(fixture("tabular.csv"),
+                                          {.header = true, .label_column = 1});
+                 }),
+                 "'s0' is not a number"));
+}
+
 TEST_CASE("CSV reader: bad files raise errors naming the file, line and column") {
   std::string e = error_of([] { data::read_csv(fixture("bad-columns.csv")); });
   CHECK(contains(e, "bad-columns.csv"));

@@ -1,4 +1,4 @@
-// Runs digits_tanh, digits_grid and mnist_format as a user would and checks the `key value` lines
+// Runs digits_tanh, digits_grid and mnist_format (with and without --augment) as a user would and checks the `key value` lines
 // they print last.
 #include <doctest/doctest.h>
 
@@ -71,9 +71,25 @@ TEST_CASE("mnist_format trains on Fashion-MNIST and saves the model") {
   Run r = run("mnist_format", "--quiet --epochs 1 --limit 5000 --save " + ckpt + " --plot " + svg);
   CHECK(r.status == 0);
   CHECK(number(r, "train_samples") == 5000);
+  CHECK(number(r, "augment") == 0);
   CHECK(number(r, "test_accuracy") > 0.6);
   CHECK(std::filesystem::exists(ckpt));
   CHECK(std::filesystem::file_size(ckpt) > 11935 * 4);  // 784*15+15 + 15*10+10 float32 values
+}
+
+TEST_CASE("mnist_format --augment trains on shifted and flipped batches, repeatably for a seed") {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) {
+    MESSAGE("skipped: /usr/share/datasets/fashion-mnist is absent (Debian package dataset-fashion-mnist)");
+    return;
+  }
+  std::string options = "--quiet --epochs 1 --limit 2000 --save '' --plot '' --seed 3 --augment";
+  Run a = run("mnist_format", options);
+  Run b = run("mnist_format", options);
+  CHECK(a.status == 0);
+  CHECK(number(a, "augment") == 1);
+  CHECK(number(a, "test_accuracy") > 0.5);
+  CHECK(a.values["test_accuracy"] == b.values["test_accuracy"]);  // the pipeline is seeded
+  CHECK(a.values["train_accuracy"] == b.values["train_accuracy"]);
 }
 
 TEST_CASE("mnist_format given a folder without MNIST files says so and fails") {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "data_test_util.hpp"
 #include "xgrad/xgrad.hpp"
@@ -124,6 +125,8 @@ TEST_CASE("text: the review-folder pipeline runs on the aclImdb-layout fixture")
   auto train = data::read_text_folders(data_test::source("tests/fixtures/imdb/train"));
   REQUIRE(train.texts.size() == 8);
   CHECK(train.labels == std::vector<int64_t>{0, 0, 0, 0, 1, 1, 1, 1});
+  // Each review keeps about its own size: 50,000 of aclImdb's must fit in memory.
+  for (const auto& t : train.texts) CHECK(t.capacity() < 4096);
   std::vector<std::vector<std::string>> tokens;
   for (const auto& t : train.texts) tokens.push_back(data::tokenize(t));
   auto vocab = data::Vocabulary::build(tokens, 20);
@@ -161,4 +164,36 @@ TEST_CASE("transforms shift and flip a known image, and draw seeded random ones"
                    data::transforms::shift(zeros({2, 7}), {0, 0}, {0, 0});
                  }),
                  "square"));
+}
+
+TEST_CASE(
+    "transforms: mnist_format's --augment pipeline moves a flat 28x28 pixel by at most 2, "
+    "mirrored") {
+  // One bright pixel at row 10, column 5 of each of 64 flat [64, 784] images, as the loader's
+  // batches are; shifts of up to 2 each way, then a flip with probability 1.
+  std::vector<float> pixels(64 * 784, 0.0f);
+  for (int64_t i = 0; i < 64; ++i) pixels[i * 784 + 10 * 28 + 5] = 1.0f;
+  Tensor batch = from_vector(pixels, Shape{64, 784});
+  data::transforms::Compose augment(
+      {data::transforms::RandomShift{2}, data::transforms::RandomHorizontalFlip{1.0}});
+  manual_seed(5);
+  Tensor out = augment(batch);
+  CHECK(out.shape() == Shape{64, 784});
+  std::vector<float> v = out.to_vector<float>();
+  std::set<std::pair<int64_t, int64_t>> moves;
+  for (int64_t i = 0; i < 64; ++i) {
+    CAPTURE(i);
+    int64_t lit = -1, count = 0;
+    for (int64_t k = 0; k < 784; ++k)
+      if (v[i * 784 + k] != 0) lit = k, ++count;
+    REQUIRE(count == 1);  // the pixel is far enough from the border to stay in the image
+    CHECK(v[i * 784 + lit] == 1.0f);
+    int64_t row = lit / 28, col = 27 - lit % 28;  // undo the mirror
+    CHECK(std::abs(row - 10) <= 2);
+    CHECK(std::abs(col - 5) <= 2);
+    moves.insert({row - 10, col - 5});
+  }
+  CHECK(moves.size() > 10);  // 25 possible moves over 64 draws: many of them appear
+  manual_seed(5);
+  CHECK(allclose(augment(batch), out));
 }
