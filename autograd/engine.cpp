@@ -79,7 +79,7 @@ Edge gradient_edge(const Tensor& t) {
   if (!impl->requires_grad) return {};
   auto acc = impl->grad_accumulator.lock();
   if (!acc) {
-    acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
+    acc = pool::make_shared<AccumulateGrad>(t.impl_ptr());
     impl->grad_accumulator = acc;
   }
   return {acc, 0};

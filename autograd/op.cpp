@@ -96,7 +96,7 @@ void OpNode::release_saved() {
 
 namespace {
 OpNode* link(const char* name, BackwardFn fn, Tensor& out, size_t n_inputs) {
-  auto node = std::make_shared<OpNode>(name, fn);
+  auto node = pool::make_shared<OpNode>(name, fn);
   node->next_edges().reserve(n_inputs);
   TensorImpl* impl = out.impl();
   impl->requires_grad = true;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "autograd/kernels.hpp"
+#include "autograd/pool.hpp"
 
 namespace xgrad {
 

@@ -9,7 +9,7 @@ namespace xgrad {
 // ---- storage and impl
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
-  auto s = std::make_shared<Storage>();
+  auto s = pool::make_shared<Storage>();
   s->device = device;
   s->nbytes = nbytes;
   s->data = kernels::for_device(device, "allocate").allocate(nbytes);
@@ -27,7 +27,7 @@ TensorImpl::~TensorImpl() {
 Tensor make_tensor(const Shape& shape, Dtype dtype, Device device) {
   for (int64_t d : shape)
     if (d < 0) throw Error("empty: negative dimension in shape " + shape.str());
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = pool::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->numel = shape.numel();
   impl->dtype = dtype;
@@ -36,7 +36,7 @@ Tensor make_tensor(const Shape& shape, Dtype dtype, Device device) {
 }
 
 Tensor alias_with_shape(const Tensor& t, const Shape& shape) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = pool::make_shared<TensorImpl>();
   impl->storage = t.impl()->storage;
   impl->shape = shape;
   impl->numel = t.numel();
@@ -177,7 +177,7 @@ Tensor Tensor::clone() const {
 
 Tensor Tensor::detach() const {
   check_defined("detach", *this);
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = pool::make_shared<TensorImpl>();
   impl->storage = impl_->storage;
   impl->shape = impl_->shape;
   impl->numel = impl_->numel;

@@ -214,3 +214,40 @@ TEST_CASE("set_grad rejects a gradient that does not match the tensor") {
   p.set_grad(Tensor());
   CHECK(!p.grad().defined());
 }
+
+TEST_CASE("products with an extent of 1 (matrix-vector, outer product) match a plain loop") {
+  manual_seed(7);
+  struct Dims {
+    int64_t m, n, k;
+  };
+  for (Dtype d : {Dtype::f32, Dtype::f64}) {
+    for (Dims s : {Dims{1, 5, 3}, Dims{4, 1, 3}, Dims{4, 5, 1}, Dims{1, 1, 3}, Dims{1, 5, 1}, Dims{4, 1, 1},
+                   Dims{1, 1, 1}}) {
+      for (bool ta : {false, true}) {
+        for (bool tb : {false, true}) {
+          Tensor a = randn(ta ? Shape{s.k, s.m} : Shape{s.m, s.k}, d);
+          Tensor b = randn(tb ? Shape{s.n, s.k} : Shape{s.k, s.n}, d);
+          Tensor c = mm(a, b, ta, tb);
+          auto av = a.to_vector<double>(), bv = b.to_vector<double>(), cv = c.to_vector<double>();
+          double worst = 0;
+          for (int64_t i = 0; i < s.m; ++i)
+            for (int64_t j = 0; j < s.n; ++j) {
+              double ref = 0;
+              for (int64_t p = 0; p < s.k; ++p)
+                ref += av[ta ? p * s.m + i : i * s.k + p] * bv[tb ? j * s.k + p : p * s.n + j];
+              worst = std::max(worst, std::abs(ref - cv[i * s.n + j]));
+            }
+          CAPTURE(s.m);
+          CAPTURE(s.n);
+          CAPTURE(s.k);
+          CAPTURE(ta);
+          CAPTURE(tb);
+          CHECK(worst < (d == Dtype::f32 ? 1e-5 : 1e-12));
+        }
+      }
+      // beta = 1: the bias under a one-row or one-column linear
+      Tensor x = randn({s.m, s.k}, d), w = randn({s.n, s.k}, d), bias = randn({s.n}, d);
+      CHECK(max_diff(linear(x, w, bias), mm(x, w, false, true) + bias) < (d == Dtype::f32 ? 1e-5 : 1e-12));
+    }
+  }
+}

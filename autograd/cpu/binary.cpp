@@ -5,9 +5,11 @@
 namespace xgrad::kernels::cpu_detail {
 namespace {
 
-// Every arithmetic op keeps the row-scalar fast path (x * s, s - x are common in losses).
+// Every arithmetic op keeps the row-scalar fast path (x * s, s - x are common in losses);
+// kPlainScalars marks the ops whose apply() also works on plain numbers (tiny tensors).
 struct Add {
   static constexpr bool kScalarPaths = true;
+  static constexpr bool kPlainScalars = true;
   using Swapped = Add;
   template <class A, class B, class T>
   static auto apply(const A& a, const B& b, const T&) {
@@ -16,6 +18,7 @@ struct Add {
 };
 struct Sub {
   static constexpr bool kScalarPaths = true;
+  static constexpr bool kPlainScalars = true;
   template <class A, class B, class T>
   static auto apply(const A& a, const B& b, const T&) {
     return a - b;
@@ -23,6 +26,7 @@ struct Sub {
 };
 struct Mul {
   static constexpr bool kScalarPaths = true;
+  static constexpr bool kPlainScalars = true;
   using Swapped = Mul;
   template <class A, class B, class T>
   static auto apply(const A& a, const B& b, const T&) {
@@ -31,6 +35,7 @@ struct Mul {
 };
 struct Div {
   static constexpr bool kScalarPaths = true;
+  static constexpr bool kPlainScalars = true;
   template <class A, class B, class T>
   static auto apply(const A& a, const B& b, const T&) {
     return a / b;
@@ -61,6 +66,7 @@ struct Minimum {
 };
 struct AddScaled {
   static constexpr bool kScalarPaths = true;
+  static constexpr bool kPlainScalars = true;
   template <class A, class B, class T>
   static auto apply(const A& a, const B& b, const T& alpha) {
     return a + alpha * b;

@@ -29,6 +29,7 @@ auto xrow(T* p, int64_t n) {
 }
 
 inline constexpr int64_t kBlock = 1024;  // elements per gathered block (stack buffers)
+inline constexpr int64_t kSmallLoop = 16;  // at most this many elements: a scalar loop
 
 // Copies n elements read with stride s (1, or 0 for a repeated value) to dst.
 template <class T>
@@ -73,7 +74,16 @@ void binary_rows(const Tensor& a, const Tensor& b, Tensor& out, T alpha) {
     }
   };
   const int64_t na = numel(a), nb = numel(b);
-  if (na == total && nb == total) return vv(pa, pb, po, total);
+  if (na == total && nb == total) {
+    // A few elements (a per-sample step, a scalar): a plain loop beats building expressions.
+    if constexpr (requires { Op::kPlainScalars; }) {
+      if (total <= kSmallLoop) {
+        for (int64_t i = 0; i < total; ++i) po[i] = Op::apply(pa[i], pb[i], alpha);
+        return;
+      }
+    }
+    return vv(pa, pb, po, total);
+  }
   if constexpr (kScalarPaths) {
     if (na == total && nb == 1) return vs(pa, *pb, po, total);
     if (na == 1 && nb == total) return sv(*pa, pb, po, total);
