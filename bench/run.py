@@ -85,7 +85,8 @@ def versions():
         "machine": f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "os": sh(". /etc/os-release && echo $PRETTY_NAME"),
         "compiler": sh("c++ --version | head -1"),
-        "xgrad": sh(f"git -C {ROOT} rev-parse --short HEAD") + (" (with local changes)" if sh(f"git -C {ROOT} status --porcelain --untracked-files=no") else ""),
+        "xgrad": sh(f"git -C {ROOT} rev-parse --short HEAD") + (" (with local changes)" if sh(
+            f"git -C {ROOT} status --porcelain --untracked-files=no -- . ':!*.md'") else ""),
         "torch": sh("dpkg-query -W -f '${Version}' libtorch-dev") + " (libtorch-dev), " + sh("dpkg-query -W -f '${Version}' python3-torch") + " (python3-torch)",
         "openblas": sh("dpkg-query -W -f '${Version}' libopenblas0-pthread") + " (libopenblas0-pthread; BLAS for all three: " + sh("readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3") + ")",
     }
