@@ -13,6 +13,11 @@ thread_local bool g_grad_enabled = true;
 thread_local bool g_releasing = false;
 thread_local std::vector<std::shared_ptr<Node>> g_release_stack;
 std::atomic<uint64_t> g_visit_epoch{0};  // backward passes on different threads get distinct marks
+struct Scratch {
+  std::vector<Node*> stack, order, ready;
+};
+thread_local Scratch g_scratch;
+thread_local int g_engine_depth = 0;
 }  // namespace
 
 bool GradMode::is_enabled() { return g_grad_enabled; }
@@ -119,9 +124,22 @@ class Engine {
   static std::vector<Tensor> run(const std::vector<Edge>& roots, std::vector<Tensor> grads, bool keep_graph,
                                  bool create_graph, const std::vector<Edge>* captures) {
     std::vector<Tensor> captured(captures ? captures->size() : 0);
+    // The outermost backward on a thread reuses this thread's work lists (no allocation once
+    // warm); a backward started from inside a backward function gets its own.
+    Scratch local;
+    Scratch& scratch = g_engine_depth == 0 ? g_scratch : local;
+    struct Depth {
+      Depth() { ++g_engine_depth; }
+      ~Depth() { --g_engine_depth; }
+    } depth;
+    std::vector<Node*>& stack = scratch.stack;
+    std::vector<Node*>& order = scratch.order;
+    std::vector<Node*>& ready = scratch.ready;
+    stack.clear();
+    order.clear();
+    ready.clear();
     // Count the dependencies of every node reachable from the roots.
     uint64_t epoch = ++g_visit_epoch;
-    std::vector<Node*> stack, order;
     for (auto& r : roots)
       if (r.fn && r.fn->visit_ != epoch) {
         r.fn->visit_ = epoch;
@@ -153,7 +171,6 @@ class Engine {
     for (size_t i = 0; i < roots.size(); ++i)
       if (roots[i].fn) accumulate(roots[i].fn->input_buffer_[roots[i].input_nr], grads[i]);
 
-    std::vector<Node*> ready;
     for (auto& r : roots)
       if (r.fn && r.fn->dependencies_ == 0 && std::find(ready.begin(), ready.end(), r.fn.get()) == ready.end())
         ready.push_back(r.fn.get());

@@ -10,6 +10,7 @@ import argparse
 import datetime
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -50,8 +51,17 @@ def run(cmd, env):
     return values
 
 
-def command(lib, build, workload, data, epochs):
+# Workloads whose work is one thread's (no GEMM large enough for a second thread in any of the
+# libraries) run pinned to one CPU, the same for every library: on a VM the virtual CPUs can
+# differ in speed (here one ran single-threaded code ~1.6x slower than the other), and an
+# unpinned process lands on either.
+PINNED = {"W0", "W1", "W3", "W6"}
+
+
+def command(lib, build, workload, data, epochs, pin):
     extra = [str(epochs)] if epochs else []
+    if pin is not None and workload in PINNED:
+        return ["taskset", "-c", str(pin), *command(lib, build, workload, data, epochs, None)]
     if lib == "xgrad":
         return [build / "xgrad_bench", workload, data, *extra]
     if lib == "libtorch":
@@ -98,10 +108,13 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workloads", default="W0,W1,W2,W3,W4,W5,W6")
     ap.add_argument("--w3-epochs", type=int, default=0, help="per-sample epochs in W3 (default 100)")
+    ap.add_argument("--pin-cpu", type=int, default=os.cpu_count() - 1,
+                    help="CPU for the single-threaded workloads W0 W1 W3 W6 (-1: no pinning)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / f"{datetime.date.today()}.md"))
     args = ap.parse_args()
     build = Path(args.build)
     data = str(build / "data")
+    pin = args.pin_cpu if args.pin_cpu >= 0 and shutil.which("taskset") else None
 
     env = dict(os.environ)
     env.setdefault("OPENBLAS_NUM_THREADS", str(os.cpu_count()))
@@ -119,7 +132,7 @@ def main():
         results[w] = {lib: [] for lib in libs}
         for r in range(args.rounds):
             for lib in libs:
-                results[w][lib].append(run(command(lib, build, w, data, epochs), env))
+                results[w][lib].append(run(command(lib, build, w, data, epochs, pin), env))
             print(f"bench: {w} round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
 
     rows, ratios, notes = [], {}, []
@@ -183,7 +196,9 @@ def main():
     info = versions()
     threads = (f"xgrad: OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads, no other pool; LibTorch and PyTorch: "
                f"intra-op threads 1 (set_num_threads), OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads; "
-               f"OMP_NUM_THREADS=1; OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(unset)')}")
+               f"OMP_NUM_THREADS=1; OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(unset)')}; "
+               + (f"W0 W1 W3 W6 pinned to CPU {pin} for every library (taskset), W2 W4 W5 unpinned"
+                  if pin is not None else "nothing pinned"))
     text = [f"# Benchmark, {datetime.date.today()}", ""]
     text += [f"- {k}: {v}" for k, v in info.items()]
     text += [f"- threads: {threads}",

@@ -267,3 +267,29 @@ TEST_CASE("custom op on inputs that need no grad records nothing") {
   Tensor x = f64({1.0});
   CHECK_FALSE(Swish::apply(x).requires_grad());
 }
+
+TEST_CASE("a backward started from inside a backward (a hook calling grad) runs on its own work lists") {
+  Tensor x = tensor({1.0, 2.0}, Dtype::f64).requires_grad_();
+  Tensor z = tensor({3.0}, Dtype::f64).requires_grad_();
+  double inner = 0;
+  x.register_hook([&](const Tensor& g) {
+    EnableGradGuard grad_mode;  // backward runs its hooks with grad mode off
+    Tensor w = (z * z * 2.0).sum();  // dw/dz = 4z
+    inner = autograd::grad({w}, {z})[0].item();
+    return g;
+  });
+  Tensor y = (x * x * tanh(x)).sum() + (x * 3.0).sum();
+  y.backward();
+  CHECK(inner == 12.0);
+  auto g = x.grad().to_vector<double>();
+  for (int i = 0; i < 2; ++i) {
+    double v = i + 1.0, t = std::tanh(v);
+    CHECK(g[i] == doctest::Approx(2 * v * t + v * v * (1 - t * t) + 3).epsilon(1e-12));
+  }
+  // the outer engine's lists are intact afterwards: a second, ordinary backward works
+  Tensor y2 = (x * x).sum();
+  x.grad().zero_();
+  y2.backward();
+  CHECK(inner == 12.0);
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{2.0, 4.0});
+}
