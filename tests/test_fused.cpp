@@ -7,20 +7,14 @@
 #include <string>
 #include <xgrad/xgrad.hpp>
 
+#include "test_util.hpp"
+
 using namespace xgrad;
+using test_util::contains;
+using test_util::error_of;
 namespace F = xgrad::nn::functional;
 
 namespace {
-
-std::string error_of(const auto& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 double max_diff(const Tensor& a, const Tensor& b) {
   REQUIRE(a.shape() == b.shape());

@@ -8,8 +8,11 @@
 
 #include "reference/loss_reference.hpp"
 #include "xgrad/xgrad.hpp"
+#include "test_util.hpp"
 
 using namespace xgrad;
+using test_util::contains;
+using test_util::error_of;
 namespace F = xgrad::nn::functional;
 namespace ref = loss_reference;
 
@@ -39,19 +42,6 @@ std::string str(const auto& m) {
   std::ostringstream os;
   os << m;
   return os.str();
-}
-
-std::string error_of(const auto& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 struct NetImpl : nn::Module {

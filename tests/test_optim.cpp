@@ -10,8 +10,11 @@
 
 #include "reference/optim_reference.hpp"
 #include "xgrad/xgrad.hpp"
+#include "test_util.hpp"
 
 using namespace xgrad;
+using test_util::contains;
+using test_util::error_of;
 namespace ref = optim_reference;
 
 namespace {
@@ -24,19 +27,6 @@ void check_close(const std::vector<double>& got, const std::vector<double>& want
     INFO("element " << i << ": got " << got[i] << ", want " << want[i]);
     CHECK(std::abs(got[i] - want[i]) <= atol + rtol * std::abs(want[i]));
   }
-}
-
-std::string error_of(const auto& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 // The reference problem's parameters and loss.
