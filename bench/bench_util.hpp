@@ -28,6 +28,19 @@ inline double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// Runs `body` six times, the first as a warm-up, and returns the median of the other five in
+// microseconds per unit of work (`units` per run: ops, iterations).
+template <class F>
+double median_us_per(F&& body, double units) {
+  std::vector<double> t;
+  for (int rep = 0; rep < 6; ++rep) {
+    auto start = Clock::now();
+    body();
+    if (rep) t.push_back(seconds_since(start) * 1e6 / units);
+  }
+  return median(t);
+}
+
 // A file of raw little-endian values of T (float32 features, int64 labels).
 template <class T>
 std::vector<T> read_raw(const std::string& path) {

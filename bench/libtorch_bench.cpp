@@ -34,23 +34,14 @@ double accuracy(torch::nn::Sequential& model, const Set& d) {
 void w0() {
   auto a = torch::ones({4}, torch::requires_grad());
   auto b = torch::ones({4});
-  auto per_op = [&](auto&& body, int ops) {
-    std::vector<double> t;
-    for (int rep = 0; rep < 6; ++rep) {
-      auto start = Clock::now();
-      body();
-      if (rep) t.push_back(seconds_since(start) * 1e6 / ops);
-    }
-    return bench::median(t);
-  };
-  put("add_grad_us", per_op([&] {
+  put("add_grad_us", bench::median_us_per([&] {
         for (int i = 0; i < bench::kW0Ops; ++i) auto c = a + b;
       }, bench::kW0Ops));
-  put("add_nograd_us", per_op([&] {
+  put("add_nograd_us", bench::median_us_per([&] {
         torch::NoGradGuard no_grad;
         for (int i = 0; i < bench::kW0Ops; ++i) auto c = a + b;
       }, bench::kW0Ops));
-  put("chain_us", per_op([&] {
+  put("chain_us", bench::median_us_per([&] {
         for (int i = 0; i < bench::kW0Chains; ++i) {
           torch::Tensor x = a;
           for (int j = 0; j < 100; ++j) x = x + b;
@@ -87,13 +78,11 @@ void w1() {
       std::printf("check_z3 %.17g\ncheck_loss %.17g\n", z3[0][0].item<double>(), loss.item<double>());
       continue;
     }
-    std::vector<double> t;
-    for (int rep = 0; rep < 6; ++rep) {
-      auto start = Clock::now();
-      for (int i = 0; i < bench::kW1Iters; ++i) step();
-      if (rep) t.push_back(seconds_since(start) * 1e6 / bench::kW1Iters);
-    }
-    put("us_per_iter", bench::median(t));
+    put("us_per_iter", bench::median_us_per(
+                           [&] {
+                             for (int i = 0; i < bench::kW1Iters; ++i) step();
+                           },
+                           bench::kW1Iters));
   }
 }
 

@@ -52,23 +52,14 @@ double accuracy(const nn::Sequential& model, const data::TensorDataset& d) {
 void w0() {
   Tensor a = ones({4}).requires_grad_();
   Tensor b = ones({4});
-  auto per_op = [&](auto&& body, int ops) {
-    std::vector<double> t;
-    for (int rep = 0; rep < 6; ++rep) {
-      auto start = Clock::now();
-      body();
-      if (rep) t.push_back(seconds_since(start) * 1e6 / ops);  // the first is the warm-up
-    }
-    return bench::median(t);
-  };
-  put("add_grad_us", per_op([&] {
+  put("add_grad_us", bench::median_us_per([&] {
         for (int i = 0; i < bench::kW0Ops; ++i) Tensor c = a + b;
       }, bench::kW0Ops));
-  put("add_nograd_us", per_op([&] {
+  put("add_nograd_us", bench::median_us_per([&] {
         NoGradGuard no_grad;
         for (int i = 0; i < bench::kW0Ops; ++i) Tensor c = a + b;
       }, bench::kW0Ops));
-  put("chain_us", per_op([&] {
+  put("chain_us", bench::median_us_per([&] {
         for (int i = 0; i < bench::kW0Chains; ++i) {
           Tensor x = a;
           for (int j = 0; j < 100; ++j) x = x + b;
@@ -106,13 +97,11 @@ void w1() {
       std::printf("check_z3 %.17g\ncheck_loss %.17g\n", z3.to_vector<double>()[0], loss.item());
       continue;
     }
-    std::vector<double> t;
-    for (int rep = 0; rep < 6; ++rep) {
-      auto start = Clock::now();
-      for (int i = 0; i < bench::kW1Iters; ++i) step();
-      if (rep) t.push_back(seconds_since(start) * 1e6 / bench::kW1Iters);
-    }
-    put("us_per_iter", bench::median(t));
+    put("us_per_iter", bench::median_us_per(
+                           [&] {
+                             for (int i = 0; i < bench::kW1Iters; ++i) step();
+                           },
+                           bench::kW1Iters));
   }
 }
 
