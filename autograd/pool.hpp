@@ -28,14 +28,10 @@ class FreeList {
 
   static void* get() {
 #ifndef XGRAD_POOL_OFF
-    if (state() == kUnused) list();  // constructs this thread's list on first use
-    if (state() == kLive) {
-      auto& blocks = list().blocks;
-      if (!blocks.empty()) {
-        void* p = blocks.back();
-        blocks.pop_back();
-        return p;
-      }
+    if (List* l = live(); l && !l->blocks.empty()) {
+      void* p = l->blocks.back();
+      l->blocks.pop_back();
+      return p;
     }
 #endif
     return ::operator new(Size);
@@ -43,9 +39,8 @@ class FreeList {
 
   static void put(void* p) {
 #ifndef XGRAD_POOL_OFF
-    // After the thread's list is gone (objects freed during exit), blocks go straight back.
-    if (state() == kLive && list().blocks.size() < kMaxBlocks) {
-      list().blocks.push_back(p);
+    if (List* l = live(); l && l->blocks.size() < kMaxBlocks) {
+      l->blocks.push_back(p);
       return;
     }
 #endif
@@ -53,25 +48,24 @@ class FreeList {
   }
 
  private:
-  enum : int { kUnused = 0, kLive = 1, kGone = 2 };
   struct List {
     std::vector<void*> blocks;
-    List() {
-      blocks.reserve(64);
-      state() = kLive;
-    }
+    List() { blocks.reserve(64); }
     ~List() {
-      state() = kGone;
+      gone() = true;
       for (void* p : blocks) ::operator delete(p);
     }
   };
-  static int& state() {
-    thread_local int s = kUnused;  // constant-initialized: readable even after List is destroyed
-    return s;
+  static bool& gone() {
+    thread_local bool g = false;  // constant-initialized: readable even after List is destroyed
+    return g;
   }
-  static List& list() {
+  // This thread's list, made on first use; null once it is gone (objects freed during thread or
+  // program exit go straight back to the system).
+  static List* live() {
+    if (gone()) return nullptr;
     thread_local List l;
-    return l;
+    return &l;
   }
 };
 
