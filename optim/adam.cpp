@@ -60,32 +60,27 @@ void AdamWOptions::validate(const char* name) const {
   detail::check_adam_options(name, lr, betas, eps, weight_decay);
 }
 
-void Adam::step() {
+namespace {
+// Adam and AdamW differ only in how weight decay enters (decoupled for AdamW).
+template <class Options>
+void adam_steps(const std::vector<std::vector<Tensor>>& params, const std::vector<Options>& options,
+                std::vector<std::vector<ParamState>>& state, bool decoupled) {
   NoGradGuard no_grad;
-  for (size_t g = 0; g < params_.size(); ++g) {
-    const AdamOptions& o = options_[g];
-    for (size_t i = 0; i < params_[g].size(); ++i) {
-      Tensor p = params_[g][i];
+  for (size_t g = 0; g < params.size(); ++g) {
+    const Options& o = options[g];
+    for (size_t i = 0; i < params[g].size(); ++i) {
+      Tensor p = params[g][i];
       Tensor grad = p.grad();
       if (!grad.defined()) continue;
-      detail::adam_update(p, grad, state_[g][i], o.lr, o.betas, o.eps, o.weight_decay, false, o.amsgrad,
+      detail::adam_update(p, grad, state[g][i], o.lr, o.betas, o.eps, o.weight_decay, decoupled, o.amsgrad,
                           o.maximize);
     }
   }
 }
+}  // namespace
 
-void AdamW::step() {
-  NoGradGuard no_grad;
-  for (size_t g = 0; g < params_.size(); ++g) {
-    const AdamWOptions& o = options_[g];
-    for (size_t i = 0; i < params_[g].size(); ++i) {
-      Tensor p = params_[g][i];
-      Tensor grad = p.grad();
-      if (!grad.defined()) continue;
-      detail::adam_update(p, grad, state_[g][i], o.lr, o.betas, o.eps, o.weight_decay, true, o.amsgrad,
-                          o.maximize);
-    }
-  }
-}
+void Adam::step() { adam_steps(params_, options_, state_, false); }
+
+void AdamW::step() { adam_steps(params_, options_, state_, true); }
 
 }  // namespace xgrad::optim
