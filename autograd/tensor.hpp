@@ -158,6 +158,13 @@ Tensor from_vector(const std::vector<int64_t>& v, const Shape& s, Options o = Dt
 
 // ---- random: every draw comes from one seeded engine (Philox), the same numbers on CPU and CUDA
 void manual_seed(uint64_t seed);
+
+// ---- deterministic mode (off by default; process-wide, like PyTorch's
+// use_deterministic_algorithms). On: every CPU kernel gives the same bits on every x86-64 machine
+// and build (xgrad's own GEMM and math functions, fixed summation orders, no FMA), and CUDA ops
+// that would accumulate with atomics use ordered reductions or raise an error naming the op.
+void set_deterministic(bool on);
+bool is_deterministic();
 Tensor rand(const Shape& s, Options o = {});                      // U[0, 1)
 Tensor randn(const Shape& s, Options o = {});                     // N(0, 1)
 Tensor randint(int64_t low, int64_t high, const Shape& s, Options o = Dtype::i64);  // [low, high)
