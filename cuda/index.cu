@@ -67,10 +67,9 @@ void index_select(const Tensor& x, const Tensor& index, Tensor& out, int64_t out
   if (total == 0) return;
   dispatch_bits(x.dtype(), [&](auto tag) {
     using W = decltype(tag);
-    index_select_kernel<<<grid_for(total), kThreads>>>(data_of<W>(x), data_of<int64_t>(index),
-                                                       data_of<W>(out), n, k, inner, total);
+    launch("index_select", index_select_kernel<W>, grid_for(total), kThreads, data_of<W>(x),
+           data_of<int64_t>(index), data_of<W>(out), n, k, inner, total);
   });
-  check_launch("index_select");
 }
 
 void index_add(const Tensor& src, const Tensor& index, Tensor& out, int64_t outer, int64_t n,
@@ -79,10 +78,9 @@ void index_add(const Tensor& src, const Tensor& index, Tensor& out, int64_t oute
   if (total == 0) return;
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    index_add_kernel<<<grid_for(total), kThreads>>>(data_of<T>(src), data_of<int64_t>(index),
-                                                    data_of<T>(out), n, k, inner, total);
+    launch("index_add", index_add_kernel<T>, grid_for(total), kThreads, data_of<T>(src),
+           data_of<int64_t>(index), data_of<T>(out), n, k, inner, total);
   });
-  check_launch("index_add");
 }
 
 void gather(const Tensor& x, const Tensor& index, Tensor& out, int64_t outer, int64_t n, int64_t k,
@@ -91,10 +89,9 @@ void gather(const Tensor& x, const Tensor& index, Tensor& out, int64_t outer, in
   if (total == 0) return;
   dispatch_bits(x.dtype(), [&](auto tag) {
     using W = decltype(tag);
-    gather_kernel<<<grid_for(total), kThreads>>>(data_of<W>(x), data_of<int64_t>(index),
-                                                 data_of<W>(out), n, k, inner, total);
+    launch("gather", gather_kernel<W>, grid_for(total), kThreads, data_of<W>(x),
+           data_of<int64_t>(index), data_of<W>(out), n, k, inner, total);
   });
-  check_launch("gather");
 }
 
 void scatter_add(const Tensor& src, const Tensor& index, Tensor& out, int64_t outer, int64_t n,
@@ -103,10 +100,9 @@ void scatter_add(const Tensor& src, const Tensor& index, Tensor& out, int64_t ou
   if (total == 0) return;
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    scatter_add_kernel<<<grid_for(total), kThreads>>>(data_of<T>(src), data_of<int64_t>(index),
-                                                      data_of<T>(out), n, k, inner, total);
+    launch("scatter_add", scatter_add_kernel<T>, grid_for(total), kThreads, data_of<T>(src),
+           data_of<int64_t>(index), data_of<T>(out), n, k, inner, total);
   });
-  check_launch("scatter_add");
 }
 
 void one_hot(const Tensor& labels, Tensor& out, int64_t classes) {
@@ -114,10 +110,9 @@ void one_hot(const Tensor& labels, Tensor& out, int64_t classes) {
   if (total == 0 || classes == 0) return;
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    one_hot_kernel<<<grid_for(total), kThreads>>>(data_of<int64_t>(labels), data_of<T>(out),
-                                                  classes, total);
+    launch("one_hot", one_hot_kernel<T>, grid_for(total), kThreads, data_of<int64_t>(labels),
+           data_of<T>(out), classes, total);
   });
-  check_launch("one_hot");
 }
 
 }  // namespace xgrad::cuda::kernels

@@ -61,9 +61,9 @@ void random(Tensor& out, Random kind, uint64_t seed, uint64_t offset, double a, 
   if (n == 0) return;
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    random_kernel<<<grid_for(n), kThreads>>>(data_of<T>(out), kind, seed, offset, a, b, n);
+    launch("random", random_kernel<T>, grid_for(n), kThreads, data_of<T>(out), kind, seed, offset,
+           a, b, n);
   });
-  check_launch("random");
 }
 
 }  // namespace xgrad::cuda::kernels

@@ -41,7 +41,10 @@ std::string fashion_mnist_dir() {
 TEST_CASE("digits on the device reaches the CPU run's accuracy (notebook 001's recipe)") {
   skip_without_device();
   auto [cpu, dev] = run_both("digits", "--quiet --plot ''");
-  CHECK(number(dev, "test_accuracy") >= 0.97);
+  // Not the CPU's 0.9778: the recipe (summed loss, lr 0.01) amplifies rounding, and any other
+  // rounding lands elsewhere in 0.958 to 0.978 (the CPU under other OpenBLAS kernels, e.g.
+  // OPENBLAS_CORETYPE=Sandybridge, prints 0.9583).
+  CHECK(number(dev, "test_accuracy") >= 0.95);
   CHECK(number(dev, "test_accuracy") ==
         doctest::Approx(number(cpu, "test_accuracy")).epsilon(0.02));
   CHECK(number(dev, "train_accuracy") ==
