@@ -5,9 +5,8 @@
 // between blocks) then gives a wrong result rather than the right one by luck. A barrier or a
 // shuffle that some threads never reach is reported as a launch failure, not a hang.
 //
-// Each host thread keeps its fibers (one per thread slot of the largest block seen) and their
-// bookkeeping from launch to launch: a fiber runs its slot's CUDA thread of one block, then
-// waits for the next block. No launch allocates.
+// Each host thread keeps its fibers and their bookkeeping from launch to launch: once warm, a
+// launch allocates nothing.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -80,23 +79,37 @@ struct Random {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
   }
-  size_t below(size_t n) { return static_cast<size_t>(next() % n); }
+  size_t below(size_t n) {  // in [0, n), by a multiply rather than a division
+    return static_cast<size_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
+  }
 };
 
 // ---- the fibers of a block
+//
+// A fiber (a Worker) takes CUDA threads of the block, in the block's shuffled order, and runs
+// each to its end; when its thread waits at a barrier or a shuffle the fiber waits with it and
+// the scheduler resumes another (taking the next threads), or one whose wait is over, drawn at
+// random. A kernel that never waits thus runs its whole block on one fiber, with two switches.
 
 struct Cancelled {};  // thrown inside a fiber to end its CUDA thread when the block has failed
 
-enum class State { ready, barrier, warp, done };
+enum class State { unstarted, running, barrier, warp, done };
+
+struct Worker;
 
 struct Thread {
   uint3 idx;
   unsigned lane, warp;
-  State state = State::ready;
-  ctx::fiber fiber;      // resumes this thread; empty while it runs
-  ctx::fiber scheduler;  // held by the thread while it runs, to yield
+  State state = State::unstarted;
+  Worker* worker = nullptr;  // the fiber running it, once started
+};
+
+struct Worker {
+  ctx::fiber fiber;      // resumes this fiber; empty while it runs
+  ctx::fiber scheduler;  // held while it runs, to suspend
   ctx::stack_context stack;
   void* fake_stack = nullptr;
+  Thread* thread = nullptr;  // the CUDA thread it runs or waits in; none when idle
 };
 
 struct Warp {
@@ -107,27 +120,35 @@ struct Warp {
 
 struct Block {
   // The launch
-  const char* kernel = nullptr;
   void (*body)(const void*) = nullptr;
   const void* context = nullptr;
   Random random{0};
   // The block running now
+  dim3 shape{0, 0, 0};
   unsigned size = 0, at_barrier = 0, done = 0;
-  std::vector<std::unique_ptr<Thread>> threads;  // fibers hold their Thread: never moved
+  std::vector<Thread> threads = std::vector<Thread>(kMaxThreadsPerBlock);
   std::vector<Warp> warps = std::vector<Warp>(kMaxThreadsPerBlock / 32);
-  std::vector<unsigned> ready;
-  std::vector<uint32_t> order;             // of the blocks
-  const void* scheduler_bottom = nullptr;  // the launching stack, for AddressSanitizer
+  std::vector<unsigned> queue;  // the threads in the order they start; the next is queue[next]
+  unsigned next = 0;
+  std::vector<Worker*> ready;  // fibers whose thread may go on
+  std::vector<Worker*> idle;
+  std::vector<std::unique_ptr<Worker>> workers;  // never moved: fibers hold their Worker
+  std::vector<uint32_t> order;                   // of the blocks
+  const void* scheduler_bottom = nullptr;        // the launching stack, for AddressSanitizer
   size_t scheduler_size = 0;
   bool cancelled = false, quit = false;
   std::string fault;
 
-  Block() { ready.reserve(kMaxThreadsPerBlock); }
+  Block() {
+    queue.reserve(kMaxThreadsPerBlock);
+    ready.reserve(kMaxThreadsPerBlock);
+    idle.reserve(kMaxThreadsPerBlock);
+  }
   ~Block();
 };
 
-thread_local Block* current_block = nullptr;
-thread_local Thread* current_thread = nullptr;
+XGRAD_EMULATE_TLS Block* current_block = nullptr;
+XGRAD_EMULATE_TLS Thread* current_thread = nullptr;
 
 [[noreturn]] void fail(const std::string& what) {
   Block& b = *current_block;
@@ -143,84 +164,107 @@ Thread& running(const char* call) {
   return *current_thread;
 }
 
-// From inside a fiber: back to the scheduler until it resumes this thread.
-void suspend(Block& b, Thread& t) {
-  start_switch(&t.fake_stack, b.scheduler_bottom, b.scheduler_size);
-  t.scheduler = std::move(t.scheduler).resume();
-  finish_switch(t.fake_stack, &b.scheduler_bottom, &b.scheduler_size);
+// From inside a fiber: back to the scheduler until it resumes this fiber.
+void suspend(Block& b, Worker& w) {
+  start_switch(&w.fake_stack, b.scheduler_bottom, b.scheduler_size);
+  w.scheduler = std::move(w.scheduler).resume();
+  finish_switch(w.fake_stack, &b.scheduler_bottom, &b.scheduler_size);
 }
 
-// Waiting inside a kernel: a failed block ends here.
-void yield(Block& b, Thread& t) {
-  suspend(b, t);
+// A CUDA thread waiting inside its kernel: a failed block ends it here.
+void wait(Block& b, Thread& t) {
+  suspend(b, *t.worker);
   if (b.cancelled) throw Cancelled{};
 }
 
-void make_ready(Block& b, unsigned i) {
-  b.threads[i]->state = State::ready;
-  b.ready.push_back(i);
+void make_ready(Block& b, Thread& t) {
+  t.state = State::running;
+  b.ready.push_back(t.worker);
 }
 
-// The slot's fiber: runs the CUDA thread of each block it is resumed for, until the host thread
-// ends.
-ctx::fiber make_fiber(Block& b, Thread& t) {
-  t.stack = MappedStack{}.allocate();
-  return ctx::fiber(std::allocator_arg, ctx::preallocated(t.stack.sp, t.stack.size, t.stack),
-                    MappedStack{}, [&b, &t](ctx::fiber&& scheduler) {
+void run_thread(Block& b, Worker& w, Thread& t) {
+  t.state = State::running;
+  t.worker = &w;
+  w.thread = &t;
+  current_thread = &t;
+  threadIdx = t.idx;
+  try {
+    b.body(b.context);
+  } catch (const Cancelled&) {
+  } catch (...) {
+    if (b.fault.empty()) b.fault = "an exception escaped the kernel";
+  }
+  t.state = State::done;
+  ++b.done;
+  w.thread = nullptr;
+}
+
+// A fiber: takes unstarted threads until none is left (or another fiber may go on), then waits
+// for more work, until the host thread ends.
+ctx::fiber make_fiber(Block& b, Worker& w) {
+  w.stack = MappedStack{}.allocate();
+  return ctx::fiber(std::allocator_arg, ctx::preallocated(w.stack.sp, w.stack.size, w.stack),
+                    MappedStack{}, [&b, &w](ctx::fiber&& scheduler) {
                       finish_switch(nullptr, &b.scheduler_bottom, &b.scheduler_size);
-                      t.scheduler = std::move(scheduler);
+                      w.scheduler = std::move(scheduler);
                       while (!b.quit) {
-                        try {
-                          if (!b.cancelled) b.body(b.context);
-                        } catch (const Cancelled&) {
-                        } catch (...) {
-                          if (b.fault.empty()) b.fault = "an exception escaped the kernel";
+                        while (!b.cancelled && b.next < b.size) {
+                          run_thread(b, w, b.threads[b.queue[b.next++]]);
+                          if (!b.ready.empty()) break;  // let the scheduler draw
                         }
-                        t.state = State::done;
-                        ++b.done;
-                        suspend(b, t);
+                        suspend(b, w);
                       }
                       start_switch(nullptr, b.scheduler_bottom, b.scheduler_size);
-                      return std::move(t.scheduler);
+                      return std::move(w.scheduler);
                     });
 }
 
-void resume(Thread& t) {
-  current_thread = &t;
-  threadIdx = t.idx;
+void resume(Worker& w) {
+  current_thread = w.thread;
+  if (w.thread) threadIdx = w.thread->idx;
   void* fake_stack = nullptr;
-  start_switch(&fake_stack, static_cast<char*>(t.stack.sp) - t.stack.size, t.stack.size);
-  t.fiber = std::move(t.fiber).resume();
+  start_switch(&fake_stack, static_cast<char*>(w.stack.sp) - w.stack.size, w.stack.size);
+  w.fiber = std::move(w.fiber).resume();
   finish_switch(fake_stack, nullptr, nullptr);
   current_thread = nullptr;
 }
 
+Worker& idle_worker(Block& b) {
+  if (!b.idle.empty()) {
+    Worker* w = b.idle.back();
+    b.idle.pop_back();
+    return *w;
+  }
+  b.workers.push_back(std::make_unique<Worker>());
+  Worker& w = *b.workers.back();
+  w.fiber = make_fiber(b, w);
+  return w;
+}
+
 Block::~Block() {  // lets every fiber return, so none is unwound behind AddressSanitizer's back
   quit = true;
-  for (auto& t : threads)
-    if (t->fiber) resume(*t);
+  for (auto& w : workers)
+    if (w->fiber) resume(*w);
 }
 
 std::string stuck_threads(const Block& b) {
   unsigned barrier = 0, warp = 0;
   for (unsigned i = 0; i < b.size; ++i) {
-    barrier += b.threads[i]->state == State::barrier;
-    warp += b.threads[i]->state == State::warp;
+    barrier += b.threads[i].state == State::barrier;
+    warp += b.threads[i].state == State::warp;
   }
   return std::to_string(barrier) + " of " + std::to_string(b.size) +
          " threads wait at __syncthreads, " + std::to_string(warp) + " at a warp shuffle, " +
          std::to_string(b.done) + " have returned: a barrier or shuffle not reached by all";
 }
 
-// Sizes the block for `block` threads: coordinates, lanes, and a fiber for each slot.
+// Sizes the block for `block` threads: coordinates and lanes.
 void shape_block(Block& b, dim3 block) {
+  if (b.shape.x == block.x && b.shape.y == block.y && b.shape.z == block.z) return;
+  b.shape = block;
   b.size = block.x * block.y * block.z;
-  while (b.threads.size() < b.size) {
-    b.threads.push_back(std::make_unique<Thread>());
-    b.threads.back()->fiber = make_fiber(b, *b.threads.back());
-  }
   for (unsigned i = 0; i < b.size; ++i) {
-    Thread& t = *b.threads[i];
+    Thread& t = b.threads[i];
     t.idx = {i % block.x, i / block.x % block.y, i / (block.x * block.y)};
     t.lane = i % 32;
     t.warp = i / 32;
@@ -232,25 +276,39 @@ bool run_block(Block& b) {
   b.at_barrier = b.done = 0;
   b.cancelled = false;
   for (unsigned w = 0; w < (b.size + 31) / 32; ++w) b.warps[w].mask = b.warps[w].arrived = 0;
+  b.queue.clear();
+  for (unsigned i = 0; i < b.size; ++i) {
+    b.threads[i].state = State::unstarted;
+    b.queue.push_back(i);
+  }
+  for (unsigned i = b.size; i > 1; --i) std::swap(b.queue[i - 1], b.queue[b.random.below(i)]);
+  b.next = 0;
   b.ready.clear();
-  for (unsigned i = 0; i < b.size; ++i) make_ready(b, i);
-  while (!b.ready.empty()) {
-    size_t r = b.random.below(b.ready.size());
-    unsigned i = b.ready[r];
-    b.ready[r] = b.ready.back();
-    b.ready.pop_back();
-    resume(*b.threads[i]);
-    if (!b.fault.empty()) break;
+  for (;;) {
+    size_t choices = b.ready.size() + (b.next < b.size ? 1 : 0);
+    if (choices == 0 || !b.fault.empty()) break;
+    size_t c = b.random.below(choices);
+    Worker* w;
+    if (c < b.ready.size()) {
+      w = b.ready[c];
+      b.ready[c] = b.ready.back();
+      b.ready.pop_back();
+    } else {
+      w = &idle_worker(b);
+    }
+    resume(*w);
+    if (!w->thread) b.idle.push_back(w);
   }
   if (b.done != b.size && b.fault.empty()) b.fault = stuck_threads(b);
   if (b.fault.empty()) return true;
   // End every CUDA thread still waiting: each throws Cancelled where it waits.
   b.cancelled = true;
-  for (unsigned i = 0; i < b.size; ++i)
-    if (b.threads[i]->state != State::done) resume(*b.threads[i]);
-  for (unsigned i = 0; i < b.size; ++i) {  // frames unwound by the exception leave marks
-    const ctx::stack_context& s = b.threads[i]->stack;
-    unpoison(static_cast<char*>(s.sp) - s.size, s.size);
+  b.ready.clear();
+  b.idle.clear();
+  for (auto& w : b.workers) {
+    if (w->thread) resume(*w);
+    b.idle.push_back(w.get());
+    unpoison(static_cast<char*>(w->stack.sp) - w->stack.size, w->stack.size);  // unwound frames
   }
   return false;
 }
@@ -276,9 +334,9 @@ void block_barrier() {
   t.state = State::barrier;
   if (++b.at_barrier == b.size) {
     b.at_barrier = 0;
-    for (unsigned i = 0; i < b.size; ++i) make_ready(b, i);
+    for (unsigned i = 0; i < b.size; ++i) make_ready(b, b.threads[i]);
   }
-  yield(b, t);
+  wait(b, t);
 }
 
 unsigned lane_id() { return running("a warp intrinsic").lane; }
@@ -305,9 +363,9 @@ uint64_t warp_exchange(unsigned mask, uint64_t value, unsigned source) {
     w.arrived = 0;
     ++w.phase;
     for (unsigned lane = 0; lane < 32; ++lane)
-      if (mask >> lane & 1u) make_ready(b, t.warp * 32 + lane);
+      if (mask >> lane & 1u) make_ready(b, b.threads[t.warp * 32 + lane]);
   }
-  yield(b, t);
+  wait(b, t);
   // Exchange phase + 1 may have begun, but not phase + 2: slot[phase % 2] is intact.
   return w.slot[phase % 2][source];
 }
@@ -327,7 +385,6 @@ cudaError_t run_grid(const char* kernel, dim3 grid, dim3 block, void (*thread)(c
   std::lock_guard<std::recursive_mutex> lock(device_lock());
   static thread_local Block b;
   static uint64_t launches = 0;
-  b.kernel = kernel;
   b.body = thread;
   b.context = context;
   b.random.state = seed() ^ (0x2545f4914f6cdd1dull * ++launches);

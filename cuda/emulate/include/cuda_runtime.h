@@ -124,9 +124,11 @@ cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end);
 // block would find undefined ones.
 #define __shared__ static
 
-// The running thread's coordinates, set by the emulation before it resumes the thread.
-inline thread_local uint3 threadIdx, blockIdx;
-inline thread_local dim3 blockDim, gridDim;
+// The running thread's coordinates, set by the emulation before it resumes the thread. Kernels
+// read them all the time: initial-exec TLS spares each read a call to __tls_get_addr.
+#define XGRAD_EMULATE_TLS __attribute__((tls_model("initial-exec"))) inline thread_local
+XGRAD_EMULATE_TLS uint3 threadIdx, blockIdx;
+XGRAD_EMULATE_TLS dim3 blockDim, gridDim;
 constexpr int warpSize = 32;
 
 namespace xgrad::cuda::emulate {
