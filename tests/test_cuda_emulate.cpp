@@ -272,6 +272,39 @@ TEST_CASE("the emulated device: atomics add up across threads and blocks") {
   cudaFree(sum);
 }
 
+TEST_CASE("the emulated device: float atomics add in a new order each launch, unless deterministic") {
+  // What makes the deterministic-mode tests of test_cuda_layout meaningful here: without it, the
+  // same index_add gives other bits from launch to launch.
+  using namespace xgrad;
+  const int64_t k = 4000, n = 3;
+  std::vector<float> values(k);
+  std::vector<int64_t> rows(k);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (int64_t j = 0; j < k; ++j) {
+    values[j] = u(rng) * std::pow(10.0f, static_cast<float>(j % 7) - 3);
+    rows[j] = j % n;
+  }
+  Tensor src = from_vector(values, {k}).to(kCUDA), index = from_vector(rows, {k}).to(kCUDA);
+  auto sums = [&](bool deterministic) {
+    bool before = is_deterministic();
+    set_deterministic(deterministic);
+    std::vector<std::vector<float>> runs;
+    for (int run = 0; run < 4; ++run) {
+      Tensor out = zeros({n}, kCUDA);
+      kernels::cuda("test").index_add(src, index, out, 1, n, 1);
+      runs.push_back(out.to_vector<float>());
+    }
+    set_deterministic(before);
+    return runs;
+  };
+  std::vector<std::vector<float>> atomic = sums(false), ordered = sums(true);
+  bool differ = false;
+  for (const auto& r : atomic) differ = differ || r != atomic[0];
+  CHECK(differ);
+  for (const auto& r : ordered) CHECK(r == ordered[0]);
+}
+
 TEST_CASE("the emulated device: bad launches fail like on a GPU, not hang") {
   int* d = device_copy(std::vector<int>(1024, 0));
   CHECK_THROWS_WITH_AS(launch("too_big", divergent_barrier_kernel, dim3(1), dim3(2048), d),
