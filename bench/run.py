@@ -216,7 +216,8 @@ def main():
         rows.append(f"| {w} {title} | {unit} | {fmt(x)} | {fmt(p)} | {fmt(l)} | {ratio:.3f} | <= {goal} | {'yes' if met else 'no'} | {accs or extra} |")
 
     info = versions()
-    threads = (f"xgrad: OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads, no other pool; LibTorch and PyTorch: "
+    threads = (f"xgrad: OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads, and its own pool (one thread per CPU "
+               f"allowed) for deterministic mode's GEMM only; LibTorch and PyTorch: "
                f"intra-op threads 1 (set_num_threads), OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads; "
                f"OMP_NUM_THREADS=1; OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(unset)')}; "
                + (f"W0 W1 W3 W6 pinned to CPU {pin} for every library (taskset), W2 W4 W5 unpinned"
