@@ -1,10 +1,13 @@
 // Philox4x32-10 (Salmon et al., SC'11): a counter-based generator, so element i of a draw is a
 // pure function of (seed, offset + i) and the CPU and CUDA kernels produce the same numbers.
+// Normal draws use portable_math.hpp's log and cos, so they too are the same on every CPU.
 // Internal; compiled by both g++ and nvcc.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+
+#include "autograd/portable_math.hpp"
 
 #if defined(__CUDACC__)
 #define XGRAD_HD __host__ __device__ __forceinline__
@@ -60,7 +63,8 @@ XGRAD_HD double normal(uint64_t seed, uint64_t offset, uint64_t i) {
   U4 r = draw(seed, offset + i);
   double u1 = 1.0 - uniform53(r.x[0], r.x[1]);  // (0, 1]: log is finite
   double u2 = uniform53(r.x[2], r.x[3]);
-  return ::sqrt(-2.0 * ::log(u1)) * ::cos(6.283185307179586 * u2);
+  // portable log and cos: the same draws on every CPU and build (libm's follow the CPU)
+  return ::sqrt(-2.0 * pmath::log(u1)) * pmath::cos(6.283185307179586 * u2);
 }
 
 }  // namespace xgrad::philox

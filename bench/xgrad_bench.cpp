@@ -1,6 +1,7 @@
 // xgrad's side of the benchmark: one workload per run, written as a user of xgrad would write it.
 //   xgrad_bench export DIR      writes the data every program reads (digits split, Fashion-MNIST)
 //   xgrad_bench W<n> DIR        runs workload n on the data in DIR and prints `key value` lines
+//   xgrad_bench W2det|W4det DIR W2 or W4 in deterministic mode (set_deterministic(true))
 // bench/run.py runs this, libtorch_bench and torch_bench.py interleaved and compares them.
 #include <cmath>
 #include <cstring>
@@ -222,6 +223,8 @@ int main(int argc, char** argv) {
     else if (what == "W0") w0();
     else if (what == "W1") w1();
     else if (what == "W2") w2(dir);
+    else if (what == "W2det") set_deterministic(true), w2(dir);
+    else if (what == "W4det") set_deterministic(true), w4(dir, epochs ? epochs : 3);
     else if (what == "W3") w3(dir, epochs ? epochs : 100);
     else if (what == "W4") w4(dir, epochs ? epochs : 3);
     else if (what == "W5") w5();

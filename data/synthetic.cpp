@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "autograd/portable_math.hpp"
+
 namespace xgrad::data {
 
 namespace {
@@ -53,13 +55,13 @@ TensorDataset make_moons(int64_t n, double noise, std::optional<uint64_t> seed, 
     return m == 1 ? 0.0 : pi * i / static_cast<double>(m - 1);
   };
   for (int64_t i = 0; i < n_out; ++i) {
-    xy.push_back(std::cos(t(i, n_out)));
-    xy.push_back(std::sin(t(i, n_out)));
+    xy.push_back(pmath::cos(t(i, n_out)));
+    xy.push_back(pmath::sin(t(i, n_out)));
     y.push_back(0);
   }
   for (int64_t i = 0; i < n_in; ++i) {
-    xy.push_back(1.0 - std::cos(t(i, n_in)));
-    xy.push_back(1.0 - std::sin(t(i, n_in)) - 0.5);
+    xy.push_back(1.0 - pmath::cos(t(i, n_in)));
+    xy.push_back(1.0 - pmath::sin(t(i, n_in)) - 0.5);
     y.push_back(1);
   }
   return finish(xy, y, noise, seed, shuffle, "make_moons");
@@ -78,14 +80,14 @@ TensorDataset make_circles(int64_t n, double noise, double factor, std::optional
   // np.linspace(0, 2 pi, m, endpoint=False)
   for (int64_t i = 0; i < n_out; ++i) {
     double a = two_pi * i / static_cast<double>(n_out);
-    xy.push_back(std::cos(a));
-    xy.push_back(std::sin(a));
+    xy.push_back(pmath::cos(a));
+    xy.push_back(pmath::sin(a));
     y.push_back(0);
   }
   for (int64_t i = 0; i < n_in; ++i) {
     double a = two_pi * i / static_cast<double>(n_in);
-    xy.push_back(factor * std::cos(a));
-    xy.push_back(factor * std::sin(a));
+    xy.push_back(factor * pmath::cos(a));
+    xy.push_back(factor * pmath::sin(a));
     y.push_back(1);
   }
   return finish(xy, y, noise, seed, shuffle, "make_circles");

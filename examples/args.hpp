@@ -1,7 +1,10 @@
-// The options every example takes: --epochs N --seed S --device cpu|cuda --quiet, plus its own
-// (`--name value` options with defaults, and on/off flags such as --augment).
+// The options every example takes: --epochs N --seed S --device cpu|cuda --quiet --deterministic,
+// plus its own (`--name value` options with defaults, and on/off flags such as --augment).
+// --deterministic turns on xgrad's deterministic mode: the run gives the same bits on every x86-64
+// machine (see xgrad::set_deterministic).
 #pragma once
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -16,6 +19,7 @@ struct Args {
   std::map<std::string, std::string> values;
   std::set<std::string> flags, set_flags;  // the flags this example knows; those given
   bool quiet = false;
+  bool deterministic = false;
 
   Args(int argc, char** argv, std::map<std::string, std::string> defaults, std::set<std::string> known_flags = {})
       : values(std::move(defaults)), flags(std::move(known_flags)) {
@@ -25,10 +29,13 @@ struct Args {
       std::string a = argv[i];
       if (a == "--quiet") {
         quiet = true;
+      } else if (a == "--deterministic") {
+        deterministic = true;
+        xgrad::set_deterministic(true);
       } else if (a.rfind("--", 0) == 0 && flags.count(a.substr(2))) {
         set_flags.insert(a.substr(2));
       } else if (a == "--help" || a == "-h") {
-        std::cout << "usage: " << argv[0] << " [--quiet]";
+        std::cout << "usage: " << argv[0] << " [--quiet] [--deterministic]";
         for (auto& f : flags) std::cout << " [--" << f << "]";
         for (auto& [k, v] : values) std::cout << " [--" << k << " " << (v.empty() ? "VALUE" : v) << "]";
         std::cout << "\n";
@@ -53,5 +60,20 @@ struct Args {
     std::exit(2);
   }
 };
+
+// FNV-1a over the bytes of every parameter and buffer, in state_dict order: two runs trained the
+// same bits exactly when their checksums agree.
+inline std::string weights_checksum(const auto& model) {
+  uint64_t h = 14695981039346656037ull;
+  for (auto& [name, t] : model.state_dict()) {
+    xgrad::Tensor c = t.cpu();
+    const auto* p = static_cast<const unsigned char*>(c.data_ptr());
+    for (size_t i = 0; i < static_cast<size_t>(c.numel()) * xgrad::element_size(c.dtype()); ++i)
+      h = (h ^ p[i]) * 1099511628211ull;
+  }
+  char buf[19];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
 
 }  // namespace examples

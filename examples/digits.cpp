@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
     std::printf("train_seconds %.3f\n", seconds);
     std::printf("train_accuracy %.4f\n", metrics::accuracy(model(train.x), train.y));
     std::printf("test_accuracy %.4f\n", metrics::accuracy(model(test.x), test.y));
+    if (args.deterministic) std::printf("weights_checksum %s\n", examples::weights_checksum(model).c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "digits: %s\n", e.what());
     return 1;

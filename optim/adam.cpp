@@ -5,6 +5,7 @@
 #include "autograd/graph.hpp"
 #include "autograd/impl.hpp"
 #include "autograd/kernels.hpp"
+#include "autograd/portable_math.hpp"
 #include "optim/adamw.hpp"
 
 namespace xgrad::optim {
@@ -40,8 +41,9 @@ void adam_update(Tensor& p, const Tensor& grad, ParamState& s, double lr, std::p
                       .beta2 = beta2,
                       .eps = eps,
                       .weight_decay = weight_decay,
-                      .step_size = lr / (1.0 - std::pow(beta1, step)),
-                      .bias_correction2_sqrt = std::sqrt(1.0 - std::pow(beta2, step)),
+                      // portable pow: the same bias corrections on every CPU (libm's follow it)
+                      .step_size = lr / (1.0 - pmath::pow(beta1, step)),
+                      .bias_correction2_sqrt = std::sqrt(1.0 - pmath::pow(beta2, step)),
                       .decoupled = decoupled,
                       .amsgrad = amsgrad,
                       .maximize = maximize};

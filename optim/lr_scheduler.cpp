@@ -3,6 +3,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "autograd/portable_math.hpp"
+
 namespace xgrad::optim {
 
 LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
@@ -61,9 +63,9 @@ std::vector<double> CosineAnnealingLR::get_lr() const {
   for (size_t g = 0; g < base_lrs_.size(); ++g) {
     double lr = current_lr(g);
     if (m == 0)
-      out.push_back(lr + (base_lrs_[g] - eta_min) * (1 - std::cos(pi / t_max)) / 2);
+      out.push_back(lr + (base_lrs_[g] - eta_min) * (1 - pmath::cos(pi / t_max)) / 2);
     else
-      out.push_back((1 + std::cos(pi * epoch / t_max)) / (1 + std::cos(pi * (epoch - 1) / t_max)) *
+      out.push_back((1 + pmath::cos(pi * epoch / t_max)) / (1 + pmath::cos(pi * (epoch - 1) / t_max)) *
                         (lr - eta_min) +
                     eta_min);
   }

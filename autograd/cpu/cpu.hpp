@@ -23,6 +23,15 @@ void binary_int64(Binary op, const Tensor& a, const Tensor& b, Tensor& out, doub
 void unary_scalar(Unary op, const Tensor& x, Tensor& out, double a, double b);
 void unary_int64(Unary op, const Tensor& x, Tensor& out, double a, double b);
 
+// Deterministic mode (is_deterministic()): kernels on portable_math.hpp and xgrad's own GEMM in
+// place of xsimd's math and OpenBLAS, whose results follow the CPU. portable_unary and
+// portable_binary return false for ops whose default kernel is already exact (one IEEE rounding).
+bool portable_unary(Unary op, const Tensor& x, Tensor& out, double a, double b);
+bool portable_binary(Binary op, const Tensor& a, const Tensor& b, Tensor& out);
+void portable_softmax(const Tensor& x, Tensor& out, int64_t outer, int64_t n, int64_t inner, bool log);
+void portable_gemm(const Tensor& a, const Tensor& b, Tensor& out, bool ta, bool tb, int64_t batch, int64_t m,
+                   int64_t n, int64_t k, int64_t a_stride, int64_t b_stride, double alpha, double beta);
+
 // The op's name as users see it ("tanh", "add_scaled"), for error messages.
 const char* unary_name(Unary op);
 const char* binary_name(Binary op);

@@ -110,6 +110,7 @@ void batched(const T* a, const T* b, T* out, bool ta, bool tb, int64_t batch, in
 
 void gemm(const Tensor& a, const Tensor& b, Tensor& out, bool ta, bool tb, int64_t batch, int64_t m,
           int64_t n, int64_t k, int64_t a_stride, int64_t b_stride, double alpha, double beta) {
+  if (is_deterministic()) return portable_gemm(a, b, out, ta, tb, batch, m, n, k, a_stride, b_stride, alpha, beta);
   switch (dtype(out)) {
     case Dtype::f32:
       return batched(data<const float>(a), data<const float>(b), data<float>(out), ta, tb, batch, m,

@@ -79,6 +79,7 @@ void columns(const T* x, T* out, int64_t outer, int64_t n, int64_t inner, bool l
 
 void softmax(const Tensor& x, Tensor& out, int64_t outer, int64_t n, int64_t inner, bool log) {
   if (outer == 0 || n == 0 || inner == 0) return;
+  if (is_deterministic() && dtype(x) != Dtype::i64) return portable_softmax(x, out, outer, n, inner, log);
   switch (dtype(x)) {
     case Dtype::f32:
       if (inner == 1) return rows(data<const float>(x), data<float>(out), outer, n, log);
