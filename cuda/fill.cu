@@ -15,12 +15,12 @@ __global__ void fill_kernel(T* out, T value, int64_t n) {
   for (int64_t i = thread_index(); i < n; i += thread_stride()) out[i] = value;
 }
 
-// start + i * step in double as one fused multiply-add (what g++ makes of the CPU's expression
-// under -march=native), then converted.
+// start + i * step in double, rounded twice as on the CPU (built with -ffp-contract=off: nvcc
+// would fuse a plain expression), then converted.
 template <class T>
 __global__ void arange_kernel(T* out, double start, double step, int64_t n) {
   for (int64_t i = thread_index(); i < n; i += thread_stride())
-    out[i] = static_cast<T>(::fma(static_cast<double>(i), step, start));
+    out[i] = static_cast<T>(__dadd_rn(start, __dmul_rn(static_cast<double>(i), step)));
 }
 
 }  // namespace

@@ -202,6 +202,19 @@ T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
   return xgrad::cuda::emulate::shuffle(mask, var, lane >= base + delta ? lane - delta : lane);
 }
 
+// Arithmetic that is never fused into a multiply-add, as nvcc promises for these: the product is
+// stored (volatile), so no -ffp-contract setting can fuse it with the add that follows.
+inline double __dmul_rn(double a, double b) {
+  volatile double p = a * b;
+  return p;
+}
+inline double __dadd_rn(double a, double b) { return a + b; }
+inline float __fmul_rn(float a, float b) {
+  volatile float p = a * b;
+  return p;
+}
+inline float __fadd_rn(float a, float b) { return a + b; }
+
 // Atomics: the threads of a block are fibers on one host thread and a fiber only yields at a
 // barrier or a shuffle, so a read-modify-write is never interrupted.
 namespace xgrad::cuda::emulate {
