@@ -272,7 +272,7 @@ TEST_CASE("the emulated device: atomics add up across threads and blocks") {
   cudaFree(sum);
 }
 
-TEST_CASE("the emulated device: float atomics add in a new order each launch, unless deterministic") {
+TEST_CASE("the emulated device: float atomics add in a new order each launch, unless ordered") {
   // What makes the deterministic-mode tests of test_cuda_layout meaningful here: without it, the
   // same index_add gives other bits from launch to launch.
   using namespace xgrad;
