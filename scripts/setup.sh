@@ -2,7 +2,7 @@
 # configures and builds. Safe to rerun.
 
 XGRAD_PACKAGES=(cmake g++ make pkg-config libxtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev doctest-dev
-                libopenblas-dev zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist)
+                libopenblas-dev zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist libboost-context-dev)
 
 # Installs the named Debian packages that are not installed yet.
 install_packages() {
@@ -25,4 +25,14 @@ build_xgrad() {
     cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release ${XGRAD_CMAKE_ARGS:-} >&2
   fi
   cmake --build "$dir" -j"$(nproc)" "$@" >&2
+}
+
+# Configures (once) and builds the emulated CUDA backend in `build-emu/` (XGRAD_CUDA=EMULATE, see
+# README's "CUDA without a GPU"): only the CUDA tests and the programs they run.
+build_emulated() {
+  local dir="${XGRAD_EMULATE_BUILD_DIR:-build-emu}"
+  if [ ! -f "$dir/CMakeCache.txt" ]; then
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release ${XGRAD_CMAKE_ARGS:-} -DXGRAD_CUDA=EMULATE >&2
+  fi
+  cmake --build "$dir" -j"$(nproc)" --target cuda_tests >&2
 }
