@@ -7,9 +7,9 @@ namespace xgrad {
 
 const char* dtype_name(Dtype d) {
   switch (d) {
-    case Dtype::f32: return "float32";
-    case Dtype::f64: return "float64";
-    case Dtype::i64: return "int64";
+    case kFloat32: return "float32";
+    case kFloat64: return "float64";
+    case kInt64: return "int64";
   }
   return "?";
 }

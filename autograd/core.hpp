@@ -11,22 +11,20 @@
 
 namespace xgrad {
 
+// Spelled kFloat32, kFloat64, kInt64 (and kCPU, kCUDA for devices), as in LibTorch.
 enum class Dtype : uint8_t { f32, f64, i64 };
 inline constexpr Dtype kFloat32 = Dtype::f32;
 inline constexpr Dtype kFloat64 = Dtype::f64;
 inline constexpr Dtype kInt64 = Dtype::i64;
 
-inline constexpr size_t element_size(Dtype d) { return d == Dtype::f32 ? 4 : 8; }
-inline constexpr bool is_floating(Dtype d) { return d != Dtype::i64; }
+inline constexpr size_t element_size(Dtype d) { return d == kFloat32 ? 4 : 8; }
+inline constexpr bool is_floating(Dtype d) { return d != kInt64; }
 const char* dtype_name(Dtype d);  // "float32", "float64", "int64"
 
 enum class DeviceType : uint8_t { CPU, CUDA };
 
-// A device: its type and, for CUDA, its index. `Device::CUDA` converts, as in `x.to(Device::CUDA)`.
+// A device: its type and, for CUDA, its index: kCPU, kCUDA (device 0), Device(DeviceType::CUDA, 1).
 struct Device {
-  static constexpr DeviceType CPU = DeviceType::CPU;
-  static constexpr DeviceType CUDA = DeviceType::CUDA;
-
   DeviceType type = DeviceType::CPU;
   int8_t index = 0;
 

@@ -16,7 +16,7 @@ void check_inputs(const char* op, const std::vector<Tensor>& inputs, const Gradc
     const Tensor& t = inputs[i];
     if (!t.defined() || !t.requires_grad()) continue;
     any = true;
-    if (t.dtype() == Dtype::f32 && !opt.allow_float32)
+    if (t.dtype() == kFloat32 && !opt.allow_float32)
       fail(op, "input " + std::to_string(i) +
                    " is float32, whose finite differences are too coarse for a reliable check; use float64 "
                    "inputs or set allow_float32");

@@ -26,7 +26,7 @@ struct TensorImpl {
   std::shared_ptr<Storage> storage;
   Shape shape;
   int64_t numel = 0;
-  Dtype dtype = Dtype::f32;
+  Dtype dtype = kFloat32;
   bool requires_grad = false;
   bool is_view = false;  // shares storage with the tensor it was reshaped from
   bool retains_grad = false;

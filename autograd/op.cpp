@@ -66,7 +66,7 @@ void index_bounds(const char* op, const Tensor& index, int64_t& lo, int64_t& hi)
     return;
   }
   auto& k = kernels_for(index, op);
-  Tensor mn = make_tensor({}, Dtype::i64, index.device()), mx = make_tensor({}, Dtype::i64, index.device());
+  Tensor mn = make_tensor({}, kInt64, index.device()), mx = make_tensor({}, kInt64, index.device());
   k.reduce(kernels::Reduce::min, index, mn, 1, index.numel(), 1);
   k.reduce(kernels::Reduce::max, index, mx, 1, index.numel(), 1);
   lo = static_cast<int64_t>(mn.item());
@@ -74,7 +74,7 @@ void index_bounds(const char* op, const Tensor& index, int64_t& lo, int64_t& hi)
 }
 
 void check_index_range(const char* op, const Tensor& index, int64_t n) {
-  check_dtype(op, index, Dtype::i64, "index");
+  check_dtype(op, index, kInt64, "index");
   if (index.numel() == 0) return;
   int64_t mn, mx;
   index_bounds(op, index, mn, mx);

@@ -11,7 +11,7 @@ namespace {
 void check_gather_index(const char* op, const Tensor& x, int64_t d, const Tensor& index) {
   check_defined(op, index);
   check_same_device(op, x, index);
-  check_dtype(op, index, Dtype::i64, "index");
+  check_dtype(op, index, kInt64, "index");
   bool ok = index.dim() == x.dim();
   for (int64_t i = 0; ok && i < x.dim(); ++i) ok = i == d || index.shape()[i] == x.shape()[i];
   if (!ok)
@@ -23,7 +23,7 @@ void check_gather_index(const char* op, const Tensor& x, int64_t d, const Tensor
 void check_select_index(const char* op, const Tensor& x, int64_t d, const Tensor& index) {
   check_defined(op, index);
   check_same_device(op, x, index);
-  check_dtype(op, index, Dtype::i64, "index");
+  check_dtype(op, index, kInt64, "index");
   if (index.dim() != 1) fail(op, "index must be 1-D, got shape " + index.shape().str());
   check_index_range(op, index, x.shape()[d]);
 }
@@ -134,7 +134,7 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
 Tensor one_hot(const Tensor& labels, int64_t num_classes) {
   const char* op = "one_hot";
   check_defined(op, labels);
-  check_dtype(op, labels, Dtype::i64, "labels");
+  check_dtype(op, labels, kInt64, "labels");
   if (num_classes < 0) {
     if (labels.numel() == 0) fail(op, "cannot infer num_classes from empty labels");
     num_classes = static_cast<int64_t>(max(labels).item()) + 1;
@@ -142,7 +142,7 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes) {
   check_index_range(op, labels, num_classes);
   Shape s = labels.shape();
   s.push_back(num_classes);
-  Tensor out = make_tensor(s, Dtype::i64, labels.device());
+  Tensor out = make_tensor(s, kInt64, labels.device());
   if (out.numel()) kernels_for(labels, op).one_hot(labels, out, num_classes);
   return out;
 }
@@ -156,7 +156,7 @@ Tensor softmax_cross_entropy(const Tensor& x, const Tensor& target, bool mean) {
   check_defined(op, target);
   check_floating(op, x);
   check_same_device(op, x, target);
-  check_dtype(op, target, Dtype::i64, "target");
+  check_dtype(op, target, kInt64, "target");
   if (x.dim() != 2) fail(op, "expected logits [N, C], got shape " + x.shape().str());
   int64_t rows = x.shape()[0], classes = x.shape()[1];
   if (target.dim() != 1 || target.shape()[0] != rows)

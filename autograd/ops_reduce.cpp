@@ -118,14 +118,14 @@ Tensor arg_reduce(const char* op, Reduce k, const Tensor& x, int64_t dim, bool k
   check_defined(op, x);
   int64_t d = wrap_dim(op, dim, x.dim());
   Shape s = x.shape();
-  if (x.dim() == 0) return zeros({}, TensorOptions{Dtype::i64, x.device()});
+  if (x.dim() == 0) return zeros({}, TensorOptions{kInt64, x.device()});
   if (s[d] == 0) fail(op, "cannot reduce an empty dim (shape " + s.str() + ")");
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < d; ++i) outer *= s[i];
   for (int64_t i = d + 1; i < s.ndim(); ++i) inner *= s[i];
   Shape kept = s;
   kept[d] = 1;
-  Tensor out = make_tensor(kept, Dtype::i64, x.device());
+  Tensor out = make_tensor(kept, kInt64, x.device());
   kernels_for(x, op).reduce(k, x, out, outer, s[d], inner);
   if (!keepdim) {
     kept.erase(d);

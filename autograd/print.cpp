@@ -68,7 +68,7 @@ std::string Tensor::str() const {
   if (!defined()) return "tensor(undefined)";
   std::vector<double> v = to_vector<double>();
   Format fmt;
-  fmt.is_int = dtype() == Dtype::i64;
+  fmt.is_int = dtype() == kInt64;
   double amax = 0, amin = INFINITY;
   for (double x : v) {
     if (!std::isfinite(x)) continue;

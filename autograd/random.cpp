@@ -12,10 +12,10 @@ std::atomic<uint64_t> g_offset{0};
 
 uint64_t take(int64_t n) { return g_offset.fetch_add(static_cast<uint64_t>(n)); }
 
-Tensor draw(const char* op, const Shape& s, Options o, kernels::Random kind, double a, double b) {
-  Tensor t = make_tensor(s, o.dtype, o.device);
+Tensor draw(const char* op, const Shape& s, TensorOptions o, kernels::Random kind, double a, double b) {
+  Tensor t = make_tensor(s, o.dtype(), o.device());
   if (t.numel()) kernels_for(t, op).random(t, kind, g_seed.load(), take(t.numel()), a, b);
-  if (o.requires_grad) t.requires_grad_(true);
+  if (o.requires_grad()) t.requires_grad_(true);
   return t;
 }
 
@@ -29,38 +29,38 @@ void manual_seed(uint64_t seed) {
   g_offset = 0;
 }
 
-Tensor rand(const Shape& s, Options o) {
-  need_floating("rand", o.dtype);
+Tensor rand(const Shape& s, TensorOptions o) {
+  need_floating("rand", o.dtype());
   return draw("rand", s, o, kernels::Random::uniform, 0.0, 1.0);
 }
 
-Tensor randn(const Shape& s, Options o) {
-  need_floating("randn", o.dtype);
+Tensor randn(const Shape& s, TensorOptions o) {
+  need_floating("randn", o.dtype());
   return draw("randn", s, o, kernels::Random::normal, 0.0, 1.0);
 }
 
-Tensor randint(int64_t low, int64_t high, const Shape& s, Options o) {
+Tensor randint(int64_t low, int64_t high, const Shape& s, TensorOptions o) {
   if (high <= low) fail("randint", "high " + std::to_string(high) + " must exceed low " + std::to_string(low));
   return draw("randint", s, o, kernels::Random::uniform, static_cast<double>(low), static_cast<double>(high));
 }
 
-Tensor bernoulli(const Shape& s, double p, Options o) {
+Tensor bernoulli(const Shape& s, double p, TensorOptions o) {
   if (!(p >= 0.0 && p <= 1.0)) fail("bernoulli", "p must be in [0, 1], got " + std::to_string(p));
   return draw("bernoulli", s, o, kernels::Random::bernoulli, p, 0.0);
 }
 
-Tensor randperm(int64_t n, Options o) {
+Tensor randperm(int64_t n, TensorOptions o) {
   if (n < 0) fail("randperm", "n must be non-negative, got " + std::to_string(n));
-  Tensor u = draw("randperm", {n}, Dtype::f64, kernels::Random::uniform, 0.0, 1.0);
+  Tensor u = draw("randperm", {n}, kFloat64, kernels::Random::uniform, 0.0, 1.0);
   const double* r = u.data<double>();
-  Tensor perm = make_tensor({n}, Dtype::i64, kCPU);
+  Tensor perm = make_tensor({n}, kInt64, kCPU);
   int64_t* p = perm.data<int64_t>();
   for (int64_t i = 0; i < n; ++i) p[i] = i;
   for (int64_t i = n - 1; i > 0; --i) {  // Fisher-Yates
     int64_t j = std::min<int64_t>(static_cast<int64_t>(r[i] * static_cast<double>(i + 1)), i);
     std::swap(p[i], p[j]);
   }
-  return perm.to(o.dtype).to(o.device);
+  return perm.to(o.dtype()).to(o.device());
 }
 
 Tensor& uniform_(Tensor& t, double low, double high) {

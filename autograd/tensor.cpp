@@ -59,9 +59,9 @@ uint32_t Tensor::version() const { return impl_->storage->version; }
 
 template <class T>
 constexpr Dtype dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return Dtype::f32;
-  if constexpr (std::is_same_v<T, double>) return Dtype::f64;
-  return Dtype::i64;
+  if constexpr (std::is_same_v<T, float>) return kFloat32;
+  if constexpr (std::is_same_v<T, double>) return kFloat64;
+  return kInt64;
 }
 
 template <class T>
@@ -105,9 +105,9 @@ std::vector<T> Tensor::to_vector() const {
   }
   std::vector<T> out(numel());
   switch (dtype()) {
-    case Dtype::f32: convert<T, float>(src, numel(), out); break;
-    case Dtype::f64: convert<T, double>(src, numel(), out); break;
-    case Dtype::i64: convert<T, int64_t>(src, numel(), out); break;
+    case kFloat32: convert<T, float>(src, numel(), out); break;
+    case kFloat64: convert<T, double>(src, numel(), out); break;
+    case kInt64: convert<T, int64_t>(src, numel(), out); break;
   }
   return out;
 }

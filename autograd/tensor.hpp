@@ -15,19 +15,33 @@ namespace xgrad {
 struct TensorImpl;
 class Node;
 
-// Options for factories: `zeros({2, 3})`, `zeros({2, 3}, Dtype::f64)`,
-// `zeros({2, 3}, {.dtype = Dtype::f64, .device = kCUDA, .requires_grad = true})`.
-struct TensorOptions {
-  Dtype dtype = Dtype::f32;
-  Device device = {};
-  bool requires_grad = false;
-};
-struct Options : TensorOptions {
-  Options() = default;
-  Options(TensorOptions o) : TensorOptions(o) {}
-  Options(Dtype d) { dtype = d; }
-  Options(Device d) { device = d; }
-  Options(DeviceType d) { device = d; }
+// Options for factories, as LibTorch's: `zeros({2, 3})`, `zeros({2, 3}, kFloat64)`,
+// `zeros({2, 3}, kCUDA)`, `zeros({2, 3}, TensorOptions(kFloat64).device(kCUDA).requires_grad(true))`.
+class TensorOptions {
+ public:
+  TensorOptions() = default;
+  TensorOptions(Dtype d) : dtype_(d) {}
+  TensorOptions(Device d) : device_(d) {}
+  TensorOptions(DeviceType d) : device_(d) {}
+  TensorOptions(Dtype d, Device device) : dtype_(d), device_(device) {}
+
+  Dtype dtype() const { return dtype_; }
+  Device device() const { return device_; }
+  bool requires_grad() const { return requires_grad_; }
+  TensorOptions dtype(Dtype d) const { return with([&](TensorOptions& o) { o.dtype_ = d; }); }
+  TensorOptions device(Device d) const { return with([&](TensorOptions& o) { o.device_ = d; }); }
+  TensorOptions requires_grad(bool on) const { return with([&](TensorOptions& o) { o.requires_grad_ = on; }); }
+
+ private:
+  template <class F>
+  TensorOptions with(F f) const {
+    TensorOptions o = *this;
+    f(o);
+    return o;
+  }
+  Dtype dtype_ = kFloat32;
+  Device device_ = {};
+  bool requires_grad_ = false;
 };
 
 class Tensor {
@@ -137,25 +151,25 @@ class Tensor {
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
 // ---- factories
-Tensor empty(const Shape& s, Options o = {});
-Tensor zeros(const Shape& s, Options o = {});
-Tensor ones(const Shape& s, Options o = {});
-Tensor full(const Shape& s, double value, Options o = {});
+Tensor empty(const Shape& s, TensorOptions o = {});
+Tensor zeros(const Shape& s, TensorOptions o = {});
+Tensor ones(const Shape& s, TensorOptions o = {});
+Tensor full(const Shape& s, double value, TensorOptions o = {});
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 Tensor full_like(const Tensor& t, double value);
-Tensor arange(double end, Options o = {});
-Tensor arange(double start, double end, double step = 1.0, Options o = {});
-Tensor linspace(double start, double end, int64_t steps, Options o = {});
-Tensor eye(int64_t n, Options o = {});
-Tensor scalar_tensor(double v, Options o = {});  // 0-d
+Tensor arange(double end, TensorOptions o = {});
+Tensor arange(double start, double end, double step = 1.0, TensorOptions o = {});
+Tensor linspace(double start, double end, int64_t steps, TensorOptions o = {});
+Tensor eye(int64_t n, TensorOptions o = {});
+Tensor scalar_tensor(double v, TensorOptions o = {});  // 0-d
 // From values and a shape (numel must match); the shape defaults to 1-D.
-Tensor tensor(const std::vector<double>& values, const Shape& s, Options o = {});
-Tensor tensor(const std::vector<double>& values, Options o = {});
-Tensor tensor(std::initializer_list<double> values, Options o = {});
-Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, Options o = {});
-Tensor from_vector(const std::vector<float>& v, const Shape& s, Options o = {});
-Tensor from_vector(const std::vector<int64_t>& v, const Shape& s, Options o = Dtype::i64);
+Tensor tensor(const std::vector<double>& values, const Shape& s, TensorOptions o = {});
+Tensor tensor(const std::vector<double>& values, TensorOptions o = {});
+Tensor tensor(std::initializer_list<double> values, TensorOptions o = {});
+Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, TensorOptions o = {});
+Tensor from_vector(const std::vector<float>& v, const Shape& s, TensorOptions o = {});
+Tensor from_vector(const std::vector<int64_t>& v, const Shape& s, TensorOptions o = kInt64);
 
 // ---- random: every draw comes from one seeded engine (Philox), the same numbers on CPU and CUDA
 void manual_seed(uint64_t seed);
@@ -166,11 +180,11 @@ void manual_seed(uint64_t seed);
 // that would accumulate with atomics use ordered reductions or raise an error naming the op.
 void set_deterministic(bool on);
 bool is_deterministic();
-Tensor rand(const Shape& s, Options o = {});                      // U[0, 1)
-Tensor randn(const Shape& s, Options o = {});                     // N(0, 1)
-Tensor randint(int64_t low, int64_t high, const Shape& s, Options o = Dtype::i64);  // [low, high)
-Tensor randperm(int64_t n, Options o = Dtype::i64);
-Tensor bernoulli(const Shape& s, double p, Options o = {});       // 1 with probability p
+Tensor rand(const Shape& s, TensorOptions o = {});                      // U[0, 1)
+Tensor randn(const Shape& s, TensorOptions o = {});                     // N(0, 1)
+Tensor randint(int64_t low, int64_t high, const Shape& s, TensorOptions o = kInt64);  // [low, high)
+Tensor randperm(int64_t n, TensorOptions o = kInt64);
+Tensor bernoulli(const Shape& s, double p, TensorOptions o = {});       // 1 with probability p
 Tensor& uniform_(Tensor& t, double low, double high);             // in place, no graph
 Tensor& normal_(Tensor& t, double mean, double stddev);
 

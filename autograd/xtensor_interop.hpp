@@ -29,9 +29,10 @@ Tensor from_xarray(const xt::xexpression<E>& e, std::optional<TensorOptions> opt
   xt::xarray<double> values = x;
   Shape shape;
   for (auto d : values.shape()) shape.push_back(static_cast<int64_t>(d));
-  TensorOptions o;
-  o.dtype = std::is_same_v<V, double> ? Dtype::f64 : std::is_floating_point_v<V> ? Dtype::f32 : Dtype::i64;
-  if (options) o = *options;
+  TensorOptions o = options ? *options
+                            : TensorOptions(std::is_same_v<V, double>           ? kFloat64
+                                            : std::is_floating_point_v<V> ? kFloat32
+                                                                          : kInt64);
   return tensor(std::vector<double>(values.begin(), values.end()), shape, o);
 }
 

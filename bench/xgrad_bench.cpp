@@ -26,7 +26,7 @@ data::TensorDataset load(const std::string& dir, const std::string& name, int64_
 }
 
 void write(const std::string& dir, const std::string& name, const data::TensorDataset& d) {
-  Tensor x = d.x.to(Dtype::f32).reshape({d.size(), -1});
+  Tensor x = d.x.to(kFloat32).reshape({d.size(), -1});
   bench::write_raw(dir + "/" + name + "_x.f32", x.data<float>(), static_cast<size_t>(x.numel()));
   bench::write_raw(dir + "/" + name + "_y.i64", d.y.data<int64_t>(), static_cast<size_t>(d.y.numel()));
 }
@@ -80,7 +80,7 @@ nn::Sequential worked_net(Dtype dtype) {
 }
 
 void w1() {
-  for (Dtype dtype : {Dtype::f64, Dtype::f32}) {
+  for (Dtype dtype : {kFloat64, kFloat32}) {
     auto net = worked_net(dtype);
     optim::SGD opt(net->parameters(), {.lr = 0.1});
     Tensor x = tensor({{1, 0, 1, 0}}, dtype);
@@ -93,7 +93,7 @@ void w1() {
       opt.step();
       return std::pair{z3, loss};
     };
-    if (dtype == Dtype::f64) {
+    if (dtype == kFloat64) {
       auto [z3, loss] = step();
       std::printf("check_z3 %.17g\ncheck_loss %.17g\n", z3.to_vector<double>()[0], loss.item());
       continue;

@@ -146,17 +146,17 @@ struct WhereFn {
 void binary(Binary op, const Tensor& a, const Tensor& b, Tensor& out, double alpha) {
   auto s = broadcast_strides<2>(out.shape(), {&a.shape(), &b.shape()});
   switch (out.dtype()) {
-    case Dtype::f32:
+    case kFloat32:
       launch_strided("binary", s, out.numel(),
                      FloatFn<float>{op, data_of<float>(a), data_of<float>(b), data_of<float>(out),
                                     static_cast<float>(alpha)});
       break;
-    case Dtype::f64:
+    case kFloat64:
       launch_strided(
           "binary", s, out.numel(),
           FloatFn<double>{op, data_of<double>(a), data_of<double>(b), data_of<double>(out), alpha});
       break;
-    case Dtype::i64: {
+    case kInt64: {
       if (!on_int64(op)) int64_unsupported(name(op));
       if (op == Binary::div) check_no_zero_divisor(b, "div");
       launch_strided("binary", s, out.numel(),

@@ -64,7 +64,7 @@ void blas_gemm(const T* a, const T* b, T* c, bool ta, bool tb, int64_t batch, in
 
 void gemm(const Tensor& a, const Tensor& b, Tensor& out, bool ta, bool tb, int64_t batch, int64_t m,
           int64_t n, int64_t k, int64_t a_stride, int64_t b_stride, double alpha, double beta) {
-  if (out.dtype() == Dtype::i64)
+  if (out.dtype() == kInt64)
     throw Error(
         "matmul: int64 is not supported (cuBLAS has no integer GEMM); cast to float32 or float64 "
         "first");
@@ -82,7 +82,7 @@ void gemm(const Tensor& a, const Tensor& b, Tensor& out, bool ta, bool tb, int64
     m *= batch;
     batch = 1;
   }
-  if (out.dtype() == Dtype::f32)
+  if (out.dtype() == kFloat32)
     blas_gemm<float>(data_of<float>(a), data_of<float>(b), data_of<float>(out), ta, tb, batch, m, n,
                      k, a_stride, b_stride, static_cast<float>(alpha), static_cast<float>(beta));
   else

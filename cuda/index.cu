@@ -75,7 +75,7 @@ struct ScatterAddDest {
 
 // Atomics add floats in whatever order the threads run: deterministic mode orders them. Integer
 // sums are exact in any order.
-bool ordered(Dtype d) { return is_deterministic() && d != Dtype::i64; }
+bool ordered(Dtype d) { return is_deterministic() && d != kInt64; }
 
 template <class T>
 __global__ void one_hot_kernel(const int64_t* labels, T* out, int64_t classes, int64_t total) {

@@ -55,13 +55,13 @@ void check_no_zero_divisor(const Tensor& divisor, const char* op);
 template <class F>
 void dispatch(Dtype d, F&& f) {
   switch (d) {
-    case Dtype::f32:
+    case kFloat32:
       f(float{});
       return;
-    case Dtype::f64:
+    case kFloat64:
       f(double{});
       return;
-    case Dtype::i64:
+    case kInt64:
       f(int64_t{});
       return;
   }
@@ -71,13 +71,13 @@ void dispatch(Dtype d, F&& f) {
 template <class F>
 void dispatch_floating(const char* op, Dtype d, F&& f) {
   switch (d) {
-    case Dtype::f32:
+    case kFloat32:
       f(float{});
       return;
-    case Dtype::f64:
+    case kFloat64:
       f(double{});
       return;
-    case Dtype::i64:
+    case kInt64:
       break;
   }
   int64_unsupported(op);

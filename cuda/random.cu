@@ -56,7 +56,7 @@ __global__ void random_kernel(T* out, Random kind, uint64_t seed, uint64_t offse
 }  // namespace
 
 void random(Tensor& out, Random kind, uint64_t seed, uint64_t offset, double a, double b) {
-  if (kind == Random::normal && out.dtype() == Dtype::i64) int64_unsupported("normal");
+  if (kind == Random::normal && out.dtype() == kInt64) int64_unsupported("normal");
   int64_t n = out.numel();
   if (n == 0) return;
   dispatch(out.dtype(), [&](auto tag) {

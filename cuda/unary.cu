@@ -146,16 +146,16 @@ void unary(Unary op, const Tensor& x, Tensor& out, double a, double b) {
   int64_t n = out.numel();
   if (n == 0) return;
   switch (out.dtype()) {
-    case Dtype::f32:
+    case kFloat32:
       launch("unary", unary_kernel<float, FloatFn<float>>, grid_for(n), kThreads,
              FloatFn<float>{op, static_cast<float>(a), static_cast<float>(b)}, data_of<float>(x),
              data_of<float>(out), n);
       break;
-    case Dtype::f64:
+    case kFloat64:
       launch("unary", unary_kernel<double, FloatFn<double>>, grid_for(n), kThreads,
              FloatFn<double>{op, a, b}, data_of<double>(x), data_of<double>(out), n);
       break;
-    case Dtype::i64:
+    case kInt64:
       unary_int64(op, x, out, a, b);
       break;
   }

@@ -16,8 +16,8 @@ struct CsvOptions {
   int64_t label_column = -1;  // read_csv_dataset: the column that becomes y (-1: the last)
   // read_csv_dataset: columns to leave out (an id, say); their fields may be any text.
   std::vector<int64_t> drop_columns = {};
-  Dtype dtype = Dtype::f32;        // of the values (x)
-  Dtype label_dtype = Dtype::i64;  // of y; int64 labels must be integers
+  Dtype dtype = kFloat32;        // of the values (x)
+  Dtype label_dtype = kInt64;  // of y; int64 labels must be integers
 };
 
 struct CsvTable {

@@ -20,7 +20,7 @@ int64_t wrap_index(int64_t i, int64_t n, const char* what) {
 }
 
 Tensor index_tensor(const std::vector<int64_t>& v) {
-  return from_vector(v, Shape{static_cast<int64_t>(v.size())}, Dtype::i64);
+  return from_vector(v, Shape{static_cast<int64_t>(v.size())}, kInt64);
 }
 
 }  // namespace
@@ -52,7 +52,7 @@ TensorDataset TensorDataset::slice(int64_t start, int64_t end) const {
 }
 
 TensorDataset TensorDataset::subset(const Tensor& indices) const {
-  if (indices.dtype() != Dtype::i64 || indices.dim() != 1)
+  if (indices.dtype() != kInt64 || indices.dim() != 1)
     throw Error("TensorDataset::subset: expected a 1-D int64 index, got " +
                 std::string(dtype_name(indices.dtype())) + " of shape " + indices.shape().str());
   return {index_select(x, 0, indices.to(x.device())), index_select(y, 0, indices.to(y.device()))};

@@ -21,7 +21,7 @@ TensorDataset load_digits(const std::string& path) {
 
 TensorDataset load_breast_cancer(const std::string& path) {
   std::string file = path.empty() ? data_path("breast_cancer.csv") : path;
-  CsvTable t = read_csv_table(file, {.header = true, .dtype = Dtype::f64});
+  CsvTable t = read_csv_table(file, {.header = true, .dtype = kFloat64});
   // The first line is scikit-learn's "n_samples,n_features,class names...".
   int64_t rows = t.values.size(0), cols = t.values.size(1);
   std::string expect = std::to_string(rows) + "," + std::to_string(cols - 1);
@@ -52,10 +52,10 @@ TensorDataset load_mnist(const std::string& dir, bool train, MnistOptions option
   std::string images_file = find_idx(dir, prefix + "-images-idx3-ubyte");
   std::string labels_file = find_idx(dir, prefix + "-labels-idx1-ubyte");
   Tensor x = read_idx(images_file, options.scale ? 255.0 : 1.0), y = read_idx(labels_file);
-  if (x.dim() != 3 || x.dtype() != Dtype::f32)
+  if (x.dim() != 3 || x.dtype() != kFloat32)
     throw Error("load_mnist: '" + images_file + "' holds " + std::string(dtype_name(x.dtype())) +
                 " of shape " + x.shape().str() + ", expected unsigned bytes [N, rows, cols]");
-  if (y.dim() != 1 || y.dtype() != Dtype::i64)
+  if (y.dim() != 1 || y.dtype() != kInt64)
     throw Error("load_mnist: '" + labels_file + "' holds shape " + y.shape().str() +
                 ", expected 1-D integer labels");
   if (x.size(0) != y.size(0))

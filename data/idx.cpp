@@ -112,19 +112,19 @@ Tensor read_idx(const std::string& path, double divisor) {
   const bool integer = type != 0x0D && type != 0x0E;
   const unsigned char* data = b + header;
   if (integer && ndim == 1) {
-    Tensor out = empty(Shape(dims), Dtype::i64);
+    Tensor out = empty(Shape(dims), kInt64);
     int64_t* v = out.data<int64_t>();
     for (uint64_t i = 0; i < count; ++i)
       v[i] = static_cast<int64_t>(value_at(data + i * elem, type));
     return out;
   }
   if (type == 0x0E) {
-    Tensor out = empty(Shape(dims), Dtype::f64);
+    Tensor out = empty(Shape(dims), kFloat64);
     double* v = out.data<double>();
     for (uint64_t i = 0; i < count; ++i) v[i] = value_at(data + i * elem, type) / divisor;
     return out;
   }
-  Tensor out = empty(Shape(dims), Dtype::f32);
+  Tensor out = empty(Shape(dims), kFloat32);
   float* v = out.data<float>();
   const float div = static_cast<float>(divisor);
   if (type == 0x08) {

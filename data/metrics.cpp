@@ -25,7 +25,7 @@ std::vector<int64_t> target_labels(const Tensor& targets, const char* op) {
   if (t.dim() != 1)
     throw Error(std::string(op) + ": expected targets [n], [n, 1] or one-hot [n, C], got " +
                 describe(targets));
-  if (t.dtype() == Dtype::i64) return t.to_vector<int64_t>();
+  if (t.dtype() == kInt64) return t.to_vector<int64_t>();
   std::vector<double> v = t.to_vector<double>();
   std::vector<int64_t> out(v.size());
   for (size_t i = 0; i < v.size(); ++i) {
@@ -49,7 +49,7 @@ Tensor predicted_labels(const Tensor& predictions) {
   if (!predictions.defined()) throw Error("predicted_labels: predictions are undefined");
   NoGradGuard no_grad;
   Tensor p = predictions.detach().cpu();
-  if (p.dtype() == Dtype::i64) {
+  if (p.dtype() == kInt64) {
     if (p.dim() == 2 && p.size(1) == 1) p = p.reshape({-1});
     if (p.dim() != 1)
       throw Error("predicted_labels: int64 predictions must be labels [n], got " + describe(p));
@@ -60,7 +60,7 @@ Tensor predicted_labels(const Tensor& predictions) {
   if (p.dim() != 1)
     throw Error("predicted_labels: expected [n, C] scores or [n] probabilities, got " +
                 describe(predictions));
-  return gt(p, 0.5).to(Dtype::i64);
+  return gt(p, 0.5).to(kInt64);
 }
 
 double accuracy(const Tensor& predictions, const Tensor& targets) {
@@ -90,7 +90,7 @@ Tensor confusion_matrix(const Tensor& predictions, const Tensor& targets, int64_
                   ", outside [0, " + std::to_string(c) + ")");
     ++counts[truth[i] * c + pred[i]];
   }
-  return from_vector(counts, Shape{c, c}, Dtype::i64);
+  return from_vector(counts, Shape{c, c}, kInt64);
 }
 
 double roc_auc(const Tensor& scores, const Tensor& targets) {

@@ -112,7 +112,7 @@ void decision_boundary(const std::string& path, const std::function<Tensor(const
   Tensor out;
   {
     NoGradGuard no_grad;
-    out = predict(from_vector(centers, Shape{m, 2}, Dtype::f32)).detach().cpu();
+    out = predict(from_vector(centers, Shape{m, 2}, kFloat32)).detach().cpu();
   }
   if (!out.defined() || out.numel() % m != 0 || out.size(0) != m)
     throw Error("plot: decision_boundary's predictor returned shape " +
@@ -123,7 +123,7 @@ void decision_boundary(const std::string& path, const std::function<Tensor(const
   std::vector<double> prob;
   std::vector<int64_t> cls;
   if (classes == 1) {
-    prob = out.to(Dtype::f64).to_vector<double>();
+    prob = out.to(kFloat64).to_vector<double>();
   } else {
     if (!is_floating(out.dtype()))
       throw Error("plot: decision_boundary's predictor must return floating scores");

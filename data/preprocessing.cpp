@@ -7,7 +7,7 @@
 namespace xgrad::data {
 
 Tensor one_hot(const Tensor& labels, int64_t num_classes, Dtype dtype) {
-  if (labels.dtype() != Dtype::i64)
+  if (labels.dtype() != kInt64)
     throw Error(std::string("one_hot: labels must be int64, got ") + dtype_name(labels.dtype()));
   return xgrad::one_hot(labels, num_classes).to(dtype);
 }
@@ -49,7 +49,7 @@ Tensor as(const Tensor& stat, const Tensor& like) {
 StandardScaler& StandardScaler::fit(const Tensor& x) {
   check_features(x, "StandardScaler::fit");
   NoGradGuard no_grad;
-  Tensor x64 = x.detach().to(Dtype::f64);
+  Tensor x64 = x.detach().to(kFloat64);
   mean_ = xgrad::mean(x64, {0}, true);
   Tensor sd = sqrt(var(x64, {0}, 0, true));
   scale_ = where(column_range(x64).constant, ones_like(sd), sd);
@@ -77,7 +77,7 @@ MinMaxScaler::MinMaxScaler(double low, double high) : low_(low), high_(high) {
 MinMaxScaler& MinMaxScaler::fit(const Tensor& x) {
   check_features(x, "MinMaxScaler::fit");
   NoGradGuard no_grad;
-  ColumnRange r = column_range(x.detach().to(Dtype::f64));
+  ColumnRange r = column_range(x.detach().to(kFloat64));
   min_ = r.min;
   max_ = r.max;
   Tensor range = max_ - min_;

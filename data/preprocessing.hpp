@@ -10,7 +10,7 @@ namespace xgrad::data {
 
 // int64 class labels [n] -> [n, num_classes] rows of 0 and 1 in `dtype` (float32 by default,
 // ready for a loss). num_classes -1: max label + 1.
-Tensor one_hot(const Tensor& labels, int64_t num_classes = -1, Dtype dtype = Dtype::f32);
+Tensor one_hot(const Tensor& labels, int64_t num_classes = -1, Dtype dtype = kFloat32);
 
 // (x - mean) / std per column (dim 0), with the population std (ddof 0) as scikit-learn's
 // StandardScaler; a constant column gets scale 1. No graph is recorded.

@@ -31,10 +31,10 @@ TensorDataset finish(std::vector<double>& xy, std::vector<int64_t>& labels, doub
     labels.swap(ys);
   }
   if (noise > 0) {
-    std::vector<double> eps = randn({n, 2}, Dtype::f64).to_vector<double>();
+    std::vector<double> eps = randn({n, 2}, kFloat64).to_vector<double>();
     for (size_t i = 0; i < xy.size(); ++i) xy[i] += noise * eps[i];
   }
-  return {tensor(xy, Shape{n, 2}, Dtype::f32), from_vector(labels, Shape{n}, Dtype::i64)};
+  return {tensor(xy, Shape{n, 2}, kFloat32), from_vector(labels, Shape{n}, kInt64)};
 }
 
 void check_n(int64_t n, const char* op) {

@@ -84,7 +84,7 @@ Tensor multi_hot(const std::vector<std::vector<int64_t>>& sequences, int64_t dim
                     std::to_string(i) + ", outside [0, " + std::to_string(dim) + ")");
       rows[static_cast<size_t>(r * dim + i)] = 1.0f;
     }
-  return from_vector(rows, Shape{n, dim}, Dtype::f32);
+  return from_vector(rows, Shape{n, dim}, kFloat32);
 }
 
 TextSet read_text_folders(const std::string& dir) {

@@ -30,7 +30,7 @@ Layout layout_of(const Tensor& images, const char* op) {
 
 Tensor rebuild(const std::vector<double>& values, const Tensor& like) {
   return tensor(values, like.shape(),
-                TensorOptions{.dtype = like.dtype(), .device = like.device()});
+                TensorOptions(like.dtype(), like.device()));
 }
 
 }  // namespace
@@ -91,7 +91,7 @@ Tensor RandomHorizontalFlip::operator()(const Tensor& images) const {
   Layout l = layout_of(images, "RandomHorizontalFlip");
   if (!(p >= 0 && p <= 1)) throw Error("RandomHorizontalFlip: p must be in [0, 1]");
   if (l.n == 0) return images;
-  std::vector<double> u = rand({l.n}, Dtype::f64).to_vector<double>();
+  std::vector<double> u = rand({l.n}, kFloat64).to_vector<double>();
   std::vector<bool> flip(static_cast<size_t>(l.n));
   for (int64_t i = 0; i < l.n; ++i) flip[i] = u[i] < p;
   return horizontal_flip(images, flip);

@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     // -5 + 10 i / (points - 1) as (2i - (points - 1)) * 5 / (points - 1): the middle point of an
     // odd count is exactly 0, where the kinks are (linspace's -5 + i * step misses it by 3e-16).
     double intervals = static_cast<double>(points - 1);
-    Tensor grid = (arange(0.0, static_cast<double>(points), 1.0, Dtype::f64) * 2.0 - intervals) *
+    Tensor grid = (arange(0.0, static_cast<double>(points), 1.0, kFloat64) * 2.0 - intervals) *
                   5.0 / intervals;
     std::vector<double> zs = grid.to_vector<double>();
 

@@ -13,8 +13,8 @@ struct Net {
   explicit Net(Device d) {
     int units[] = {4, 4, 3, 3};
     for (int i = 0; i < 3; ++i) {
-      w.push_back(full({units[i + 1], units[i]}, 0.1, TensorOptions{Dtype::f64, d}).requires_grad_());
-      b.push_back(full({units[i + 1]}, 0.1, TensorOptions{Dtype::f64, d}).requires_grad_());
+      w.push_back(full({units[i + 1], units[i]}, 0.1, TensorOptions{kFloat64, d}).requires_grad_());
+      b.push_back(full({units[i + 1]}, 0.1, TensorOptions{kFloat64, d}).requires_grad_());
     }
   }
   Tensor forward(const Tensor& x) const {  // x: [1, 4]; W is [out, in] as in the notebook
@@ -43,8 +43,8 @@ void print(const char* key, double v) { std::printf("%s %.17g\n", key, v); }
 int main(int argc, char** argv) {
   examples::Args args(argc, argv, {});
   Device dev = args.device();
-  Tensor x = tensor({{1, 0, 1, 0}}, TensorOptions{Dtype::f64, dev});
-  Tensor y = tensor({{0, 1, 0}}, TensorOptions{Dtype::f64, dev});
+  Tensor x = tensor({{1, 0, 1, 0}}, TensorOptions{kFloat64, dev});
+  Tensor y = tensor({{0, 1, 0}}, TensorOptions{kFloat64, dev});
 
   Net net(dev);
   Tensor z3 = net.forward(x);

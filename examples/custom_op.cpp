@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
 
     // Finite differences need float64.
     manual_seed(seed);
-    Tensor probe = randn({3, 4}, TensorOptions{.dtype = Dtype::f64, .requires_grad = true});
+    Tensor probe = randn({3, 4}, TensorOptions(kFloat64).requires_grad(true));
     auto swish = [](const std::vector<Tensor>& in) { return Swish::apply(in[0]); };
     auto grad_result = autograd::gradcheck(swish, {probe});
     auto gradgrad_result = autograd::gradgradcheck(swish, {probe});
@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
                          nn::Linear(hidden, 1));
     model->to(dev);
     optim::Adam opt(model->parameters(), {.lr = args.real("lr")});
-    Tensor ytrain = train.y.to(Dtype::f32).reshape({-1, 1});
+    Tensor ytrain = train.y.to(kFloat32).reshape({-1, 1});
     int64_t epochs = args.integer("epochs");
     data::Progress progress(std::max<int64_t>(epochs, 1), 1,
                             {.quiet = args.quiet, .every = std::max<int64_t>(epochs / 10, 1)});

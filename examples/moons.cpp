@@ -45,7 +45,7 @@ Result fit(const Variant& v, const data::TensorDataset& train, const data::Tenso
     if (name.find("weight") != std::string::npos) weights.push_back(p);
 
   optim::SGD opt(model->parameters(), {.lr = args.real("lr")});
-  Tensor ytrain = train.y.to(Dtype::f32).reshape({-1, 1});
+  Tensor ytrain = train.y.to(kFloat32).reshape({-1, 1});
   int64_t epochs = args.integer("epochs");
   data::Progress progress(std::max<int64_t>(epochs, 1), 1,
                           {.quiet = args.quiet, .every = std::max<int64_t>(epochs / 5, 1)});

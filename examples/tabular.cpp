@@ -51,7 +51,7 @@ Fit fit_mlp(const data::Split& split, double lr, const examples::Args& args) {
   const int64_t n = split.train.size(), patience = args.integer("n-iter-no-change");
   const int64_t batch =
       args.integer("batch") > 0 ? args.integer("batch") : std::min<int64_t>(200, n);
-  Tensor y_train = split.train.y.to(Dtype::f32).reshape({-1, 1});
+  Tensor y_train = split.train.y.to(kFloat32).reshape({-1, 1});
   data::DataLoader loader(data::TensorDataset(split.train.x, y_train),
                           {.batch_size = batch, .shuffle = true});
 

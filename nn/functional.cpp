@@ -41,7 +41,7 @@ Tensor dropout(const Tensor& x, double p, bool training) {
     throw Error(std::string("dropout: needs a floating input, got ") + dtype_name(x.dtype()));
   if (p == 1.0) return x * zeros_like(x);
   // The kept mask, already scaled: one differentiable multiply.
-  Tensor scaled_mask = bernoulli(x.shape(), 1.0 - p, TensorOptions{x.dtype(), x.device(), false});
+  Tensor scaled_mask = bernoulli(x.shape(), 1.0 - p, TensorOptions{x.dtype(), x.device()});
   scaled_mask.mul_(1.0 / (1.0 - p));
   return x * scaled_mask;
 }

@@ -12,7 +12,7 @@ struct LinearOptions {
   // U(-1/sqrt(in), 1/sqrt(in)), and the same bound for the bias.
   Initializer weight_init = {};
   Initializer bias_init = {};
-  Dtype dtype = Dtype::f32;
+  Dtype dtype = kFloat32;
   Device device = {};
 };
 

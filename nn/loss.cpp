@@ -45,7 +45,7 @@ void check_same(const char* fn, const Tensor& input, const Tensor& target) {
 
 void check_indices(const char* fn, const Tensor& input, const Tensor& target) {
   check_device(fn, input, target, "target");
-  if (target.dtype() != Dtype::i64)
+  if (target.dtype() != kInt64)
     throw Error(std::string(fn) + ": class-index targets must be int64, got " +
                 dtype_name(target.dtype()) +
                 " (for class probabilities pass a floating target of the input's shape)");
@@ -186,7 +186,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduct
     return reduce(loss, reduction);
   }
   // The common case as one fused op: logits [N, C], class indices, no class weights.
-  if (input.dim() == 2 && target.dtype() == Dtype::i64 && !weight.defined() && reduction != Reduction::none)
+  if (input.dim() == 2 && target.dtype() == kInt64 && !weight.defined() && reduction != Reduction::none)
     return xgrad::softmax_cross_entropy(input, target, reduction == Reduction::mean);
   return nll_loss(log_softmax(input, class_dim), target, reduction, weight);
 }

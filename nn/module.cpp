@@ -343,9 +343,9 @@ void Module::summary(const Shape& input_shape, std::ostream& os) {
   for (auto& [name, m] : modules) names.emplace(m.get(), name);
 
   // The dummy input lives where the parameters do.
-  Options opt;
+  TensorOptions opt;
   if (auto ps = parameters(); !ps.empty())
-    opt = TensorOptions{ps[0].dtype(), ps[0].device(), false};
+    opt = TensorOptions{ps[0].dtype(), ps[0].device()};
   Shape batch_shape = input_shape;
   batch_shape.insert(0, 2);
 

@@ -31,11 +31,11 @@ std::string errno_text() { return std::strerror(errno); }
 
 const char* safetensors_dtype(Dtype d) {
   switch (d) {
-    case Dtype::f32:
+    case kFloat32:
       return "F32";
-    case Dtype::f64:
+    case kFloat64:
       return "F64";
-    case Dtype::i64:
+    case kInt64:
       return "I64";
   }
   return "?";
@@ -247,14 +247,14 @@ Checkpoint load_checkpoint(const std::string& path) {
         !info["data_offsets"][1].is_number_unsigned())
       bad(where + "\"data_offsets\" must be two non-negative integers [begin, end]");
 
-    Entry e{name, Dtype::f32, {}, 0, 0};
+    Entry e{name, kFloat32, {}, 0, 0};
     auto dtype = info["dtype"].get<std::string>();
     if (dtype == "F32")
-      e.dtype = Dtype::f32;
+      e.dtype = kFloat32;
     else if (dtype == "F64")
-      e.dtype = Dtype::f64;
+      e.dtype = kFloat64;
     else if (dtype == "I64")
-      e.dtype = Dtype::i64;
+      e.dtype = kInt64;
     else
       bad(where + "unsupported dtype \"" + dtype + "\" (xgrad reads F32, F64 and I64)");
 

@@ -98,7 +98,7 @@ const ParamState& Optimizer::state(const Tensor& p) const {
 
 Tensor& state_buffer(ParamState& s, const char* key, const Tensor& p, double fill) {
   Tensor& b = s.buffers[key];
-  if (!b.defined()) b = full(p.shape(), fill, TensorOptions{p.dtype(), p.device(), false});
+  if (!b.defined()) b = full(p.shape(), fill, TensorOptions{p.dtype(), p.device()});
   return b;
 }
 
@@ -113,12 +113,12 @@ StateDict Optimizer::state_dict() const {
     for (size_t i = 0; i < params_[g].size(); ++i) ids.push_back(index + static_cast<int64_t>(i));
     out.insert(prefix + "params", from_vector(ids, Shape{static_cast<int64_t>(ids.size())}));
     for (auto& [key, value] : group_options(g))
-      out.insert(prefix + key, scalar_tensor(value, Dtype::f64));
+      out.insert(prefix + key, scalar_tensor(value, kFloat64));
     for (size_t i = 0; i < params_[g].size(); ++i, ++index) {
       const ParamState& s = state_[g][i];
       if (s.step == 0 && s.buffers.empty()) continue;
       const std::string sp = "state." + std::to_string(index) + ".";
-      out.insert(sp + "step", scalar_tensor(static_cast<double>(s.step), Dtype::i64));
+      out.insert(sp + "step", scalar_tensor(static_cast<double>(s.step), kInt64));
       for (auto& [key, t] : s.buffers)
         if (t.defined()) out.insert(sp + key, t.detach());
     }
@@ -182,7 +182,7 @@ void Optimizer::load_state_dict(const StateDict& state) {
     if (!(t.shape() == p.shape()))
       fail("\"" + key + "\" has shape " + t.shape().str() + ", its parameter has shape " +
            p.shape().str());
-    Tensor copy = empty(p.shape(), TensorOptions{p.dtype(), p.device(), false});
+    Tensor copy = empty(p.shape(), TensorOptions{p.dtype(), p.device()});
     {
       NoGradGuard no_grad;
       copy.copy_(t);

@@ -23,7 +23,7 @@ T* ptr(const Tensor& t) {
   return static_cast<T*>(t.impl()->data());
 }
 
-inline Tensor make(const Shape& s, Dtype d = Dtype::f32) { return make_tensor(s, d, kCPU); }
+inline Tensor make(const Shape& s, Dtype d = kFloat32) { return make_tensor(s, d, kCPU); }
 
 template <class T>
 inline Tensor from(const std::vector<T>& v, const Shape& s, Dtype d) {
@@ -32,9 +32,9 @@ inline Tensor from(const std::vector<T>& v, const Shape& s, Dtype d) {
   std::copy(v.begin(), v.end(), ptr<T>(t));
   return t;
 }
-inline Tensor f32(const std::vector<float>& v, const Shape& s) { return from(v, s, Dtype::f32); }
-inline Tensor f64(const std::vector<double>& v, const Shape& s) { return from(v, s, Dtype::f64); }
-inline Tensor i64(const std::vector<int64_t>& v, const Shape& s) { return from(v, s, Dtype::i64); }
+inline Tensor f32(const std::vector<float>& v, const Shape& s) { return from(v, s, kFloat32); }
+inline Tensor f64(const std::vector<double>& v, const Shape& s) { return from(v, s, kFloat64); }
+inline Tensor i64(const std::vector<int64_t>& v, const Shape& s) { return from(v, s, kInt64); }
 
 template <class T>
 std::vector<T> values(const Tensor& t) {

@@ -53,11 +53,11 @@ inline Tensor to_host(const Tensor& d) {
 
 inline double get(const Tensor& h, int64_t i) {
   switch (h.dtype()) {
-    case Dtype::f32:
+    case kFloat32:
       return static_cast<const float*>(h.data_ptr())[i];
-    case Dtype::f64:
+    case kFloat64:
       return static_cast<const double*>(h.data_ptr())[i];
-    case Dtype::i64:
+    case kInt64:
       return static_cast<double>(static_cast<const int64_t*>(h.data_ptr())[i]);
   }
   return 0;
@@ -65,13 +65,13 @@ inline double get(const Tensor& h, int64_t i) {
 
 inline void set(Tensor& h, int64_t i, double v) {
   switch (h.dtype()) {
-    case Dtype::f32:
+    case kFloat32:
       static_cast<float*>(h.data_ptr())[i] = static_cast<float>(v);
       break;
-    case Dtype::f64:
+    case kFloat64:
       static_cast<double*>(h.data_ptr())[i] = v;
       break;
-    case Dtype::i64:
+    case kInt64:
       static_cast<int64_t*>(h.data_ptr())[i] = static_cast<int64_t>(v);
       break;
   }
@@ -87,7 +87,7 @@ inline Tensor random_host(const Shape& s, Dtype d, double lo = -1, double hi = 1
   Tensor h = host(s, d);
   std::uniform_real_distribution<double> u(lo, hi);
   for (int64_t i = 0; i < h.numel(); ++i)
-    set(h, i, d == Dtype::i64 ? std::floor(u(rng())) : u(rng()));
+    set(h, i, d == kInt64 ? std::floor(u(rng())) : u(rng()));
   return h;
 }
 
@@ -136,10 +136,10 @@ inline void check_equal(const Tensor& expected, const Tensor& device, const std:
   }
 }
 
-inline double rtol_of(Dtype d) { return d == Dtype::f32 ? 1e-5 : 1e-12; }
-inline double atol_of(Dtype d) { return d == Dtype::f32 ? 1e-6 : 1e-14; }
+inline double rtol_of(Dtype d) { return d == kFloat32 ? 1e-5 : 1e-12; }
+inline double atol_of(Dtype d) { return d == kFloat32 ? 1e-6 : 1e-14; }
 
-inline const Dtype kAll[] = {Dtype::f32, Dtype::f64, Dtype::i64};
-inline const Dtype kFloats[] = {Dtype::f32, Dtype::f64};
+inline const Dtype kAll[] = {kFloat32, kFloat64, kInt64};
+inline const Dtype kFloats[] = {kFloat32, kFloat64};
 
 }  // namespace cuda_test

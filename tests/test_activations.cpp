@@ -44,7 +44,7 @@ std::vector<Case> cases() {
 
 void check_against_closed_forms(Dtype dtype, double tolerance) {
   Tensor grid =
-      (arange(0.0, 101.0, 1.0, Dtype::f64) * 2.0 - 100.0) * 5.0 / 100.0;  // as the example
+      (arange(0.0, 101.0, 1.0, kFloat64) * 2.0 - 100.0) * 5.0 / 100.0;  // as the example
   std::vector<double> zs = grid.to_vector<double>();
   REQUIRE(zs.size() == 101);
   REQUIRE(zs[50] == 0.0);  // the kinks are among the points
@@ -73,11 +73,11 @@ void check_against_closed_forms(Dtype dtype, double tolerance) {
 TEST_CASE(
     "autograd derivatives of the six activations equal their closed forms at 101 points "
     "(float64)") {
-  check_against_closed_forms(Dtype::f64, 1e-12);
+  check_against_closed_forms(kFloat64, 1e-12);
 }
 
 TEST_CASE(
     "autograd derivatives of the six activations equal their closed forms at 101 points "
     "(float32)") {
-  check_against_closed_forms(Dtype::f32, 1e-6);
+  check_against_closed_forms(kFloat32, 1e-6);
 }

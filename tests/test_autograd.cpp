@@ -9,7 +9,7 @@
 using namespace xgrad;
 
 namespace {
-Tensor f64(std::initializer_list<double> v) { return tensor(v, Dtype::f64); }
+Tensor f64(std::initializer_list<double> v) { return tensor(v, kFloat64); }
 }  // namespace
 
 TEST_CASE("backward applies the chain rule and accumulates a tensor used many times") {
@@ -26,7 +26,7 @@ TEST_CASE("backward applies the chain rule and accumulates a tensor used many ti
 TEST_CASE("a chain of 1,000,000 ops backpropagates without stack overflow and frees its nodes") {
   int64_t before = Node::live_count();
   {
-    Tensor x = tensor({1.0}, Dtype::f64).requires_grad_();
+    Tensor x = tensor({1.0}, kFloat64).requires_grad_();
     Tensor y = x;
     for (int i = 0; i < 1000000; ++i) y = y * 1.0;
     CHECK(Node::live_count() - before >= 1000000);
@@ -39,13 +39,13 @@ TEST_CASE("a chain of 1,000,000 ops backpropagates without stack overflow and fr
 TEST_CASE("a graph that saves its outputs is freed: no reference cycles") {
   int64_t before = Node::live_count();
   {
-    Tensor x = randn({3}, Dtype::f64).requires_grad_();
+    Tensor x = randn({3}, kFloat64).requires_grad_();
     Tensor y = exp(tanh(sigmoid(relu(x))));  // all four save their output
     CHECK(Node::live_count() > before);
   }
   CHECK(Node::live_count() == before);
   {
-    Tensor x = randn({3}, Dtype::f64).requires_grad_();
+    Tensor x = randn({3}, kFloat64).requires_grad_();
     Tensor y = exp(tanh(x));
     y.sum().backward(Tensor(), /*retain_graph=*/true);
   }
@@ -231,7 +231,7 @@ struct ScaledExp : autograd::Function<ScaledExp> {
 
 TEST_CASE("a custom op (Swish) passes gradcheck and gradgradcheck") {
   manual_seed(0);
-  Tensor x = randn({4, 3}, Dtype::f64).requires_grad_();
+  Tensor x = randn({4, 3}, kFloat64).requires_grad_();
   auto fn = [](const std::vector<Tensor>& in) { return Swish::apply(in[0]); };
   auto r = autograd::gradcheck(fn, {x});
   CHECK_MESSAGE(r.ok, r.message);
@@ -242,7 +242,7 @@ TEST_CASE("a custom op (Swish) passes gradcheck and gradgradcheck") {
 
 TEST_CASE("a wrong custom backward is caught with a report naming input, entry and values") {
   manual_seed(1);
-  Tensor x = randn({2, 2}, Dtype::f64).requires_grad_();
+  Tensor x = randn({2, 2}, kFloat64).requires_grad_();
   auto r = autograd::gradcheck([](const std::vector<Tensor>& in) { return BadSwish::apply(in[0]); }, {x});
   CHECK_FALSE(r.ok);
   CHECK(r.input == 0);
@@ -269,8 +269,8 @@ TEST_CASE("custom op on inputs that need no grad records nothing") {
 }
 
 TEST_CASE("a backward started from inside a backward (a hook calling grad) runs on its own work lists") {
-  Tensor x = tensor({1.0, 2.0}, Dtype::f64).requires_grad_();
-  Tensor z = tensor({3.0}, Dtype::f64).requires_grad_();
+  Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+  Tensor z = tensor({3.0}, kFloat64).requires_grad_();
   double inner = 0;
   x.register_hook([&](const Tensor& g) {
     EnableGradGuard grad_mode;  // backward runs its hooks with grad mode off

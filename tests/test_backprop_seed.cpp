@@ -12,8 +12,8 @@ struct Net {
   Net() {
     int units[] = {4, 4, 3, 3};
     for (int i = 0; i < 3; ++i) {
-      w.push_back(full({units[i], units[i + 1]}, 0.1, Dtype::f64).requires_grad_());
-      b.push_back(full({units[i + 1]}, 0.1, Dtype::f64).requires_grad_());
+      w.push_back(full({units[i], units[i + 1]}, 0.1, kFloat64).requires_grad_());
+      b.push_back(full({units[i + 1]}, 0.1, kFloat64).requires_grad_());
     }
   }
   // Returns the activations of every layer, the output last.
@@ -31,7 +31,7 @@ Tensor loss_of(const Tensor& z3, const Tensor& y) { return 0.5 * ((z3 - y) * (z3
 
 TEST_CASE("notebook 002: forward, loss and one SGD step match to 1e-12") {
   Net net;
-  Tensor x = tensor({{1, 0, 1, 0}}, Dtype::f64), y = tensor({{0, 1, 0}}, Dtype::f64);
+  Tensor x = tensor({{1, 0, 1, 0}}, kFloat64), y = tensor({{0, 1, 0}}, kFloat64);
   auto a = net.forward(x);
   for (double z : a.back().to_vector<double>()) CHECK(z == doctest::Approx(0.16396105963970836).epsilon(1e-12));
   Tensor loss = loss_of(a.back(), y);
@@ -49,7 +49,7 @@ TEST_CASE("notebook 002: forward, loss and one SGD step match to 1e-12") {
 
 TEST_CASE("notebook 002: gradients equal the hand-written chain rule") {
   Net net;
-  Tensor x = tensor({{1, 0, 1, 0}}, Dtype::f64), y = tensor({{0, 1, 0}}, Dtype::f64);
+  Tensor x = tensor({{1, 0, 1, 0}}, kFloat64), y = tensor({{0, 1, 0}}, kFloat64);
   auto a = net.forward(x);
   loss_of(a.back(), y).backward();
   // delta3 = z3 - y; delta_l = (delta_{l+1} W_{l+1}^T) * (1 - a_l^2); dW_l = a_{l-1}^T delta_l

@@ -70,12 +70,12 @@ nn::StateDict interop_expected() {
   sd.insert("layer.weight", arange(12.0).reshape({3, 4}) / 8.0 - 0.75);
   sd.insert("layer.bias", tensor({0.5, -0.25, 1e-3}));
   sd.insert("stats.mean",
-            tensor({{std::numbers::pi, std::numbers::e}, {-1.0 / 3.0, 1e-300}}, Dtype::f64));
+            tensor({{std::numbers::pi, std::numbers::e}, {-1.0 / 3.0, 1e-300}}, kFloat64));
   sd.insert(
       "labels",
       from_vector(std::vector<int64_t>{0, -1, int64_t{1} << 40, -(int64_t{1} << 62), 7}, {5}));
   sd.insert("step", from_vector(std::vector<int64_t>{42}, Shape{}));
-  sd.insert("scale", scalar_tensor(0.1, Dtype::f64));
+  sd.insert("scale", scalar_tensor(0.1, kFloat64));
   sd.insert("empty", zeros({0, 3}));
   return sd;
 }
@@ -89,7 +89,7 @@ void check_identical(const nn::StateDict& got, const nn::StateDict& want) {
     const Tensor& g = got.at(name);
     CHECK(g.dtype() == w.dtype());
     CHECK(g.shape() == w.shape());
-    if (w.dtype() == Dtype::i64)
+    if (w.dtype() == kInt64)
       CHECK(g.to_vector<int64_t>() == w.to_vector<int64_t>());
     else
       CHECK(g.to_vector<double>() == w.to_vector<double>());  // bit for bit

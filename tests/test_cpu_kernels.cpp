@@ -33,7 +33,7 @@ TEST_CASE("binary ops broadcast a scalar or a row on either side") {
   Tensor row = f64({10, 20, 30}, {3});
   Tensor col = f64({2, 4}, {2, 1});
   Tensor s = f64({2}, {});
-  Tensor out = make({2, 3}, Dtype::f64);
+  Tensor out = make({2, 3}, kFloat64);
 
   cpu().binary(k::Binary::sub, row, m, out, 0);  // row broadcast on the left
   CHECK(values<double>(out) == std::vector<double>{9, 18, 27, 6, 15, 24});
@@ -58,7 +58,7 @@ TEST_CASE("binary ops broadcast a scalar or a row on either side") {
 
   // out larger than both inputs' broadcast: every row is one repeated value.
   Tensor c2 = f64({1, 2}, {2, 1});
-  Tensor out3 = make({2, 3}, Dtype::f64);
+  Tensor out3 = make({2, 3}, kFloat64);
   cpu().binary(k::Binary::add, c2, col, out3, 0);
   CHECK(values<double>(out3) == std::vector<double>{3, 3, 3, 6, 6, 6});
 }
@@ -126,7 +126,7 @@ TEST_CASE("binary broadcasting matches a plain reference, short and long rows") 
       CHECK(bad == 0);
     }
     // The same shapes in int64 (plain loops) and through where.
-    Tensor ia = make(c.a, Dtype::i64), ib = make(c.b, Dtype::i64), io = make(c.out, Dtype::i64);
+    Tensor ia = make(c.a, kInt64), ib = make(c.b, kInt64), io = make(c.out, kInt64);
     cpu().arange(ia, -3, 1);
     cpu().arange(ib, 5, -1);
     cpu().binary(k::Binary::mul, ia, ib, io, 0);
@@ -169,14 +169,14 @@ TEST_CASE("fused backward kernels match their formulas") {
   cpu().binary(k::Binary::threshold_backward, tg, f32({-1.f}, {1}), out, 0.25);  // b broadcast
   CHECK(values<float>(out) == std::vector<float>{0.125f, -0.25f, 0.5f, 0.75f});
   Tensor ig = i64({1, 2}, {2});
-  Tensor iout = make({2}, Dtype::i64);
+  Tensor iout = make({2}, kInt64);
   CHECK_THROWS_AS(cpu().binary(k::Binary::tanh_backward, ig, ig, iout, 0), Error);
 }
 
 TEST_CASE("binary on int64: arithmetic, masks, broadcast, division by zero refused") {
   Tensor a = i64({7, -7, 3, 4, 5, 6}, {2, 3});
   Tensor b = i64({2, 3, -2}, {3});
-  Tensor out = make({2, 3}, Dtype::i64);
+  Tensor out = make({2, 3}, kInt64);
   cpu().binary(k::Binary::div, a, b, out, 0);
   CHECK(values<int64_t>(out) == std::vector<int64_t>{3, -2, -1, 2, 1, -3});
   cpu().binary(k::Binary::gt, a, b, out, 0);
@@ -211,14 +211,14 @@ TEST_CASE("every op of the unary and binary lists writes every element of its ou
     set_deterministic(deterministic);
     for (k::Unary op : unary_ops) {
       INFO(k::name(op));
-      Tensor out = make({3}, Dtype::f64);
+      Tensor out = make({3}, kFloat64);
       cpu().fill(out, NAN);
       cpu().unary(op, x, out, 0.5, 2.0);
       for (int64_t i = 0; i < 3; ++i) CHECK(!std::isnan(values<double>(out)[i]));
     }
     for (k::Binary op : binary_ops) {
       INFO(k::name(op));
-      Tensor out = make({3}, Dtype::f64);
+      Tensor out = make({3}, kFloat64);
       cpu().fill(out, NAN);
       cpu().binary(op, x, y, out, 0.5);
       for (int64_t i = 0; i < 3; ++i) CHECK(!std::isnan(values<double>(out)[i]));
@@ -264,7 +264,7 @@ TEST_CASE("unary ops match std:: math in float32 and float64") {
   };
   std::vector<float> xf(xs.begin(), xs.end());
   Tensor x32 = f32(xf, {n}), x64 = f64(xs, {n});
-  Tensor o32 = make({n}), o64 = make({n}, Dtype::f64);
+  Tensor o32 = make({n}), o64 = make({n}, kFloat64);
   for (const Case& c : cases) {
     CAPTURE(static_cast<int>(c.op));
     cpu().unary(c.op, x32, o32, c.a, c.b);
@@ -278,7 +278,7 @@ TEST_CASE("unary ops match std:: math in float32 and float64") {
   }
   // Positive inputs for log, sqrt and a / x.
   const std::vector<double> ps = {0.01, 0.5, 1.0, 3.0, 1e4};
-  Tensor p64 = f64(ps, {5}), q64 = make({5}, Dtype::f64);
+  Tensor p64 = f64(ps, {5}), q64 = make({5}, kFloat64);
   Tensor p32 = f32(std::vector<float>(ps.begin(), ps.end()), {5}), q32 = make({5});
   cpu().unary(k::Unary::log, p64, q64, 0, 0);
   cpu().unary(k::Unary::log, p32, q32, 0, 0);
@@ -304,7 +304,7 @@ TEST_CASE("softplus and sigmoid stay finite far from zero") {
 }
 
 TEST_CASE("unary on int64: integer ops exact, transcendental ops refused") {
-  Tensor x = i64({-3, 0, 2, 5}, {4}), out = make({4}, Dtype::i64);
+  Tensor x = i64({-3, 0, 2, 5}, {4}), out = make({4}, kInt64);
   cpu().unary(k::Unary::neg, x, out, 0, 0);
   CHECK(values<int64_t>(out) == std::vector<int64_t>{3, 0, -2, -5});
   cpu().unary(k::Unary::abs, x, out, 0, 0);
@@ -328,7 +328,7 @@ TEST_CASE("unary on int64: integer ops exact, transcendental ops refused") {
 
 TEST_CASE("cast, fill and arange") {
   Tensor x = f64({-1.5, 0.25, 3.0}, {3});
-  Tensor f = make({3}), i = make({3}, Dtype::i64), d = make({3}, Dtype::f64);
+  Tensor f = make({3}), i = make({3}, kInt64), d = make({3}, kFloat64);
   cpu().cast(x, f);
   CHECK(values<float>(f) == std::vector<float>{-1.5f, 0.25f, 3.f});
   cpu().cast(f, i);
@@ -362,7 +362,7 @@ TEST_CASE("reduce over outer, n and inner: sum, max, min, argmax, argmin") {
   std::vector<double> xv(24);
   for (int i = 0; i < 24; ++i) xv[i] = std::sin(1.0 + i) * 10;
   Tensor x = f64(xv, {2, 3, 4});
-  Tensor out = make({2, 4}, Dtype::f64), idx = make({2, 4}, Dtype::i64);
+  Tensor out = make({2, 4}, kFloat64), idx = make({2, 4}, kInt64);
   auto at = [&](int o, int j, int i) { return xv[(o * 3 + j) * 4 + i]; };
   cpu().reduce(k::Reduce::sum, x, out, 2, 3, 4);
   for (int o = 0; o < 2; ++o)
@@ -379,7 +379,7 @@ TEST_CASE("reduce over outer, n and inner: sum, max, min, argmax, argmin") {
     }
   }
   // Over the last dim (inner = 1).
-  Tensor rows = make({6}, Dtype::f64), ridx = make({6}, Dtype::i64);
+  Tensor rows = make({6}, kFloat64), ridx = make({6}, kInt64);
   cpu().reduce(k::Reduce::min, x, rows, 6, 4, 1);
   cpu().reduce(k::Reduce::argmin, x, ridx, 6, 4, 1);
   for (int r = 0; r < 6; ++r) {
@@ -391,14 +391,14 @@ TEST_CASE("reduce over outer, n and inner: sum, max, min, argmax, argmin") {
 
 TEST_CASE("argmax and argmin take the first of tied extremes; NaN wins") {
   Tensor x = f32({1, 5, 5, 0, 0, 5}, {6});
-  Tensor idx = make({1}, Dtype::i64);
+  Tensor idx = make({1}, kInt64);
   cpu().reduce(k::Reduce::argmax, x, idx, 1, 6, 1);
   CHECK(values<int64_t>(idx)[0] == 1);
   cpu().reduce(k::Reduce::argmin, x, idx, 1, 6, 1);
   CHECK(values<int64_t>(idx)[0] == 3);
   // Columns: x [3, 2] reduced over dim 0, ties in both columns.
   Tensor c = i64({2, 7, 2, 7, 1, 7}, {3, 2});
-  Tensor cidx = make({2}, Dtype::i64);
+  Tensor cidx = make({2}, kInt64);
   cpu().reduce(k::Reduce::argmax, c, cidx, 1, 3, 2);
   CHECK(values<int64_t>(cidx) == std::vector<int64_t>{0, 0});
   Tensor nan = f32({1, NAN, 3, NAN}, {4});
@@ -415,7 +415,7 @@ TEST_CASE("argmax and argmin take the first of tied extremes; NaN wins") {
     Tensor extreme = make({1}, row.dtype());
     for (k::Reduce op : {k::Reduce::max, k::Reduce::min}) {
       cpu().reduce(op, row, extreme, 1, 50, 1);
-      CHECK(std::isnan(row.dtype() == Dtype::f32 ? values<float>(extreme)[0]
+      CHECK(std::isnan(row.dtype() == kFloat32 ? values<float>(extreme)[0]
                                                  : values<double>(extreme)[0]));
     }
   }
@@ -433,7 +433,7 @@ TEST_CASE("float32 sum of a million ones is exact; int64 sums exactly") {
   cpu().reduce(k::Reduce::sum, ones, s, 1, n, 1);
   CHECK(values<float>(s)[0] == doctest::Approx(100000.0).epsilon(1e-6));
   Tensor big = i64({int64_t{1} << 60, 1, 2}, {3});
-  Tensor is = make({1}, Dtype::i64);
+  Tensor is = make({1}, kInt64);
   cpu().reduce(k::Reduce::sum, big, is, 1, 3, 1);
   CHECK(values<int64_t>(is)[0] == (int64_t{1} << 60) + 3);
 }

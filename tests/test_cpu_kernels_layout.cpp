@@ -45,7 +45,7 @@ std::vector<T> naive_gemm(const std::vector<T>& a, const std::vector<T>& b, std:
 
 TEST_CASE("gemm: every transpose flag, batch strides 0 and not, alpha and beta") {
   const int64_t m = 3, n = 5, kk = 4, batch = 2;
-  for (Dtype d : {Dtype::f32, Dtype::f64}) {
+  for (Dtype d : {kFloat32, kFloat64}) {
     for (int flags = 0; flags < 4; ++flags) {
       const bool ta = flags & 1, tb = flags & 2;
       for (int strides = 0; strides < 4; ++strides) {
@@ -63,7 +63,7 @@ TEST_CASE("gemm: every transpose flag, batch strides 0 and not, alpha and beta")
             naive_gemm(av, bv, cv, ta, tb, batch, m, n, kk, as, bs, alpha, beta);
         Shape ashape = Shape{batch, ta ? kk : m, ta ? m : kk};
         Shape bshape = Shape{batch, tb ? n : kk, tb ? kk : n};
-        if (d == Dtype::f64) {
+        if (d == kFloat64) {
           Tensor a = f64(av, ashape), b = f64(bv, bshape), c = f64(cv, {batch, m, n});
           cpu().gemm(a, b, c, ta, tb, batch, m, n, kk, as, bs, alpha, beta);
           for (size_t i = 0; i < want.size(); ++i)
@@ -106,7 +106,7 @@ TEST_CASE("permute and expand") {
   const int64_t r = 70, c = 45;
   std::vector<double> tv(r * c);
   std::iota(tv.begin(), tv.end(), 0.0);
-  Tensor t = f64(tv, {r, c}), tt = make({c, r}, Dtype::f64);
+  Tensor t = f64(tv, {r, c}), tt = make({c, r}, kFloat64);
   cpu().permute(t, tt, Shape{1, 0});
   bool ok = true;
   for (int64_t i = 0; i < c; ++i)
@@ -114,7 +114,7 @@ TEST_CASE("permute and expand") {
   CHECK(ok);
 
   Tensor col = i64({1, 2}, {2, 1});
-  Tensor e = make({3, 2, 2}, Dtype::i64);
+  Tensor e = make({3, 2, 2}, kInt64);
   cpu().expand(col, e);
   CHECK(values<int64_t>(e) == std::vector<int64_t>{1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2});
 }
@@ -143,11 +143,11 @@ TEST_CASE("index_select and index_add along the middle dim") {
   std::iota(xv.begin(), xv.end(), 0.0);
   Tensor x = f64(xv, {2, 4, 2});
   Tensor index = i64({3, 0, 3}, {3});
-  Tensor out = make({2, 3, 2}, Dtype::f64);
+  Tensor out = make({2, 3, 2}, kFloat64);
   cpu().index_select(x, index, out, 2, 4, 2);
   CHECK(values<double>(out) == std::vector<double>{6, 7, 0, 1, 6, 7, 14, 15, 8, 9, 14, 15});
 
-  Tensor acc = make({2, 4, 2}, Dtype::f64);
+  Tensor acc = make({2, 4, 2}, kFloat64);
   cpu().fill(acc, 1);
   cpu().index_add(out, index, acc, 2, 4, 2);  // index 3 twice: both add
   CHECK(values<double>(acc) ==
@@ -168,7 +168,7 @@ TEST_CASE("gather and scatter_add") {
   // Along dim 0 (outer 1, inner 2): out[j, i] = x[index[j, i], i].
   Tensor i0 = i64({1, 0}, {1, 2});
   Tensor x2 = i64({1, 2, 3, 4}, {2, 2});
-  Tensor o2 = make({1, 2}, Dtype::i64);
+  Tensor o2 = make({1, 2}, kInt64);
   cpu().gather(x2, i0, o2, 1, 2, 1, 2);
   CHECK(values<int64_t>(o2) == std::vector<int64_t>{3, 2});
 }
@@ -178,7 +178,7 @@ TEST_CASE("one_hot writes 0/1 in out's dtype") {
   Tensor out = make({3, 4});
   cpu().one_hot(labels, out, 4);
   CHECK(values<float>(out) == std::vector<float>{0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0});
-  Tensor iout = make({3, 3}, Dtype::i64);
+  Tensor iout = make({3, 3}, kInt64);
   cpu().one_hot(labels, iout, 3);
   CHECK(values<int64_t>(iout) == std::vector<int64_t>{0, 0, 1, 1, 0, 0, 0, 1, 0});
 }
@@ -193,7 +193,7 @@ TEST_CASE("softmax of [10, 0, -2] and log_softmax, over rows and columns") {
   for (int i = 0; i < 3; ++i)
     CHECK(values<float>(out)[i] == doctest::Approx(std::log(want[i])).epsilon(1e-6));
   // Columns: x [3, 2] softmax over dim 0 (inner = 2); column 1 is the same values shifted.
-  Tensor c = f64({10, 1010, 0, 1000, -2, 998}, {3, 2}), co = make({3, 2}, Dtype::f64);
+  Tensor c = f64({10, 1010, 0, 1000, -2, 998}, {3, 2}), co = make({3, 2}, kFloat64);
   cpu().softmax(c, co, 1, 3, 2, false);
   for (int j = 0; j < 3; ++j)
     for (int i = 0; i < 2; ++i)
@@ -243,7 +243,7 @@ TEST_CASE("random: streams are pure functions of (seed, offset + i)") {
 
 TEST_CASE("random: normal moments, bernoulli rate, randint range") {
   const int64_t n = 100000;
-  Tensor x = make({n}, Dtype::f64);
+  Tensor x = make({n}, kFloat64);
   cpu().random(x, k::Random::normal, 7, 123, 0, 1);
   double mean = 0, sq = 0;
   for (double v : values<double>(x)) mean += v;
@@ -263,7 +263,7 @@ TEST_CASE("random: normal moments, bernoulli rate, randint range") {
   }
   CHECK(ones / n == doctest::Approx(0.3).epsilon(0.03));
 
-  Tensor r = make({n}, Dtype::i64);
+  Tensor r = make({n}, kInt64);
   cpu().random(r, k::Random::uniform, 3, 0, -2, 5);  // randint [-2, 5)
   std::vector<int64_t> counts(7, 0);
   for (int64_t v : values<int64_t>(r)) {

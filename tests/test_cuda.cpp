@@ -41,12 +41,12 @@ TEST_CASE("copies round-trip between host and device and within the device") {
 TEST_CASE("caching allocator reuses blocks and empty_cache returns them") {
   skip_without_device();
   cuda::synchronize();
-  for (int i = 0; i < 3; ++i) make_tensor({1000, 37}, Dtype::f32, kCUDA);  // warm
+  for (int i = 0; i < 3; ++i) make_tensor({1000, 37}, kFloat32, kCUDA);  // warm
   size_t mallocs = cuda::memory_stats().device_mallocs;
   size_t allocated = cuda::memory_stats().allocated_bytes;
   for (int i = 0; i < 100; ++i) {
-    Tensor t = make_tensor({1000, 37}, Dtype::f32, kCUDA);
-    Tensor u = make_tensor({17}, Dtype::f64, kCUDA);
+    Tensor t = make_tensor({1000, 37}, kFloat32, kCUDA);
+    Tensor u = make_tensor({17}, kFloat64, kCUDA);
     gpu().fill(t, 1.0);
     gpu().fill(u, 2.0);
   }
@@ -56,7 +56,7 @@ TEST_CASE("caching allocator reuses blocks and empty_cache returns them") {
   cuda::empty_cache();
   CHECK(cuda::memory_stats().cached_bytes == 0);
   size_t before = cuda::memory_stats().device_mallocs;
-  Tensor t = make_tensor({1000, 37}, Dtype::f32, kCUDA);
+  Tensor t = make_tensor({1000, 37}, kFloat32, kCUDA);
   CHECK(cuda::memory_stats().device_mallocs == before + 1);
 }
 
@@ -68,7 +68,7 @@ TEST_CASE("an allocation larger than the device raises an error, not an abort") 
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find("out of memory") != std::string::npos);
   }
-  Tensor t = make_tensor({4}, Dtype::f32, kCUDA);  // the device still works
+  Tensor t = make_tensor({4}, kFloat32, kCUDA);  // the device still works
   gpu().fill(t, 3.0);
   check_equal(copy_host(to_host(t)), t, "after out of memory");
 }
@@ -91,8 +91,8 @@ TEST_CASE("cast, fill and arange match the CPU") {
     cpu().fill(c, -3.25);
     gpu().fill(g, -3.25);
     check_equal(c, g, std::string("fill ") + dtype_name(d));
-    cpu().arange(c, d == Dtype::i64 ? 5 : -3.5, d == Dtype::i64 ? 3 : 0.1);
-    gpu().arange(g, d == Dtype::i64 ? 5 : -3.5, d == Dtype::i64 ? 3 : 0.1);
+    cpu().arange(c, d == kInt64 ? 5 : -3.5, d == kInt64 ? 3 : 0.1);
+    gpu().arange(g, d == kInt64 ? 5 : -3.5, d == kInt64 ? 3 : 0.1);
     check_equal(c, g, std::string("arange ") + dtype_name(d));  // both round start + i * step twice
   }
 }
@@ -108,7 +108,7 @@ TEST_CASE("random draws are the CPU's numbers") {
     };
     std::vector<Case> cases = {
         {Random::uniform, 0, 1}, {Random::uniform, -2, 3}, {Random::bernoulli, 0.3, 0}};
-    if (d == Dtype::i64) cases = {{Random::uniform, -5, 17}, {Random::bernoulli, 0.7, 0}};
+    if (d == kInt64) cases = {{Random::uniform, -5, 17}, {Random::bernoulli, 0.7, 0}};
     for (const Case& k : cases) {
       Tensor c = host({n}, d);
       Tensor g = make_tensor({n}, d, kCUDA);
@@ -126,7 +126,7 @@ TEST_CASE("random draws are the CPU's numbers") {
     gpu().random(g, Random::normal, seed, offset, 0.5, 2.0);
     check_close(c, g, 1e-6, 1e-6, std::string("normal ") + dtype_name(d));
   }
-  Tensor g = make_tensor({4}, Dtype::i64, kCUDA);
+  Tensor g = make_tensor({4}, kInt64, kCUDA);
   CHECK_THROWS_AS(gpu().random(g, Random::normal, seed, 0, 0, 1), Error);
 }
 
@@ -186,9 +186,9 @@ TEST_CASE("unary kernels match the CPU") {
       {Unary::lt_scalar, 2.5, 0, -5, 5},   {Unary::le_scalar, 2, 0, -5, 5},
       {Unary::gt_scalar, -1.5, 0, -5, 5},  {Unary::ge_scalar, 2, 0, -5, 5},
   };
-  for (const UnaryCase& k : ints) check_unary(k, Dtype::i64);
-  Tensor x = to_device(random_host({5}, Dtype::i64, 1, 5));
-  Tensor g = make_tensor({5}, Dtype::i64, kCUDA);
+  for (const UnaryCase& k : ints) check_unary(k, kInt64);
+  Tensor x = to_device(random_host({5}, kInt64, 1, 5));
+  Tensor g = make_tensor({5}, kInt64, kCUDA);
   CHECK_THROWS_AS(gpu().unary(Unary::exp, x, g, 0, 0), Error);
   gpu().fill(x, 0);
   CHECK_THROWS_AS(gpu().unary(Unary::rdiv_scalar, x, g, 3, 0), Error);
@@ -226,12 +226,12 @@ TEST_CASE("binary kernels and where broadcast like the CPU") {
     for (Binary op : all) {
       bool fused = op == Binary::tanh_backward || op == Binary::sigmoid_backward ||
                    op == Binary::threshold_backward;
-      if (d == Dtype::i64 && fused) continue;
+      if (d == kInt64 && fused) continue;
       for (const Shapes& s : shapes) {
         bool positive = op == Binary::pow || op == Binary::div;
         double lo = positive ? 1 : -4, hi = op == Binary::pow ? 3 : 4;
         Tensor a = random_host(s.a, d, lo, hi), b = random_host(s.b, d, lo, hi);
-        double alpha = d == Dtype::i64 ? 3 : 0.37;
+        double alpha = d == kInt64 ? 3 : 0.37;
         Tensor c = host(s.out, d);
         cpu().binary(op, a, b, c, alpha);
         Tensor g = make_tensor(s.out, d, kCUDA);
@@ -243,15 +243,15 @@ TEST_CASE("binary kernels and where broadcast like the CPU") {
     }
   }
   {  // int64 division by zero is an error on both devices
-    Tensor a = random_host({3}, Dtype::i64, 1, 5), b = host({3}, Dtype::i64);
+    Tensor a = random_host({3}, kInt64, 1, 5), b = host({3}, kInt64);
     cpu().fill(b, 0);
-    Tensor g = make_tensor({3}, Dtype::i64, kCUDA);
+    Tensor g = make_tensor({3}, kInt64, kCUDA);
     CHECK_THROWS_AS(gpu().binary(Binary::div, to_device(a), to_device(b), g, 0), Error);
   }
   for (Dtype cd : kAll) {
     for (Dtype d : kAll) {
       Tensor cond = random_host({4, 1, 6}, cd, -1, 2);  // about a third zeros for int64
-      if (cd != Dtype::i64)
+      if (cd != kInt64)
         for (int64_t i = 0; i < cond.numel(); i += 3) set(cond, i, 0);
       Tensor a = random_host({5, 1}, d, -9, 9), b = random_host({6}, d, -9, 9);
       Tensor c = host({4, 5, 6}, d);
@@ -275,12 +275,12 @@ TEST_CASE("reductions match the CPU, first index of the extreme included") {
   for (Dtype d : kAll) {
     for (const Extents& e : extents) {
       // int64 in a small range: many ties, so the first index is what is tested
-      Tensor x = random_host({e.outer, e.n, e.inner}, d, d == Dtype::i64 ? -20 : -1,
-                             d == Dtype::i64 ? 20 : 1);
+      Tensor x = random_host({e.outer, e.n, e.inner}, d, d == kInt64 ? -20 : -1,
+                             d == kInt64 ? 20 : 1);
       Tensor xd = to_device(x);
       for (Reduce op : ops) {
         bool arg = op == Reduce::argmax || op == Reduce::argmin;
-        Dtype od = arg ? Dtype::i64 : d;
+        Dtype od = arg ? kInt64 : d;
         Tensor c = host({e.outer, e.inner}, od);
         cpu().reduce(op, x, c, e.outer, e.n, e.inner);
         Tensor g = make_tensor({e.outer, e.inner}, od, kCUDA);
@@ -288,7 +288,7 @@ TEST_CASE("reductions match the CPU, first index of the extreme included") {
         std::string what = std::string("reduce ") + std::to_string(static_cast<int>(op)) + " " +
                            dtype_name(d) + " [" + std::to_string(e.outer) + ", " +
                            std::to_string(e.n) + ", " + std::to_string(e.inner) + "]";
-        if (op == Reduce::sum && d != Dtype::i64)  // both sum in double, in different orders
+        if (op == Reduce::sum && d != kInt64)  // both sum in double, in different orders
           check_close(c, g, rtol_of(d), 1e-13 * static_cast<double>(e.n), what);
         else
           check_equal(c, g, what);
@@ -301,7 +301,7 @@ TEST_CASE("reductions match the CPU, first index of the extreme included") {
     set(x, 70, std::nan(""));
     for (Reduce op : ops) {
       bool arg = op == Reduce::argmax || op == Reduce::argmin;
-      Dtype od = arg ? Dtype::i64 : d;
+      Dtype od = arg ? kInt64 : d;
       Tensor c = host({3, 1}, od);
       cpu().reduce(op, x, c, 3, 50, 1);
       Tensor g = make_tensor({3, 1}, od, kCUDA);
@@ -310,10 +310,10 @@ TEST_CASE("reductions match the CPU, first index of the extreme included") {
                   std::string("reduce with NaN ") + std::to_string(static_cast<int>(op)));
     }
   }
-  Tensor empty = make_tensor({2, 0, 3}, Dtype::f32, kCUDA),
-         g = make_tensor({2, 3}, Dtype::f32, kCUDA);
+  Tensor empty = make_tensor({2, 0, 3}, kFloat32, kCUDA),
+         g = make_tensor({2, 3}, kFloat32, kCUDA);
   gpu().reduce(Reduce::sum, empty, g, 2, 0, 3);
-  Tensor zeros = host({2, 3}, Dtype::f32);
+  Tensor zeros = host({2, 3}, kFloat32);
   cpu().fill(zeros, 0);
   check_equal(zeros, g, "sum over an empty dim");
   // an extreme over an empty dim has no identity: the op refuses it before any kernel runs

@@ -42,7 +42,7 @@ TEST_CASE("gemm matches the CPU: transposes, batches, broadcast operands, alpha 
       cpu().gemm(a, b, c, k.ta, k.tb, k.batch, k.m, k.n, k.k, a_stride, b_stride, k.alpha, k.beta);
       gpu().gemm(to_device(a), to_device(b), g, k.ta, k.tb, k.batch, k.m, k.n, k.k, a_stride,
                  b_stride, k.alpha, k.beta);
-      double eps = d == Dtype::f32 ? 1.2e-7 : 2.3e-16;
+      double eps = d == kFloat32 ? 1.2e-7 : 2.3e-16;
       check_close(c, g, rtol_of(d), 8 * eps * static_cast<double>(k.k + 2),
                   std::string("gemm ") + dtype_name(d) + " batch " + std::to_string(k.batch) +
                       " m n k " + std::to_string(k.m) + " " + std::to_string(k.n) + " " +
@@ -50,7 +50,7 @@ TEST_CASE("gemm matches the CPU: transposes, batches, broadcast operands, alpha 
                       (k.a_shared ? " a shared" : "") + (k.b_shared ? " b shared" : ""));
     }
   }
-  Tensor i = make_tensor({2, 2}, Dtype::i64, kCUDA);
+  Tensor i = make_tensor({2, 2}, kInt64, kCUDA);
   CHECK_THROWS_AS(gpu().gemm(i, i, i, false, false, 1, 2, 2, 2, 0, 0, 1, 0), Error);
 }
 
@@ -98,9 +98,9 @@ TEST_CASE("permute, expand and slice move the same elements as the CPU") {
 TEST_CASE("index_select, gather, index_add, scatter_add and one_hot match the CPU") {
   skip_without_device();
   const int64_t outer = 4, n = 10, inner = 3, k = 7;
-  Tensor index = random_host({k}, Dtype::i64, 0, n);
+  Tensor index = random_host({k}, kInt64, 0, n);
   set(index, 1, get(index, 0));  // a repeated index: index_add must add both
-  Tensor gindex = random_host({outer, k, inner}, Dtype::i64, 0, n);
+  Tensor gindex = random_host({outer, k, inner}, kInt64, 0, n);
   for (Dtype d : kAll) {
     Tensor x = random_host({outer, n, inner}, d, -100, 100);
     Tensor c = host({outer, k, inner}, d);
@@ -124,7 +124,7 @@ TEST_CASE("index_select, gather, index_add, scatter_add and one_hot match the CP
     gpu().scatter_add(to_device(src), to_device(gindex), out_sg, outer, n, k, inner);
     check_close(out_s, out_sg, rtol_of(d), 1e-12, std::string("scatter_add ") + dtype_name(d));
 
-    Tensor labels = random_host({37}, Dtype::i64, 0, 5);
+    Tensor labels = random_host({37}, kInt64, 0, 5);
     Tensor oc = host({37, 5}, d);
     cpu().one_hot(labels, oc, 5);
     Tensor og = make_tensor({37, 5}, d, kCUDA);
@@ -154,14 +154,14 @@ TEST_CASE("softmax and log_softmax match the CPU, rows and columns, large inputs
       }
     }
   }
-  Tensor xi = make_tensor({2, 3}, Dtype::i64, kCUDA);
+  Tensor xi = make_tensor({2, 3}, kInt64, kCUDA);
   CHECK_THROWS_AS(gpu().softmax(xi, xi, 2, 3, 1, false), Error);
 }
 
 TEST_CASE("softmax may write over its input") {
   skip_without_device();
-  Tensor x = random_host({5, 2000}, Dtype::f32, -5, 5);
-  Tensor c = host(x.shape(), Dtype::f32);
+  Tensor x = random_host({5, 2000}, kFloat32, -5, 5);
+  Tensor c = host(x.shape(), kFloat32);
   cpu().softmax(x, c, 5, 2000, 1, true);
   Tensor g = to_device(x);
   gpu().softmax(g, g, 5, 2000, 1, true);
@@ -202,7 +202,7 @@ TEST_CASE("the fused Adam step matches the CPU: Adam, AdamW, AMSGrad, maximize")
       if (c.amsgrad) check_close(vmax, dvmax, rtol_of(d), atol_of(d), what + ": max_exp_avg_sq");
     }
   }
-  Tensor pi = make_tensor({3}, Dtype::i64, kCUDA), none;
+  Tensor pi = make_tensor({3}, kInt64, kCUDA), none;
   kernels::AdamStep s{};
   CHECK_THROWS_AS(gpu().adam(pi, pi, pi, pi, none, s), Error);
 }
@@ -219,7 +219,7 @@ struct DeterministicMode {
 // Values over six orders of magnitude: their float sum depends on the order of the terms.
 Tensor order_sensitive_values(const Shape& s, Dtype d) {
   Tensor h = random_host(s, d);
-  Tensor e = random_host(s, Dtype::i64, -3, 4);
+  Tensor e = random_host(s, kInt64, -3, 4);
   for (int64_t i = 0; i < h.numel(); ++i) set(h, i, get(h, i) * std::pow(10.0, get(e, i)));
   return h;
 }
@@ -230,8 +230,8 @@ TEST_CASE("deterministic mode: index_add and scatter_add add in the CPU's order,
   skip_without_device();
   DeterministicMode on(true);
   const int64_t outer = 2, n = 7, inner = 3, k = 3000;  // ~430 contributions to each row
-  Tensor index = random_host({k}, Dtype::i64, 0, n);
-  Tensor gindex = random_host({outer, k, inner}, Dtype::i64, 0, n);
+  Tensor index = random_host({k}, kInt64, 0, n);
+  Tensor gindex = random_host({outer, k, inner}, kInt64, 0, n);
   Tensor index_d = to_device(index), gindex_d = to_device(gindex);
   for (Dtype d : kFloats) {
     Tensor src = order_sensitive_values({outer, k, inner}, d);

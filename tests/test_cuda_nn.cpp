@@ -155,7 +155,7 @@ TEST_CASE("manual_seed makes device draws, dropout masks and shuffles repeat") {
   CHECK_FALSE(equal(first, second));
 
   // A shuffled DataLoader over data on the device gives the CPU's batches.
-  Tensor xs = arange(40.0).reshape({20, 2}), ys = arange(20.0, Options(kInt64));
+  Tensor xs = arange(40.0).reshape({20, 2}), ys = arange(20.0, TensorOptions(kInt64));
   data::TensorDataset on_cpu(xs, ys), on_dev = on_cpu.to(dev());
   auto batches = [](const data::TensorDataset& ds) {
     manual_seed(9);
@@ -326,7 +326,7 @@ TEST_CASE("an op given tensors on two devices names the op and both devices") {
     }
   }
   // The engine, given a gradient on the wrong device.
-  Tensor x = ones({2}, TensorOptions{kFloat64, kCUDA, true});
+  Tensor x = ones({2}, TensorOptions(kFloat64, kCUDA).requires_grad(true));
   Tensor y = x * 2.0;
   try {
     y.backward(ones({2}, kFloat64));

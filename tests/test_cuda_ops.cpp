@@ -251,7 +251,7 @@ TEST_CASE("tensors move between the CPU and the device, gradients too") {
   Tensor g = h.cuda();
   CHECK(g.is_cuda());
   CHECK(g.device() == Device(DeviceType::CUDA, 0));
-  CHECK(h.to(Device::CUDA).is_cuda());
+  CHECK(h.to(kCUDA).is_cuda());
   CHECK(g.cuda().same(g));  // already there: the same tensor
   CHECK(g.cpu().device() == kCPU);
   CHECK(g.cpu().to_vector<double>() == h.to_vector<double>());

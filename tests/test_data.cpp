@@ -17,7 +17,7 @@ namespace {
 
 data::TensorDataset counting(int64_t n) {
   return {arange(0, static_cast<double>(n)).reshape({n, 1}),
-          arange(static_cast<double>(n), Dtype::i64)};
+          arange(static_cast<double>(n), kInt64)};
 }
 
 std::vector<int64_t> labels_of(const Tensor& y) { return y.to_vector<int64_t>(); }
@@ -36,7 +36,7 @@ TEST_CASE("TensorDataset indexes, slices and subsets its rows") {
   CHECK(labels_of(ds.subset(std::vector<int64_t>{7, 1, 7}).y) == std::vector<int64_t>{7, 1, 7});
   CHECK(contains(error_of([&] { ds.get(10); }), "out of range"));
   CHECK(contains(error_of([] {
-                   data::TensorDataset(zeros({3, 2}), zeros({4}, Dtype::i64));
+                   data::TensorDataset(zeros({3, 2}), zeros({4}, kInt64));
                  }),
                  "3 samples"));
 }
@@ -76,7 +76,7 @@ TEST_CASE("DataLoader shuffles with the seeded generator, a new order each pass"
   auto first = pass(), second = pass();
   std::vector<int64_t> sorted = first;
   std::sort(sorted.begin(), sorted.end());
-  CHECK(sorted == labels_of(arange(50.0, Dtype::i64)));
+  CHECK(sorted == labels_of(arange(50.0, kInt64)));
   CHECK(first != second);
   manual_seed(3);
   CHECK(pass() == first);
@@ -93,7 +93,7 @@ TEST_CASE("train_test_split sizes the parts as scikit-learn and is repeatable wi
   std::vector<int64_t> all = labels_of(small.train.y), t = labels_of(small.test.y);
   all.insert(all.end(), t.begin(), t.end());
   std::sort(all.begin(), all.end());
-  CHECK(all == labels_of(arange(10.0, Dtype::i64)));
+  CHECK(all == labels_of(arange(10.0, kInt64)));
   CHECK(labels_of(data::train_test_split(counting(10), 0.25, 1).test.y) == t);
   CHECK(data::train_test_split(counting(10), 3.0).test.size() == 3);
   CHECK(contains(error_of([] { data::train_test_split(counting(10), 1.5); }), "test_size"));
@@ -103,9 +103,9 @@ TEST_CASE("train_test_split sizes the parts as scikit-learn and is repeatable wi
 TEST_CASE("load_digits reads the shipped 1797 x 64 digits") {
   auto digits = data::load_digits();
   CHECK(digits.x.shape() == Shape{1797, 64});
-  CHECK(digits.x.dtype() == Dtype::f32);
+  CHECK(digits.x.dtype() == kFloat32);
   CHECK(digits.y.shape() == Shape{1797});
-  CHECK(digits.y.dtype() == Dtype::i64);
+  CHECK(digits.y.dtype() == kInt64);
   CHECK(digits.y[0].item<int64_t>() == 0);
   CHECK(digits.x.max().item() == 16.0);
   CHECK(digits.y.max().item() == 9.0);
@@ -132,8 +132,8 @@ TEST_CASE("CSV reader: header, delimiter, label and dropped columns, plain and g
   auto ds = data::read_csv_dataset(fixture("good.csv.gz"), {.header = true, .drop_columns = {0}});
   CHECK(ds.x.shape() == Shape{3, 2});
   CHECK(labels_of(ds.y) == std::vector<int64_t>{1, 0, 2});
-  auto semi = data::read_csv(fixture("semicolon.csv"), {.delimiter = ';', .dtype = Dtype::f64});
-  CHECK(semi.dtype() == Dtype::f64);
+  auto semi = data::read_csv(fixture("semicolon.csv"), {.delimiter = ';', .dtype = kFloat64});
+  CHECK(semi.dtype() == kFloat64);
   CHECK(semi.to_vector<double>() == std::vector<double>{1, 2, 3, 4, 5, 6});
   auto first =
       data::read_csv_dataset(fixture("semicolon.csv"), {.delimiter = ';', .label_column = 0});
@@ -145,7 +145,7 @@ TEST_CASE("CSV reader: dropped columns may hold text, as the notebook's sample-i
   auto ds = data::read_csv_dataset(fixture("tabular.csv"),
                                    {.header = true, .label_column = 1, .drop_columns = {0}});
   CHECK(ds.x.shape() == Shape{90, 12});
-  CHECK(ds.y.dtype() == Dtype::i64);
+  CHECK(ds.y.dtype() == kInt64);
   CHECK(ds.y.max().item() == 1.0);
   CHECK(ds.x.max().item() == 1.0);
   CHECK(contains(error_of([] {
@@ -185,10 +185,10 @@ TEST_CASE("IDX reader: images become float32, labels int64, plain or gzip") {
   for (std::string suffix : {"", ".gz"}) {
     auto x = data::read_idx(fixture("tiny-images-idx3-ubyte" + suffix));
     CHECK(x.shape() == Shape{3, 2, 3});
-    CHECK(x.dtype() == Dtype::f32);
+    CHECK(x.dtype() == kFloat32);
     CHECK(x[2].reshape({-1}).to_vector<float>() == std::vector<float>{255, 254, 253, 0, 0, 128});
     auto y = data::read_idx(fixture("tiny-labels-idx1-ubyte" + suffix));
-    CHECK(y.dtype() == Dtype::i64);
+    CHECK(y.dtype() == kInt64);
     CHECK(labels_of(y) == std::vector<int64_t>{7, 0, 9});
   }
   auto f = data::read_idx(fixture("floats-idx2"));
@@ -252,7 +252,7 @@ TEST_CASE("KFold matches scikit-learn without shuffling, and partitions with it"
     all.insert(all.end(), t.begin(), t.end());
   }
   std::sort(all.begin(), all.end());
-  CHECK(all == labels_of(arange(10.0, Dtype::i64)));
+  CHECK(all == labels_of(arange(10.0, kInt64)));
   CHECK(labels_of(data::KFold(3, true, 0).split(10)[1].test) == labels_of(shuffled[1].test));
   auto splits = data::KFold(3).split(counting(10));
   CHECK(splits[1].test.size() == 3);

@@ -117,7 +117,7 @@ TEST_CASE("deterministic GEMM is the plain sum over k in order, at every shape a
   // Shapes around the register tile and the k-block (256), and one large enough for threads.
   const int64_t shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {13, 33, 1}, {12, 32, 256}, {25, 70, 257}, {100, 50, 64},
                                {7, 1, 600}, {1, 9, 513}, {130, 140, 300}};
-  for (Dtype dt : {Dtype::f32, Dtype::f64}) {
+  for (Dtype dt : {kFloat32, kFloat64}) {
     for (auto& s : shapes) {
       const int64_t m = s[0], n = s[1], k = s[2];
       for (int t = 0; t < 4; ++t) {
@@ -125,7 +125,7 @@ TEST_CASE("deterministic GEMM is the plain sum over k in order, at every shape a
         manual_seed(static_cast<uint64_t>(m * 1000 + n * 10 + t));
         Tensor a = randn(ta ? Shape{k, m} : Shape{m, k}, dt), b = randn(tb ? Shape{n, k} : Shape{k, n}, dt);
         Tensor c = mm(a, b, ta, tb);
-        Tensor ad = a.to(Dtype::f64), bd = b.to(Dtype::f64), cd = c.to(Dtype::f64);
+        Tensor ad = a.to(kFloat64), bd = b.to(kFloat64), cd = c.to(kFloat64);
         const double* pa = ad.data<double>();
         const double* pb = bd.data<double>();
         const double* pc = cd.data<double>();
@@ -133,7 +133,7 @@ TEST_CASE("deterministic GEMM is the plain sum over k in order, at every shape a
         for (int64_t i = 0; i < m && same; ++i) {
           for (int64_t j = 0; j < n && same; ++j) {
             double want;
-            if (dt == Dtype::f32) {
+            if (dt == kFloat32) {
               float acc = 0.0f;
               for (int64_t p = 0; p < k; ++p) {
                 volatile float prod = static_cast<float>(ta ? pa[p * m + i] : pa[i * k + p]) *
@@ -172,13 +172,13 @@ TEST_CASE("deterministic kernels: same bits in vector loops and one element at a
   manual_seed(3);
   // 1000 values cover every vector width and a scalar tail; each is compared with the op on a
   // one-element tensor (the tail path).
-  Tensor x = randn({1000}, Dtype::f64) * 4.0;
+  Tensor x = randn({1000}, kFloat64) * 4.0;
   Tensor pos = abs(x) + 0.01;
   std::vector<std::pair<const char*, Tensor (*)(const Tensor&)>> ops = {
       {"exp", [](const Tensor& t) { return exp(t); }},        {"tanh", [](const Tensor& t) { return tanh(t); }},
       {"sigmoid", [](const Tensor& t) { return sigmoid(t); }}, {"softplus", [](const Tensor& t) { return softplus(t); }},
       {"pow 1.7", [](const Tensor& t) { return pow(abs(t), 1.7); }}};
-  for (Dtype dt : {Dtype::f32, Dtype::f64}) {
+  for (Dtype dt : {kFloat32, kFloat64}) {
     for (auto& [name, f] : ops) {
       Tensor in = x.to(dt), all = f(in);
       for (int64_t i = 0; i < 1000; i += 37)
@@ -232,10 +232,10 @@ TEST_CASE("digits in deterministic mode trains to the committed checksum, run af
 
 TEST_CASE("deterministic weight init and draws are the same numbers in both modes") {
   manual_seed(5);
-  Tensor r0 = randn({1000}, Dtype::f64);
+  Tensor r0 = randn({1000}, kFloat64);
   set_deterministic(true);
   manual_seed(5);
-  Tensor r1 = randn({1000}, Dtype::f64);
+  Tensor r1 = randn({1000}, kFloat64);
   set_deterministic(false);
   CHECK(fnv(r0) == fnv(r1));
   CHECK(std::abs(r0.mean().item()) < 0.1);

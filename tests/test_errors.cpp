@@ -86,7 +86,7 @@ TEST_CASE("int64 tensors cannot require grad") {
   Tensor n = arange(3.0, kInt64);
   CHECK_ERROR(n.requires_grad_(), "requires_grad_", "int64");
   CHECK_FALSE(n.requires_grad());
-  CHECK_ERROR(zeros({2}, TensorOptions{.dtype = kInt64, .requires_grad = true}), "requires_grad_", "int64");
+  CHECK_ERROR(zeros({2}, TensorOptions(kInt64).requires_grad(true)), "requires_grad_", "int64");
   Tensor x = leaf({2});
   CHECK_ERROR(x.to(kInt64), "to", "int64", "requires grad");
 }
@@ -317,7 +317,7 @@ TEST_CASE("a CUDA op without a GPU raises an error that mentions CUDA") {
   CHECK(cuda::device_count() == 0);
   CHECK_ERROR(zeros({2}, kCUDA), "CUDA");
   CHECK_ERROR(randn({2}, kCUDA), "CUDA");
-  CHECK_ERROR(tensor({1.0, 2.0}, Options(kCUDA)), "CUDA");
+  CHECK_ERROR(tensor({1.0, 2.0}, TensorOptions(kCUDA)), "CUDA");
   Tensor x = ones({2});
   CHECK_ERROR(x.to(kCUDA), "CUDA");
   CHECK_ERROR(x.cuda(), "CUDA");
@@ -337,7 +337,7 @@ TEST_CASE("tensors on different devices: the op and both devices") {
   CHECK_ERROR(cat({c, g}), "cat", "cpu", "cuda:0");
   CHECK_ERROR(where(c, g, g), "where", "cpu", "cuda:0");
   CHECK_ERROR(index_select(g, 0, tensor({0.0}, kInt64)), "index_select", "cpu", "cuda:0");
-  Tensor x = ones({2}, TensorOptions{.dtype = kFloat64, .device = kCUDA, .requires_grad = true});
+  Tensor x = ones({2}, TensorOptions(kFloat64, kCUDA).requires_grad(true));
   Tensor y = x * 2.0;
   CHECK_ERROR(y.backward(ones({2}, kFloat64)), "backward", "cpu", "cuda:0");
 }

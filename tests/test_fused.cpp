@@ -18,10 +18,10 @@ namespace {
 
 double max_diff(const Tensor& a, const Tensor& b) {
   REQUIRE(a.shape() == b.shape());
-  return abs(a.to(Dtype::f64) - b.to(Dtype::f64)).max().item();
+  return abs(a.to(kFloat64) - b.to(kFloat64)).max().item();
 }
 
-Tensor leaf(const Shape& s, Dtype d = Dtype::f64) { return randn(s, d).requires_grad_(); }
+Tensor leaf(const Shape& s, Dtype d = kFloat64) { return randn(s, d).requires_grad_(); }
 
 Tensor composed_cross_entropy(const Tensor& x, const Tensor& t, bool mean) {
   Tensor picked = gather(log_softmax(x, 1), 1, t.unsqueeze(1));
@@ -33,7 +33,7 @@ Tensor composed_cross_entropy(const Tensor& x, const Tensor& t, bool mean) {
 
 TEST_CASE("linear equals mm plus bias, forward and backward, with and without bias") {
   manual_seed(1);
-  for (Dtype d : {Dtype::f32, Dtype::f64}) {
+  for (Dtype d : {kFloat32, kFloat64}) {
     for (bool with_bias : {true, false}) {
       Tensor x = leaf({5, 3}, d), w = leaf({4, 3}, d), b = with_bias ? leaf({4}, d) : Tensor();
       Tensor y = linear(x, w, b);
@@ -41,7 +41,7 @@ TEST_CASE("linear equals mm plus bias, forward and backward, with and without bi
       Tensor b2 = with_bias ? b.detach().requires_grad_() : Tensor();
       Tensor ref = mm(x2, w2, false, true);
       if (with_bias) ref = ref + b2;
-      double tol = d == Dtype::f32 ? 1e-5 : 1e-12;
+      double tol = d == kFloat32 ? 1e-5 : 1e-12;
       CHECK(max_diff(y, ref) < tol);
       Tensor g = randn({5, 4}, d);
       (y * g).sum().backward();
@@ -77,22 +77,22 @@ TEST_CASE("linear rejects bad shapes, dtypes and devices with the op's name") {
   Tensor x = zeros({2, 3}), w = zeros({4, 3});
   CHECK(contains(error_of([&] { linear(x, zeros({4, 2})); }), "linear: expected input [N, in] and weight [out, in]"));
   CHECK(contains(error_of([&] { linear(x, w, zeros({3})); }), "linear: bias of shape [3]"));
-  CHECK(contains(error_of([&] { linear(x, zeros({4, 3}, Dtype::f64)); }), "linear: dtypes differ"));
-  CHECK(contains(error_of([&] { linear(zeros({2, 3}, Dtype::i64), zeros({4, 3}, Dtype::i64)); }),
+  CHECK(contains(error_of([&] { linear(x, zeros({4, 3}, kFloat64)); }), "linear: dtypes differ"));
+  CHECK(contains(error_of([&] { linear(zeros({2, 3}, kInt64), zeros({4, 3}, kInt64)); }),
                  "linear: expected a floating tensor"));
-  CHECK(contains(error_of([&] { linear(x, w, zeros({4}, Dtype::f64)); }), "linear: dtypes differ"));
+  CHECK(contains(error_of([&] { linear(x, w, zeros({4}, kFloat64)); }), "linear: dtypes differ"));
   CHECK(contains(error_of([&] { linear(x, Tensor()); }), "linear: got an undefined tensor"));
 }
 
 TEST_CASE("softmax_cross_entropy equals the composed loss, sum and mean, in both dtypes") {
   manual_seed(3);
   Tensor t = from_vector(std::vector<int64_t>{0, 3, 1, 1, 2, 3}, {6});
-  for (Dtype d : {Dtype::f32, Dtype::f64}) {
+  for (Dtype d : {kFloat32, kFloat64}) {
     for (bool mean : {false, true}) {
       Tensor x = leaf({6, 4}, d);
       Tensor x2 = x.detach().requires_grad_();
       Tensor loss = softmax_cross_entropy(x, t, mean), ref = composed_cross_entropy(x2, t, mean);
-      double tol = d == Dtype::f32 ? 1e-5 : 1e-12;
+      double tol = d == kFloat32 ? 1e-5 : 1e-12;
       CHECK(std::abs(loss.item() - ref.item()) < tol);
       (loss * 3.0).backward();
       (ref * 3.0).backward();
@@ -161,9 +161,9 @@ TEST_CASE("the fused Adam step equals the update written with tensor ops") {
   };
   for (Case c : {Case{false, false, false, 0.0}, Case{false, true, false, 0.1}, Case{false, false, true, 0.05},
                  Case{true, false, false, 0.2}, Case{true, true, true, 0.2}}) {
-    Tensor p = randn({7, 3}, Dtype::f64).requires_grad_();
+    Tensor p = randn({7, 3}, kFloat64).requires_grad_();
     Tensor q = p.detach().clone();  // the reference parameter
-    Tensor m = zeros({7, 3}, Dtype::f64), v = zeros({7, 3}, Dtype::f64), vmax = zeros({7, 3}, Dtype::f64);
+    Tensor m = zeros({7, 3}, kFloat64), v = zeros({7, 3}, kFloat64), vmax = zeros({7, 3}, kFloat64);
     const double lr = 0.01, b1 = 0.8, b2 = 0.9, eps = 1e-6;
     std::unique_ptr<optim::Optimizer> opt;
     if (c.decoupled)
@@ -177,7 +177,7 @@ TEST_CASE("the fused Adam step equals the update written with tensor ops") {
           optim::AdamOptions{.lr = lr, .betas = {b1, b2}, .eps = eps, .weight_decay = c.weight_decay,
                              .amsgrad = c.amsgrad, .maximize = c.maximize});
     for (int step = 1; step <= 4; ++step) {
-      Tensor g = randn({7, 3}, Dtype::f64);
+      Tensor g = randn({7, 3}, kFloat64);
       p.set_grad(g);
       opt->step();
       NoGradGuard no_grad;
@@ -200,7 +200,7 @@ TEST_CASE("the fused Adam step equals the update written with tensor ops") {
 
 TEST_CASE("set_grad rejects a gradient that does not match the tensor") {
   Tensor p = zeros({3}).requires_grad_();
-  CHECK(contains(error_of([&] { p.set_grad(zeros({3}, Dtype::f64)); }),
+  CHECK(contains(error_of([&] { p.set_grad(zeros({3}, kFloat64)); }),
                  "set_grad: the gradient [3] float64 on cpu does not match the tensor [3] float32 on cpu"));
   CHECK(contains(error_of([&] { p.set_grad(zeros({4})); }), "set_grad: the gradient [4]"));
   p.set_grad(ones({3}));
@@ -214,7 +214,7 @@ TEST_CASE("products with an extent of 1 (matrix-vector, outer product) match a p
   struct Dims {
     int64_t m, n, k;
   };
-  for (Dtype d : {Dtype::f32, Dtype::f64}) {
+  for (Dtype d : {kFloat32, kFloat64}) {
     for (Dims s : {Dims{1, 5, 3}, Dims{4, 1, 3}, Dims{4, 5, 1}, Dims{1, 1, 3}, Dims{1, 5, 1}, Dims{4, 1, 1},
                    Dims{1, 1, 1}}) {
       for (bool ta : {false, true}) {
@@ -236,12 +236,12 @@ TEST_CASE("products with an extent of 1 (matrix-vector, outer product) match a p
           CAPTURE(s.k);
           CAPTURE(ta);
           CAPTURE(tb);
-          CHECK(worst < (d == Dtype::f32 ? 1e-5 : 1e-12));
+          CHECK(worst < (d == kFloat32 ? 1e-5 : 1e-12));
         }
       }
       // beta = 1: the bias under a one-row or one-column linear
       Tensor x = randn({s.m, s.k}, d), w = randn({s.n, s.k}, d), bias = randn({s.n}, d);
-      CHECK(max_diff(linear(x, w, bias), mm(x, w, false, true) + bias) < (d == Dtype::f32 ? 1e-5 : 1e-12));
+      CHECK(max_diff(linear(x, w, bias), mm(x, w, false, true) + bias) < (d == kFloat32 ? 1e-5 : 1e-12));
     }
   }
 }

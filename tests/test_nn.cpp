@@ -29,13 +29,13 @@ void check_close(const std::vector<double>& got, const std::vector<double>& want
 }
 
 Tensor f64(const std::vector<double>& v, const Shape& s, bool requires_grad = false) {
-  Tensor t = tensor(v, s, Dtype::f64);
+  Tensor t = tensor(v, s, kFloat64);
   if (requires_grad) t.requires_grad_();
   return t;
 }
 
 Tensor labels(const std::vector<int64_t>& v, const Shape& s) {
-  return from_vector(v, s, Dtype::i64);
+  return from_vector(v, s, kInt64);
 }
 
 std::string str(const auto& m) {
@@ -111,7 +111,7 @@ TEST_CASE("registering a bad or duplicate name is an error naming it") {
   CHECK(contains(error_of([&] { m.register_parameter("w", zeros({2})); }), "\"w\""));
   CHECK(contains(error_of([&] { m.register_buffer("a.b", zeros({2})); }), "'.'"));
   CHECK(contains(error_of([&] { m.register_module("", nn::ReLU().ptr()); }), "empty"));
-  CHECK(contains(error_of([&] { m.register_parameter("i", zeros({2}, Dtype::i64)); }), "int64"));
+  CHECK(contains(error_of([&] { m.register_parameter("i", zeros({2}, kInt64)); }), "int64"));
 }
 
 TEST_CASE("a parameter shared by two modules is listed once") {
@@ -146,17 +146,17 @@ TEST_CASE("zero_grad drops gradients, or zeroes them in place") {
 
 TEST_CASE("to(dtype) converts parameters and buffers, and the layer's members follow") {
   Net net;
-  net.to(Dtype::f64);
-  CHECK(net->fc1->weight.dtype() == Dtype::f64);
-  CHECK(net->scale.dtype() == Dtype::f64);
-  CHECK(net->running.dtype() == Dtype::f64);
+  net.to(kFloat64);
+  CHECK(net->fc1->weight.dtype() == kFloat64);
+  CHECK(net->scale.dtype() == kFloat64);
+  CHECK(net->running.dtype() == kFloat64);
   for (auto& p : net.parameters()) {
-    CHECK(p.dtype() == Dtype::f64);
+    CHECK(p.dtype() == kFloat64);
     CHECK(p.requires_grad());
     CHECK(p.is_leaf());
   }
-  CHECK(net(zeros({2, 4}, Dtype::f64)).dtype() == Dtype::f64);
-  CHECK_THROWS_AS(net.to(Dtype::i64), Error);
+  CHECK(net(zeros({2, 4}, kFloat64)).dtype() == kFloat64);
+  CHECK_THROWS_AS(net.to(kInt64), Error);
 }
 
 TEST_CASE("to(device) moves a model to CUDA and back when a device is present") {
@@ -230,10 +230,10 @@ TEST_CASE("load_state_dict names missing, unexpected and mis-shaped keys, and ch
 
 TEST_CASE("load_state_dict converts float64 values into a float32 model") {
   nn::Linear a(2, 2), b(2, 2);
-  a.to(Dtype::f64);
+  a.to(kFloat64);
   a->weight.detach().fill_(0.5);
   b.load_state_dict(a.state_dict());
-  CHECK(b->weight.dtype() == Dtype::f32);
+  CHECK(b->weight.dtype() == kFloat32);
   CHECK(b->weight.sum().item() == doctest::Approx(2.0));
 }
 
@@ -324,8 +324,8 @@ TEST_CASE("Linear options: normal weights, constant bias, no bias, dtype") {
   nn::Linear lin(64, 500,
                  {.weight_init = nn::init::normal(0.0, 1.0),
                   .bias_init = nn::init::constant(0.01),
-                  .dtype = Dtype::f64});
-  CHECK(lin->weight.dtype() == Dtype::f64);
+                  .dtype = kFloat64});
+  CHECK(lin->weight.dtype() == kFloat64);
   CHECK(std::abs(lin->weight.mean().item()) < 0.02);
   CHECK(std::abs(xgrad::std(lin->weight).item() - 1.0) < 0.02);
   CHECK(lin->bias.min().item() == 0.01);
@@ -374,13 +374,13 @@ TEST_CASE("nn::init fills in place with the documented bounds and spreads") {
 }
 
 TEST_CASE("activation modules compute their functions") {
-  Tensor x = tensor({{-2.0, -0.5, 0.0, 1.5}}, Dtype::f64);
-  CHECK(allclose(nn::ReLU()(x), tensor({{0.0, 0.0, 0.0, 1.5}}, Dtype::f64)));
-  CHECK(allclose(nn::LeakyReLU(0.1)(x), tensor({{-0.2, -0.05, 0.0, 1.5}}, Dtype::f64)));
+  Tensor x = tensor({{-2.0, -0.5, 0.0, 1.5}}, kFloat64);
+  CHECK(allclose(nn::ReLU()(x), tensor({{0.0, 0.0, 0.0, 1.5}}, kFloat64)));
+  CHECK(allclose(nn::LeakyReLU(0.1)(x), tensor({{-0.2, -0.05, 0.0, 1.5}}, kFloat64)));
   CHECK(allclose(nn::Tanh()(x),
-                 tensor({{std::tanh(-2.0), std::tanh(-0.5), 0.0, std::tanh(1.5)}}, Dtype::f64)));
+                 tensor({{std::tanh(-2.0), std::tanh(-0.5), 0.0, std::tanh(1.5)}}, kFloat64)));
   auto sig = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
-  CHECK(allclose(nn::Sigmoid()(x), tensor({{sig(-2.0), sig(-0.5), 0.5, sig(1.5)}}, Dtype::f64)));
+  CHECK(allclose(nn::Sigmoid()(x), tensor({{sig(-2.0), sig(-0.5), 0.5, sig(1.5)}}, kFloat64)));
   Tensor s = nn::Softmax(1)(x);
   CHECK(s.sum().item() == doctest::Approx(1.0));
   CHECK(allclose(nn::LogSoftmax(1)(x), log(s)));
@@ -394,7 +394,7 @@ TEST_CASE("Dropout zeroes about p of the elements and scales the rest by 1/(1-p)
   manual_seed(7);
   const int64_t n = 200000;
   nn::Dropout drop(0.25);
-  Tensor x = ones({n}, Dtype::f64).requires_grad_();
+  Tensor x = ones({n}, kFloat64).requires_grad_();
   Tensor y = drop(x);
   auto v = y.to_vector<double>();
   int64_t zeros_seen = 0;
@@ -510,7 +510,7 @@ TEST_CASE("weighted losses, pos_weight, 3-D and unbatched cross entropy match Py
       ref::bce_logits_weight_pos_weight_mean, ref::logits, {8},
       [&](const Tensor& x) {
         return F::binary_cross_entropy_with_logits(x, prob_target, nn::Reduction::mean, bce_weight,
-                                                   scalar_tensor(ref::pos_weight, Dtype::f64));
+                                                   scalar_tensor(ref::pos_weight, kFloat64));
       },
       "bce_with_logits weight pos_weight");
   check_loss(
@@ -550,7 +550,7 @@ TEST_CASE("losses reject mismatched shapes, dtypes and labels with clear errors"
   Tensor x = zeros({4, 3});
   CHECK(contains(error_of([&] { F::mse_loss(x, zeros({4})); }),
                  "target shape [4] differs from input shape [4, 3]"));
-  CHECK(contains(error_of([&] { F::l1_loss(x, zeros({4, 3}, Dtype::f64)); }), "dtype"));
+  CHECK(contains(error_of([&] { F::l1_loss(x, zeros({4, 3}, kFloat64)); }), "dtype"));
   CHECK(contains(error_of([&] { F::cross_entropy(x, zeros({4})); }), "int64"));
   CHECK(contains(error_of([&] {
                    F::cross_entropy(x, labels({0, 1, 2, 3}, {4}));
@@ -579,7 +579,7 @@ TEST_CASE("a small model trains: loss goes down with SGD on cross entropy") {
   manual_seed(9);
   nn::Sequential model(nn::Linear(2, 8), nn::Tanh(), nn::Linear(8, 2));
   Tensor x = randn({64, 2});
-  Tensor y = gt(x.select(1, 0) * x.select(1, 1), 0.0).to(Dtype::i64);
+  Tensor y = gt(x.select(1, 0) * x.select(1, 1), 0.0).to(kInt64);
   optim::SGD opt(model.parameters(), {.lr = 0.5});
   double first = 0, last = 0;
   for (int step = 0; step < 200; ++step) {

@@ -33,7 +33,7 @@ void check_close(const std::vector<double>& got, const std::vector<double>& want
 struct Problem {
   Dtype dtype;
   Tensor w, b, x, t;
-  explicit Problem(Dtype d = Dtype::f64)
+  explicit Problem(Dtype d = kFloat64)
       : dtype(d),
         w(tensor(ref::w0, {3, 2}, d).requires_grad_()),
         b(tensor(ref::b0, {2}, d).requires_grad_()),
@@ -49,7 +49,7 @@ using MakeOptimizer = std::function<std::unique_ptr<optim::Optimizer>(Problem&)>
 
 // Runs kSteps steps and compares w and b after each with PyTorch's.
 void check_trajectory(const ref::Trajectory& want, const MakeOptimizer& make,
-                      const std::string& name, Dtype dtype = Dtype::f64, double rtol = 1e-10,
+                      const std::string& name, Dtype dtype = kFloat64, double rtol = 1e-10,
                       double atol = 1e-12) {
   Problem p(dtype);
   auto opt = make(p);
@@ -131,7 +131,7 @@ TEST_CASE("Adam and AdamW match PyTorch, with and without AMSGrad") {
 
 TEST_CASE("Adam in float32 matches PyTorch's float32 run") {
   check_trajectory(ref::adam_float32, make<optim::Adam>(optim::AdamOptions{.lr = 0.01}),
-                   "adam float32", Dtype::f32, 1e-5, 1e-6);
+                   "adam float32", kFloat32, 1e-5, 1e-6);
 }
 
 TEST_CASE("RMSprop matches PyTorch: plain, and centered with momentum and weight decay") {
@@ -282,7 +282,7 @@ TEST_CASE("options are checked with PyTorch's messages") {
                  "empty parameter list"));
   CHECK(contains(error_of([&] { optim::SGD({a, a}, {.lr = 0.1}); }), "more than once"));
   CHECK(contains(error_of([&] { optim::SGD({a * 2.0}, {.lr = 0.1}); }), "not a leaf"));
-  CHECK(contains(error_of([&] { optim::SGD({ones({2}, Dtype::i64)}, {.lr = 0.1}); }), "int64"));
+  CHECK(contains(error_of([&] { optim::SGD({ones({2}, kInt64)}, {.lr = 0.1}); }), "int64"));
 }
 
 TEST_CASE("the design page's loop: SGD on model.parameters() with weight decay") {
@@ -336,11 +336,11 @@ TEST_CASE("a scheduler scales every parameter group from its own base lr") {
 TEST_CASE("clip_grad_norm_ matches PyTorch for norms 2, 1 and infinity") {
   auto run = [](double max_norm, double norm_type, const std::vector<double>& want,
                 const std::string& name) {
-    Tensor p1 = zeros({2, 2}, Dtype::f64).requires_grad_(),
-           p2 = zeros({3}, Dtype::f64).requires_grad_();
-    Tensor none = zeros({2}, Dtype::f64).requires_grad_();  // no gradient: skipped
-    p1.set_grad(tensor(ref::g1, {2, 2}, Dtype::f64));
-    p2.set_grad(tensor(ref::g2, {3}, Dtype::f64));
+    Tensor p1 = zeros({2, 2}, kFloat64).requires_grad_(),
+           p2 = zeros({3}, kFloat64).requires_grad_();
+    Tensor none = zeros({2}, kFloat64).requires_grad_();  // no gradient: skipped
+    p1.set_grad(tensor(ref::g1, {2, 2}, kFloat64));
+    p2.set_grad(tensor(ref::g2, {3}, kFloat64));
     Tensor total = optim::clip_grad_norm_({p1, none, p2}, max_norm, norm_type);
     std::vector<double> got{total.item()};
     for (auto& g : {p1.grad(), p2.grad()})

@@ -45,7 +45,7 @@ void check_matrix(const Tensor& t, const nlohmann::json& expected) {
 TEST_CASE("make_moons and make_circles have scikit-learn's geometry") {
   const auto& ref = data_test::sklearn_reference();
   auto moons = data::make_moons(7, 0.0, {}, false);
-  CHECK(moons.x.dtype() == Dtype::f32);
+  CHECK(moons.x.dtype() == kFloat32);
   check_close(rows_of(moons.x), ref["make_moons_7"]["x"].get<Points>(), 1e-6);
   CHECK(moons.y.to_vector<int64_t>() == ref["make_moons_7"]["y"].get<std::vector<int64_t>>());
   auto circles = data::make_circles(9, 0.0, 0.5, {}, false);
@@ -73,12 +73,12 @@ TEST_CASE("make_moons shuffles and adds noise from the seeded generator") {
 }
 
 TEST_CASE("one_hot gives float rows ready for a loss") {
-  auto oh = data::one_hot(tensor({3, 5, 4, 8, 0}, Dtype::i64), 9);
-  CHECK(oh.dtype() == Dtype::f32);
+  auto oh = data::one_hot(tensor({3, 5, 4, 8, 0}, kInt64), 9);
+  CHECK(oh.dtype() == kFloat32);
   CHECK(oh.shape() == Shape{5, 9});
   CHECK(oh[1][5].item() == 1.0);
   CHECK(oh.sum().item() == 5.0);
-  CHECK(data::one_hot(tensor({0, 2}, Dtype::i64)).shape() == Shape{2, 3});
+  CHECK(data::one_hot(tensor({0, 2}, kInt64)).shape() == Shape{2, 3});
   CHECK(contains(error_of([] { data::one_hot(tensor({0.0, 1.0})); }), "int64"));
 }
 
@@ -87,7 +87,7 @@ TEST_CASE("StandardScaler and MinMaxScaler match scikit-learn, constant columns 
   auto rows = ref["x"].get<Points>();
   std::vector<double> flat;
   for (auto& r : rows) flat.insert(flat.end(), r.begin(), r.end());
-  Tensor x = tensor(flat, Shape{4, 3}, Dtype::f64);
+  Tensor x = tensor(flat, Shape{4, 3}, kFloat64);
   data::StandardScaler standard;
   check_matrix(standard.fit_transform(x), ref["standard"]);
   CHECK(allclose(standard.inverse_transform(standard.transform(x)), x));
@@ -99,7 +99,7 @@ TEST_CASE("StandardScaler and MinMaxScaler match scikit-learn, constant columns 
   data::StandardScaler s;
   s.fit(train);
   Tensor z = s.transform(test);
-  CHECK(z.dtype() == Dtype::f32);
+  CHECK(z.dtype() == kFloat32);
   CHECK(z.to_vector<double>() == std::vector<double>{3.0, 0.0});
   CHECK(contains(error_of([] { data::StandardScaler().transform(ones({1, 1})); }), "fit()"));
   CHECK(contains(error_of([&] { s.transform(tensor({{1.0, 2.0, 3.0}})); }), "2 features"));

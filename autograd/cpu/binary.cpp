@@ -33,7 +33,7 @@ struct div {
 struct pow {
   static constexpr bool kScalarPaths = true;
   static auto apply(const auto& a, const auto& b, const auto&) { return xt::pow(a, b); }
-  static double portable(double a, double b, double) { return pmath::pow(a, b); }
+  [[gnu::always_inline]] static double portable(double a, double b, double) { return pmath::pow(a, b); }
 };
 struct maximum {
   static constexpr bool kScalarPaths = true;
@@ -62,7 +62,7 @@ XGRAD_CPU_BINARY_OP(minimum)
 XGRAD_CPU_BINARY_OP(add_scaled)
 
 void binary(Binary op, const Tensor& a, const Tensor& b, Tensor& out, double alpha) {
-  if (dtype(a) == Dtype::i64) return binary_int64(op, a, b, out, alpha);
+  if (dtype(a) == kInt64) return binary_int64(op, a, b, out, alpha);
   switch (op) {
 #define XGRAD_CPU_BINARY_CASE(name, int64, scalars) \
   case Binary::name:                                \

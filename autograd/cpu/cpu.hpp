@@ -64,11 +64,11 @@ inline const Shape& shape(const Tensor& t) { return t.impl()->shape; }
 template <class F>
 decltype(auto) dispatch(Dtype d, F&& f) {
   switch (d) {
-    case Dtype::f32:
+    case kFloat32:
       return f(float{});
-    case Dtype::f64:
+    case kFloat64:
       return f(double{});
-    case Dtype::i64:
+    case kInt64:
       break;
   }
   return f(int64_t{});

@@ -112,13 +112,13 @@ void gemm(const Tensor& a, const Tensor& b, Tensor& out, bool ta, bool tb, int64
           int64_t n, int64_t k, int64_t a_stride, int64_t b_stride, double alpha, double beta) {
   if (is_deterministic()) return portable_gemm(a, b, out, ta, tb, batch, m, n, k, a_stride, b_stride, alpha, beta);
   switch (dtype(out)) {
-    case Dtype::f32:
+    case kFloat32:
       return batched(data<const float>(a), data<const float>(b), data<float>(out), ta, tb, batch, m,
                      n, k, a_stride, b_stride, static_cast<float>(alpha), static_cast<float>(beta));
-    case Dtype::f64:
+    case kFloat64:
       return batched(data<const double>(a), data<const double>(b), data<double>(out), ta, tb, batch,
                      m, n, k, a_stride, b_stride, alpha, beta);
-    case Dtype::i64:
+    case kInt64:
       break;
   }
   throw Error(

@@ -47,11 +47,11 @@ void adam(Tensor& p, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq, Te
                        p.numel(), step);
   };
   switch (dtype(p)) {
-    case Dtype::f32:
+    case kFloat32:
       return run(float{});
-    case Dtype::f64:
+    case kFloat64:
       return run(double{});
-    case Dtype::i64:
+    case kInt64:
       break;
   }
   int64_unsupported("adam");

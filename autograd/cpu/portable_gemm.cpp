@@ -216,13 +216,13 @@ void batched(const T* a, const T* b, T* out, bool ta, bool tb, int64_t batch, in
 void portable_gemm(const Tensor& a, const Tensor& b, Tensor& out, bool ta, bool tb, int64_t batch, int64_t m,
                    int64_t n, int64_t k, int64_t a_stride, int64_t b_stride, double alpha, double beta) {
   switch (dtype(out)) {
-    case Dtype::f32:
+    case kFloat32:
       return batched(data<const float>(a), data<const float>(b), data<float>(out), ta, tb, batch, m, n, k,
                      a_stride, b_stride, static_cast<float>(alpha), static_cast<float>(beta));
-    case Dtype::f64:
+    case kFloat64:
       return batched(data<const double>(a), data<const double>(b), data<double>(out), ta, tb, batch, m, n, k,
                      a_stride, b_stride, alpha, beta);
-    case Dtype::i64:
+    case kInt64:
       break;
   }
   throw Error("matmul: int64 is not supported; cast to float32 or float64 first");

@@ -47,7 +47,7 @@ void draw(T* o, int64_t n, Random kind, uint64_t seed, uint64_t offset, double a
 }  // namespace
 
 void random(Tensor& out, Random kind, uint64_t seed, uint64_t offset, double a, double b) {
-  if (kind == Random::normal && dtype(out) == Dtype::i64) int64_unsupported("normal");
+  if (kind == Random::normal && dtype(out) == kInt64) int64_unsupported("normal");
   dispatch(dtype(out), [&](auto tag) {
     using T = decltype(tag);
     draw(data<T>(out), numel(out), kind, seed, offset, a, b);

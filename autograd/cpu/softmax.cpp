@@ -79,15 +79,15 @@ void columns(const T* x, T* out, int64_t outer, int64_t n, int64_t inner, bool l
 
 void softmax(const Tensor& x, Tensor& out, int64_t outer, int64_t n, int64_t inner, bool log) {
   if (outer == 0 || n == 0 || inner == 0) return;
-  if (is_deterministic() && dtype(x) != Dtype::i64) return portable_softmax(x, out, outer, n, inner, log);
+  if (is_deterministic() && dtype(x) != kInt64) return portable_softmax(x, out, outer, n, inner, log);
   switch (dtype(x)) {
-    case Dtype::f32:
+    case kFloat32:
       if (inner == 1) return rows(data<const float>(x), data<float>(out), outer, n, log);
       return columns(data<const float>(x), data<float>(out), outer, n, inner, log);
-    case Dtype::f64:
+    case kFloat64:
       if (inner == 1) return rows(data<const double>(x), data<double>(out), outer, n, log);
       return columns(data<const double>(x), data<double>(out), outer, n, inner, log);
-    case Dtype::i64:
+    case kInt64:
       break;
   }
   int64_unsupported(log ? "log_softmax" : "softmax");

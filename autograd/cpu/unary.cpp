@@ -28,19 +28,19 @@ struct neg {
 };
 struct exp {
   static auto apply(const auto& v, const auto&, const auto&) { return xt::exp(v); }
-  static double portable(double x, double, double) { return pmath::exp(x); }
+  [[gnu::always_inline]] static double portable(double x, double, double) { return pmath::exp(x); }
 };
 struct expm1 {
   static auto apply(const auto& v, const auto&, const auto&) { return xt::expm1(v); }
-  static double portable(double x, double, double) { return pmath::expm1(x); }
+  [[gnu::always_inline]] static double portable(double x, double, double) { return pmath::expm1(x); }
 };
 struct log {
   static auto apply(const auto& v, const auto&, const auto&) { return xt::log(v); }
-  static double portable(double x, double, double) { return pmath::log(x); }
+  [[gnu::always_inline]] static double portable(double x, double, double) { return pmath::log(x); }
 };
 struct log1p {
   static auto apply(const auto& v, const auto&, const auto&) { return xt::log1p(v); }
-  static double portable(double x, double, double) { return pmath::log1p(x); }
+  [[gnu::always_inline]] static double portable(double x, double, double) { return pmath::log1p(x); }
 };
 struct sqrt {
   static auto apply(const auto& v, const auto&, const auto&) { return xt::sqrt(v); }
@@ -54,21 +54,21 @@ struct sign {
 // portable_math's sin and cos cover |x| < 1.6e6 (NaN beyond): deterministic mode refuses more.
 struct sin {
   static auto apply(const auto& v, const auto&, const auto&) { return xt::sin(v); }
-  static double portable(double x, double, double) { return pmath::sin(x); }
+  [[gnu::always_inline]] static double portable(double x, double, double) { return pmath::sin(x); }
   static constexpr double kPortableRange = 1647099.0;
 };
 struct cos {
   static auto apply(const auto& v, const auto&, const auto&) { return xt::cos(v); }
-  static double portable(double x, double, double) { return pmath::cos(x); }
+  [[gnu::always_inline]] static double portable(double x, double, double) { return pmath::cos(x); }
   static constexpr double kPortableRange = 1647099.0;
 };
 struct erf {
   static auto apply(const auto& v, const auto&, const auto&) { return xt::erf(v); }
-  static double portable(double x, double, double) { return pmath::erf(x); }
+  [[gnu::always_inline]] static double portable(double x, double, double) { return pmath::erf(x); }
 };
 struct tanh {
   static auto apply(const auto& v, const auto&, const auto&) { return xt::tanh(v); }
-  static double portable(double x, double, double) { return pmath::tanh(x); }
+  [[gnu::always_inline]] static double portable(double x, double, double) { return pmath::tanh(x); }
 };
 // exp(-x) overflows to inf for x << 0, giving 1 / inf = 0: the right limit, no NaN.
 struct sigmoid {
@@ -76,7 +76,7 @@ struct sigmoid {
   static auto apply(const V& v, const T&, const T&) {
     return T(1) / (T(1) + xt::exp(-v));
   }
-  static double portable(double x, double, double) { return pmath::sigmoid(x); }
+  [[gnu::always_inline]] static double portable(double x, double, double) { return pmath::sigmoid(x); }
 };
 struct relu {
   template <class V, class T>
@@ -90,7 +90,7 @@ struct softplus {
   static auto apply(const V& v, const T&, const T&) {
     return xt::maximum(v, T(0)) + xt::log1p(xt::exp(-xt::abs(v)));
   }
-  static double portable(double x, double, double) { return pmath::softplus(x); }
+  [[gnu::always_inline]] static double portable(double x, double, double) { return pmath::softplus(x); }
 };
 // x Phi(x) = x (1 + erf(x / sqrt 2)) / 2
 struct gelu {
@@ -98,7 +98,7 @@ struct gelu {
   static auto apply(const V& v, const T&, const T&) {
     return T(0.5) * v * (T(1) + xt::erf(v * T(M_SQRT1_2)));
   }
-  static double portable(double x, double, double) { return 0.5 * x * (1.0 + pmath::erf(x * M_SQRT1_2)); }
+  [[gnu::always_inline]] static double portable(double x, double, double) { return 0.5 * x * (1.0 + pmath::erf(x * M_SQRT1_2)); }
 };
 // x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2
 struct gelu_tanh {
@@ -107,7 +107,7 @@ struct gelu_tanh {
   static auto apply(const V& v, const T&, const T&) {
     return T(0.5) * v * (T(1) + xt::tanh(T(kBeta) * (v + T(kKappa) * v * v * v)));
   }
-  static double portable(double x, double, double) {
+  [[gnu::always_inline]] static double portable(double x, double, double) {
     return 0.5 * x * (1.0 + pmath::tanh(kBeta * (x + kKappa * x * x * x)));
   }
 };
@@ -117,7 +117,7 @@ struct silu {
   static auto apply(const V& v, const T&, const T&) {
     return v / (T(1) + xt::exp(-v));
   }
-  static double portable(double x, double, double) { return x / (1.0 + pmath::exp(-x)); }
+  [[gnu::always_inline]] static double portable(double x, double, double) { return x / (1.0 + pmath::exp(-x)); }
 };
 struct add_scalar {
   static auto apply(const auto& v, const auto& a, const auto&) { return v + a; }
@@ -133,7 +133,7 @@ struct rdiv_scalar {
 };
 struct pow_scalar {
   static auto apply(const auto& v, const auto& a, const auto&) { return xt::pow(v, a); }
-  static double portable(double x, double a, double) { return pmath::pow(x, a); }
+  [[gnu::always_inline]] static double portable(double x, double a, double) { return pmath::pow(x, a); }
   // Squares (MSE) and square roots are common: exact (so portable too) and faster than pow.
   template <class T>
   static bool shortcut(const Tensor& x, Tensor& out, const T& a) {
@@ -144,7 +144,7 @@ struct pow_scalar {
 };
 struct rpow_scalar {
   static auto apply(const auto& v, const auto& a, const auto&) { return xt::pow(a, v); }
-  static double portable(double x, double a, double) { return pmath::pow(a, x); }
+  [[gnu::always_inline]] static double portable(double x, double a, double) { return pmath::pow(a, x); }
 };
 struct leaky_relu {
   template <class V, class T>
@@ -223,11 +223,11 @@ void run_float(Unary op, const Tensor& x, Tensor& out, double a, double b) {
 template <class F>
 void run(Unary op, const Tensor& x, Tensor& out, double a, double b) {
   switch (dtype(x)) {
-    case Dtype::f32:
+    case kFloat32:
       return run_float<F, float>(op, x, out, a, b);
-    case Dtype::f64:
+    case kFloat64:
       return run_float<F, double>(op, x, out, a, b);
-    case Dtype::i64:
+    case kInt64:
       break;
   }
 }
@@ -235,7 +235,7 @@ void run(Unary op, const Tensor& x, Tensor& out, double a, double b) {
 }  // namespace
 
 void unary(Unary op, const Tensor& x, Tensor& out, double a, double b) {
-  if (dtype(x) == Dtype::i64) return unary_int64(op, x, out, a, b);
+  if (dtype(x) == kInt64) return unary_int64(op, x, out, a, b);
   switch (op) {
 #define XGRAD_CPU_UNARY_CASE(name, int64, scalars) \
   case Unary::name:                                \
