@@ -3,7 +3,8 @@
 yardstick is wanted), interleaved: each round runs every library once, one process each, and the
 reported figure is the median over rounds of each process's own median. Prints one table, writes
 it with the machine, versions and thread settings to bench/results/<date>.md, and prints last one
-line per workload: `ratio W<n> <xgrad / LibTorch>` (W5: `ratio W5 <xgrad GFLOP/s / sgemm GFLOP/s>`).
+line per workload: `ratio W<n> <xgrad / LibTorch>` (W5: `ratio W5 <xgrad GFLOP/s / sgemm GFLOP/s>`;
+D: the larger of xgrad's deterministic / default time on W2 and W4).
 
 Called by scripts/bench, which builds the programs and installs the peers first."""
 import argparse
@@ -30,7 +31,11 @@ WORKLOADS = {
     "W4": ("Fashion-MNIST 784-256-256-10, Adam", "s_per_epoch", "s/epoch", 0.7, "test_accuracy", 0.015),
     "W5": ("matmul float32, square", None, "GFLOP/s", 0.95, None, 0),
     "W6": ("chain of 1e6 multiplies + backward", "seconds", "s", 1.0, None, 0),
+    # xgrad alone: W2 and W4 in deterministic mode against the default mode, in turns
+    "D": ("deterministic mode / default mode", None, "ratio", None, None, 0),
 }
+# D's parts: (workload, metric key, goal on deterministic / default)
+D_PARTS = [("W2", "ms_per_epoch", 1.5), ("W4", "s_per_epoch", 2.0)]
 W0_KEYS = [("add_grad_us", "(a) add, grad mode"), ("add_nograd_us", "(b) add, no-grad"),
            ("chain_us", "(c) 100-add chain + backward")]
 W5_SIZES = [256, 1024, 2048]
@@ -106,7 +111,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=str(ROOT / "build-bench"))
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--workloads", default="W0,W1,W2,W3,W4,W5,W6")
+    ap.add_argument("--workloads", default="W0,W1,W2,W3,W4,W5,W6,D")
     ap.add_argument("--w3-epochs", type=int, default=0, help="per-sample epochs in W3 (default 100)")
     ap.add_argument("--pin-cpu", type=int, default=os.cpu_count() - 1,
                     help="CPU for the single-threaded workloads W0 W1 W3 W6 (-1: no pinning)")
@@ -127,6 +132,13 @@ def main():
     for w in workloads:
         if w not in WORKLOADS:
             sys.exit(f"bench: unknown workload {w}")
+        if w == "D":
+            results[w] = {f"{part}{mode}": [] for part, _, _ in D_PARTS for mode in ("", "det")}
+            for r in range(args.rounds):
+                for name in results[w]:
+                    results[w][name].append(run(command("xgrad", build, name, data, 0, pin), env))
+                print(f"bench: D round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+            continue
         libs = ["xgrad", "libtorch", "pytorch"] + (["openblas"] if w in ("W4", "W5") else [])
         epochs = args.w3_epochs if w == "W3" else 0
         results[w] = {lib: [] for lib in libs}
@@ -141,6 +153,16 @@ def main():
     for w in workloads:
         title, key, unit, goal, acc_key, tol = WORKLOADS[w]
         res = results[w]
+        if w == "D":
+            worst = 0
+            for part, key, goal_d in D_PARTS:
+                base, det = median_of(res[part], key), median_of(res[part + "det"], key)
+                ratio = det / base
+                worst = max(worst, ratio)
+                acc = " / ".join(f"{median_of(res[n], 'test_accuracy'):.4f}" for n in (part + "det", part))
+                rows.append(f"| D {part} deterministic vs default (xgrad) | {WORKLOADS[part][2]} | {fmt(det)} | | {fmt(base)} (default) | {ratio:.3f} | <= {goal_d} | {'yes' if ratio <= goal_d else 'no'} | {acc} (deterministic / default) |")
+            ratios[w] = worst
+            continue
         if w == "W0":
             worst = 0
             for k, label in W0_KEYS:
@@ -194,7 +216,8 @@ def main():
         rows.append(f"| {w} {title} | {unit} | {fmt(x)} | {fmt(p)} | {fmt(l)} | {ratio:.3f} | <= {goal} | {'yes' if met else 'no'} | {accs or extra} |")
 
     info = versions()
-    threads = (f"xgrad: OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads, no other pool; LibTorch and PyTorch: "
+    threads = (f"xgrad: OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads, and its own pool (one thread per CPU "
+               f"allowed) for deterministic mode's GEMM only; LibTorch and PyTorch: "
                f"intra-op threads 1 (set_num_threads), OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads; "
                f"OMP_NUM_THREADS=1; OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(unset)')}; "
                + (f"W0 W1 W3 W6 pinned to CPU {pin} for every library (taskset), W2 W4 W5 unpinned"

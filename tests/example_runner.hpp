@@ -4,6 +4,9 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -34,6 +37,18 @@ inline double number(const Run& r, const std::string& key) {
   auto it = r.values.find(key);
   REQUIRE_MESSAGE(it != r.values.end(), "missing output line: " << key);
   return std::stod(it->second);
+}
+
+// A file in the build folder (outputs) or the source folder (fixtures).
+inline std::string out(const std::string& file) { return std::string(XGRAD_BINARY_DIR) + "/" + file; }
+inline std::string source(const std::string& rel) { return std::string(XGRAD_SOURCE_DIR) + "/" + rel; }
+
+inline bool is_svg(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  std::string text = s.str();
+  return text.find("<svg") != std::string::npos && text.find("</svg>") != std::string::npos;
 }
 
 }  // namespace example_runner

@@ -228,17 +228,6 @@ TEST_CASE("load_mnist reads an MNIST-format folder, scaled to [0, 1]") {
                  "dataset-fashion-mnist"));
 }
 
-TEST_CASE("load_mnist reads Debian's Fashion-MNIST when it is installed") {
-  if (!std::filesystem::exists(data::kFashionMnistDir)) {
-    MESSAGE("skipped: " << data::kFashionMnistDir
-                        << " is absent (apt-get install dataset-fashion-mnist)");
-    return;
-  }
-  auto test = data::load_mnist(data::kFashionMnistDir, false);
-  CHECK(test.x.shape() == Shape{10000, 28, 28});
-  CHECK(test.y.max().item() == 9.0);
-}
-
 TEST_CASE("load_breast_cancer reads scikit-learn's 569 x 30 file") {
   auto bc = data::load_breast_cancer();
   CHECK(bc.x.shape() == Shape{569, 30});

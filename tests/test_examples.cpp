@@ -23,11 +23,17 @@ TEST_CASE("backprop_worked prints notebook 002's numbers to 17 digits") {
   CHECK(number(r, "softmax_loss") == doctest::Approx(1.0986122886681098).epsilon(1e-15));  // log 3
 }
 
-TEST_CASE("digits trains notebook 001's recipe to >= 0.97 test accuracy") {
+// Thresholds sit below the spread scripts/spread measured over seeds 0-9 and OpenBLAS core types
+// auto, Haswell, SkylakeX, Zen and Prescott (2026-11-30); deterministic mode's numbers are exact.
+TEST_CASE("digits trains notebook 001's recipe: test >= 0.93 on any CPU, exact in deterministic mode") {
   Run r = run("digits", "--quiet --plot " + std::string(XGRAD_BINARY_DIR) + "/digits_test.svg");
   CHECK(r.status == 0);
-  CHECK(number(r, "test_accuracy") >= 0.97);
-  CHECK(number(r, "train_accuracy") >= 0.99);
+  CHECK(number(r, "test_accuracy") >= 0.93);   // spread 0.9417-0.9806 (seed 0: 0.9611-0.9778)
+  CHECK(number(r, "train_accuracy") >= 0.96);  // spread 0.9743-1
+  Run d = run("digits", "--quiet --plot '' --deterministic");
+  CHECK(d.status == 0);
+  CHECK(d.values["train_accuracy"] == "0.9951");
+  CHECK(d.values["test_accuracy"] == "0.9722");
 }
 
 TEST_CASE("digits saves a checkpoint that a later run loads") {

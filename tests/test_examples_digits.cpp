@@ -1,5 +1,5 @@
-// Runs digits_tanh, digits_grid and mnist_format (with and without --augment) as a user would and checks the `key value` lines
-// they print last.
+// Runs digits_tanh, digits_grid and mnist_format's error path as a user would and checks the
+// `key value` lines they print last (mnist_format's training runs are in test_fashion_mnist).
 #include <doctest/doctest.h>
 
 #include "example_runner.hpp"
@@ -13,19 +13,19 @@
 namespace {
 using example_runner::number;
 using example_runner::run;
+using example_runner::out;
 using example_runner::Run;
-
-std::string out(const std::string& file) { return std::string(XGRAD_BINARY_DIR) + "/" + file; }
 }  // namespace
 
-TEST_CASE("digits_tanh reproduces notebook 002: train 1.0, test >= 0.96 after 100 epochs") {
+TEST_CASE("digits_tanh reproduces notebook 002: train >= 0.995, test >= 0.955 after 100 epochs") {
   // 100 epochs of per-sample SGD take about 3.5 s here.
   std::string svg = out("digits_tanh_test.svg");
   std::filesystem::remove(svg);
   Run r = run("digits_tanh", "--quiet --plot " + svg);
   CHECK(r.status == 0);
-  CHECK(number(r, "train_accuracy") == 1.0);
-  CHECK(number(r, "test_accuracy") >= 0.96);
+  // below the spread over seeds 0-9 x 5 OpenBLAS core types (scripts/spread, 2026-11-30)
+  CHECK(number(r, "train_accuracy") >= 0.995);  // spread 0.9993-1
+  CHECK(number(r, "test_accuracy") >= 0.955);   // spread 0.9667-0.9806
   CHECK(number(r, "train_seconds") > 0);
   CHECK(std::filesystem::file_size(svg) > 0);
 }
@@ -57,39 +57,8 @@ TEST_CASE("digits_grid reports every eta x lambda cell and marks diverged runs")
   for (auto& [k, v] : r.values) CHECK_MESSAGE(v.find("nan") == std::string::npos, k << " " << v);
   CHECK(r.values.count("best_eta") == 1);
   CHECK(r.values.count("best_lambda") == 1);
-  CHECK(number(r, "best_test_accuracy") > 0.5);
+  CHECK(number(r, "best_test_accuracy") > 0.6);  // 3 epochs; spread 0.7111-0.875
   CHECK(std::filesystem::file_size(svg) > 0);
-}
-
-TEST_CASE("mnist_format trains on Fashion-MNIST and saves the model") {
-  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) {
-    MESSAGE("skipped: /usr/share/datasets/fashion-mnist is absent (Debian package dataset-fashion-mnist)");
-    return;
-  }
-  std::string ckpt = out("mnist_test.safetensors"), svg = out("mnist_test.svg");
-  std::filesystem::remove(ckpt);
-  Run r = run("mnist_format", "--quiet --epochs 1 --limit 5000 --save " + ckpt + " --plot " + svg);
-  CHECK(r.status == 0);
-  CHECK(number(r, "train_samples") == 5000);
-  CHECK(number(r, "augment") == 0);
-  CHECK(number(r, "test_accuracy") > 0.6);
-  CHECK(std::filesystem::exists(ckpt));
-  CHECK(std::filesystem::file_size(ckpt) > 11935 * 4);  // 784*15+15 + 15*10+10 float32 values
-}
-
-TEST_CASE("mnist_format --augment trains on shifted and flipped batches, repeatably for a seed") {
-  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) {
-    MESSAGE("skipped: /usr/share/datasets/fashion-mnist is absent (Debian package dataset-fashion-mnist)");
-    return;
-  }
-  std::string options = "--quiet --epochs 1 --limit 2000 --save '' --plot '' --seed 3 --augment";
-  Run a = run("mnist_format", options);
-  Run b = run("mnist_format", options);
-  CHECK(a.status == 0);
-  CHECK(number(a, "augment") == 1);
-  CHECK(number(a, "test_accuracy") > 0.5);
-  CHECK(a.values["test_accuracy"] == b.values["test_accuracy"]);  // the pipeline is seeded
-  CHECK(a.values["train_accuracy"] == b.values["train_accuracy"]);
 }
 
 TEST_CASE("mnist_format given a folder without MNIST files says so and fails") {

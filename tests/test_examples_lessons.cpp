@@ -1,5 +1,6 @@
-// Runs the examples of the later lessons (activations, mnist_sklearn, imdb, tabular) briefly, as a
-// user would, and checks the `key value` lines they print last and the plots they write.
+// Runs the examples of the later lessons (activations, imdb on its fixture, tabular) briefly, as a
+// user would, and checks the `key value` lines they print last and the plots they write (the
+// runs on Fashion-MNIST are in test_fashion_mnist).
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -10,28 +11,12 @@
 #include "example_runner.hpp"
 
 namespace {
+using example_runner::is_svg;
 using example_runner::number;
+using example_runner::out;
 using example_runner::run;
 using example_runner::Run;
-
-std::string out(const std::string& file) { return std::string(XGRAD_BINARY_DIR) + "/" + file; }
-std::string source(const std::string& rel) { return std::string(XGRAD_SOURCE_DIR) + "/" + rel; }
-
-bool is_svg(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  std::string text = s.str();
-  return text.find("<svg") != std::string::npos && text.find("</svg>") != std::string::npos;
-}
-
-bool have_fashion_mnist() {
-  if (std::filesystem::exists("/usr/share/datasets/fashion-mnist")) return true;
-  MESSAGE(
-      "skipped: /usr/share/datasets/fashion-mnist is absent (Debian package "
-      "dataset-fashion-mnist)");
-  return false;
-}
+using example_runner::source;
 
 const char* const kVariants[] = {"16-16-1", "8-8-1", "8-8-1-l2", "8-8-1-l2-dropout"};
 }  // namespace
@@ -47,17 +32,6 @@ TEST_CASE("activations: autograd's derivatives match the closed forms and both f
   }
   CHECK(is_svg(prefix + "_functions.svg"));
   CHECK(is_svg(prefix + "_gradients.svg"));
-}
-
-TEST_CASE("mnist_sklearn trains the MLPClassifier recipe and prints the reference beside it") {
-  if (!have_fashion_mnist()) return;
-  std::string svg = out("mnist_sklearn_test.svg");
-  Run r = run("mnist_sklearn", "--quiet --epochs 1 --limit 3000 --plot " + svg);
-  CHECK(r.status == 0);
-  CHECK(number(r, "train_samples") == 3000);
-  CHECK(number(r, "test_accuracy") > 0.6);
-  CHECK(number(r, "reference_test_accuracy") == 0.8665);
-  CHECK(is_svg(svg));
 }
 
 TEST_CASE("imdb runs the whole text pipeline on the hand-written aclImdb-layout fixture") {
@@ -78,23 +52,13 @@ TEST_CASE("imdb runs the whole text pipeline on the hand-written aclImdb-layout 
     CHECK(number(r, std::string("best_val_epoch_") + name) >= 1);
     CHECK(is_svg(prefix + "_" + name + ".svg"));
   }
-  // Sentiment words shared by the training and test reviews are enough for the big net.
-  CHECK(number(r, "test_accuracy_16-16-1") >= 0.75);
+  // Sentiment words shared by the training and test reviews are enough for the big net: over seeds
+  // 0-9 x 5 OpenBLAS core types it fit the 6 reviews every time and got 3 or 4 of the 4 test ones.
   CHECK(number(r, "train_accuracy_16-16-1") == 1.0);
-}
-
-TEST_CASE("imdb without --data says IMDB is absent and runs the variants on Fashion-MNIST") {
-  if (!have_fashion_mnist()) return;
-  Run r = run("imdb", "--quiet --epochs 2 --subset 300 --validation 300 --plots ''");
-  CHECK(r.status == 0);
-  CHECK(r.values["IMDB"] == "is");  // "IMDB is not present ..."
-  CHECK(r.values["data"] == "fashion-mnist-subset");
-  CHECK(r.values["framing"] == "binary-shirt-vs-tshirt");
-  CHECK(number(r, "epochs") == 2);
-  CHECK(number(r, "batch") == 64);  // the subset's default
-  CHECK(number(r, "train_samples") == 300);
-  CHECK(number(r, "test_samples") == 2000);  // the test file's shirts and T-shirts
-  for (const char* name : kVariants) CHECK(number(r, std::string("test_accuracy_") + name) > 0.3);
+  CHECK(number(r, "test_accuracy_16-16-1") >= 0.5);
+  Run d = run("imdb", "--quiet --data " + source("tests/fixtures/imdb") +
+                          " --validation 2 --epochs 60 --lr 0.01 --plots '' --deterministic");
+  CHECK(d.values["test_accuracy_16-16-1"] == "1.0000");
 }
 
 TEST_CASE("imdb given a folder without the aclImdb layout says so and fails") {
@@ -112,8 +76,8 @@ TEST_CASE(
   CHECK(number(r, "standardized") == 1);
   CHECK(number(r, "train_samples") == 379);  // KFold(3): 190, 190, 189 held out
   CHECK(number(r, "test_samples") == 190);
-  CHECK(number(r, "train_auc") > 0.97);
-  CHECK(number(r, "test_auc") > 0.95);
+  CHECK(number(r, "train_auc") > 0.97);  // spread over seeds 0-9 x 5 core types: 0.9923-0.9983
+  CHECK(number(r, "test_auc") > 0.95);   // spread 0.9835-0.9992
   CHECK(number(r, "reference_test_auc") == 0.9939);
   for (const char* lr : {"0.0001", "0.001", "0.01", "0.1"}) {
     CAPTURE(lr);
@@ -133,8 +97,8 @@ TEST_CASE("tabular reads the notebook's CSV layout: text id column, 0/1 label, f
   CHECK(number(r, "features") == 12);
   CHECK(number(r, "standardized") == 0);
   CHECK(r.values.count("reference_test_auc") == 0);
-  CHECK(number(r, "train_auc") > 0.8);
-  CHECK(number(r, "test_auc") > 0.6);
+  CHECK(number(r, "train_auc") > 0.8);   // spread over seeds 0-9 x 5 core types: 0.9188-0.9607
+  CHECK(number(r, "test_auc") > 0.55);   // 30 held-out rows: spread 0.6607-0.8839
 }
 
 TEST_CASE("the later lessons' examples reject unknown options") {

@@ -12,21 +12,16 @@
 #include <string>
 
 namespace {
+using example_runner::is_svg;
 using example_runner::number;
 using example_runner::run;
 using example_runner::Run;
-
-// The file exists and looks like a complete SVG document.
-bool is_svg(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  std::string text = s.str();
-  return text.find("<svg") != std::string::npos && text.find("</svg>") != std::string::npos;
-}
 }  // namespace
 
+// The thresholds below sit under the spread scripts/spread measured over seeds 0-9 and OpenBLAS core
+// types auto, Haswell, SkylakeX, Zen and Prescott (2026-11-30).
 TEST_CASE("xor prints the exact ReLU solution and learns XOR, OR and AND for seeds 0..4") {
+  // all four accuracies were 1 in every one of the 50 runs of the spread
   for (int seed = 0; seed < 5; ++seed) {
     CAPTURE(seed);
     Run r = run("xor", "--quiet --seed " + std::to_string(seed));
@@ -48,9 +43,9 @@ TEST_CASE("moons trains every hidden size and variant and writes a boundary plot
     double train = number(r, std::string("train_accuracy_") + name);
     double test = number(r, std::string("test_accuracy_") + name);
     CHECK(std::isfinite(number(r, std::string("final_loss_") + name)));
-    CHECK(train >= 0.7);  // noisy moons: a line alone gets ~0.8
+    CHECK(train >= 0.7);  // noisy moons: a line alone gets ~0.8; spread 0.8125-0.925
     CHECK(train <= 1.0);
-    CHECK(test >= 0.6);
+    CHECK(test >= 0.6);  // 40 held-out points: spread 0.7-0.925
     CHECK(test <= 1.0);
     CHECK(is_svg(prefix + "_" + name + ".svg"));
   }
@@ -62,8 +57,8 @@ TEST_CASE("custom_op's Swish passes gradcheck and gradgradcheck and trains a net
   CHECK(r.values["gradcheck"] == "passed");
   CHECK(r.values["gradgradcheck"] == "passed");
   CHECK(number(r, "final_loss") < number(r, "initial_loss"));
-  CHECK(number(r, "train_accuracy") >= 0.85);
-  CHECK(number(r, "accuracy") >= 0.8);
+  CHECK(number(r, "train_accuracy") >= 0.85);  // spread 0.9688-0.9938
+  CHECK(number(r, "accuracy") >= 0.8);         // spread 0.9-1
 }
 
 TEST_CASE("optimizers compares five optimizers from the same init and plots their curves") {
