@@ -318,9 +318,9 @@ void Pending::send(const Tensor& buffer, const void* at, size_t bytes, int peer,
 bool Pending::test(const char* op) {
   if (requests_.empty()) return true;
   int n = static_cast<int>(requests_.size()), count = 0;
-  std::vector<int> indices(requests_.size());
-  std::vector<MPI_Status> statuses(requests_.size());
-  int rc = MPI_Testsome(n, requests_.data(), &count, indices.data(), statuses.data());
+  indices_.resize(requests_.size());
+  statuses_.resize(requests_.size());
+  int rc = MPI_Testsome(n, requests_.data(), &count, indices_.data(), statuses_.data());
   if (rc != MPI_SUCCESS && rc != MPI_ERR_IN_STATUS) {
     auto peers = waiting_for();
     abandon();
@@ -329,10 +329,10 @@ bool Pending::test(const char* op) {
   }
   if (count == MPI_UNDEFINED) count = 0;
   for (int i = 0; i < count; ++i) {
-    auto k = static_cast<size_t>(indices[static_cast<size_t>(i)]);
+    auto k = static_cast<size_t>(indices_[static_cast<size_t>(i)]);
     Transfer& t = transfers_[k];
     t.done = true;
-    const MPI_Status& st = statuses[static_cast<size_t>(i)];
+    const MPI_Status& st = statuses_[static_cast<size_t>(i)];
     std::string peer = "rank " + std::to_string(t.peer);
     if (rc == MPI_ERR_IN_STATUS && st.MPI_ERROR != MPI_SUCCESS) {
       abandon();

@@ -143,6 +143,8 @@ class Pending {
   std::vector<MPI_Request> requests_;
   std::vector<Transfer> transfers_;
   std::vector<Tensor> buffers_;
+  std::vector<int> indices_;  // MPI_Testsome's outputs, kept to poll without allocating
+  std::vector<MPI_Status> statuses_;
 };
 
 // The polling loop of a wait: spins, then yields the CPU (more ranks than cores), reads notices
