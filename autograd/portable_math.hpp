@@ -7,7 +7,8 @@
 // exp, log within 1 ulp and sin, cos within 2 (fdlibm's polynomials); expm1, log1p within 3;
 // tanh within 6; pow(x, y) = exp(y log x) loses about |y log x| ulp in float64 (100 ulp at
 // 0.9^1000), while float32 results, computed in double, are correctly rounded but for rare ties.
-// Callers must compile with -ffp-contract=off (CMakeLists.txt sets it for the library).
+// Callers must compile with -ffp-contract=off, and nvcc with --fmad=false (CMakeLists.txt sets
+// both where xgrad uses these functions).
 // Internal; included by CPU kernel files and by philox.hpp.
 #pragma once
 

@@ -8,12 +8,20 @@
 #include <string>
 
 #include "cuda/check.hpp"
+#include "cuda/emulate/poison.hpp"
 
 namespace xgrad::cuda {
 
 namespace {
 constexpr size_t kSmallStep = 512;
 constexpr size_t kSmallLimit = size_t{1} << 20;
+
+// The first nbytes of a block of `size` belong to the caller; the rest stays unowned.
+void* owned(void* p, size_t nbytes, size_t size) {
+  mark_owned(p, nbytes);
+  mark_unowned(static_cast<char*>(p) + nbytes, size - nbytes);
+  return p;
+}
 
 std::string mib(size_t bytes) {
   char buf[32];
@@ -45,7 +53,7 @@ void* CachingAllocator::allocate(size_t nbytes, const char* op) {
     it->second.pop_back();
     stats_.cached_bytes -= size;
     stats_.allocated_bytes += size;
-    return p;
+    return owned(p, nbytes, size);
   }
   void* p = nullptr;
   cudaError_t err = cudaMalloc(&p, size);
@@ -64,7 +72,7 @@ void* CachingAllocator::allocate(size_t nbytes, const char* op) {
   }
   ++stats_.device_mallocs;
   stats_.allocated_bytes += size;
-  return p;
+  return owned(p, nbytes, size);
 }
 
 void CachingAllocator::deallocate(void* ptr, size_t nbytes) noexcept {
@@ -73,6 +81,7 @@ void CachingAllocator::deallocate(void* ptr, size_t nbytes) noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
   try {
     free_[size].push_back(ptr);
+    mark_unowned(ptr, size);
   } catch (...) {  // no host memory for the list: hand the block back to the driver instead
     cudaFree(ptr);
     stats_.allocated_bytes -= size;

@@ -24,9 +24,8 @@ void check_no_zero_divisor(const Tensor& divisor, const char* op) {
   DeviceBuffer flag(sizeof(int), op);
   int found = 0;
   XGRAD_CUDA_CHECK(op, cudaMemset, flag.get(), 0, sizeof(int));
-  find_zero_kernel<<<grid_for(n), kThreads>>>(data_of<int64_t>(divisor), n,
-                                              static_cast<int*>(flag.get()));
-  check_launch(op);
+  launch(op, find_zero_kernel, grid_for(n), kThreads, data_of<int64_t>(divisor), n,
+         static_cast<int*>(flag.get()));
   XGRAD_CUDA_CHECK(op, cudaMemcpy, &found, flag.get(), sizeof(int), cudaMemcpyDeviceToHost);
   if (found) throw Error(std::string(op) + ": integer division by zero");
 }

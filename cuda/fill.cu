@@ -15,12 +15,12 @@ __global__ void fill_kernel(T* out, T value, int64_t n) {
   for (int64_t i = thread_index(); i < n; i += thread_stride()) out[i] = value;
 }
 
-// start + i * step in double as one fused multiply-add (what g++ makes of the CPU's expression
-// under -march=native), then converted.
+// start + i * step in double, rounded twice as on the CPU (built with -ffp-contract=off: nvcc
+// would fuse a plain expression), then converted.
 template <class T>
 __global__ void arange_kernel(T* out, double start, double step, int64_t n) {
   for (int64_t i = thread_index(); i < n; i += thread_stride())
-    out[i] = static_cast<T>(::fma(static_cast<double>(i), step, start));
+    out[i] = static_cast<T>(__dadd_rn(start, __dmul_rn(static_cast<double>(i), step)));
 }
 
 }  // namespace
@@ -36,10 +36,10 @@ void cast(const Tensor& x, Tensor& out) {
     using From = decltype(from_tag);
     dispatch(out.dtype(), [&](auto to_tag) {
       using To = decltype(to_tag);
-      cast_kernel<<<grid_for(n), kThreads>>>(data_of<From>(x), data_of<To>(out), n);
+      launch("cast", cast_kernel<From, To>, grid_for(n), kThreads, data_of<From>(x),
+             data_of<To>(out), n);
     });
   });
-  check_launch("cast");
 }
 
 void fill(Tensor& out, double value) {
@@ -47,9 +47,9 @@ void fill(Tensor& out, double value) {
   if (n == 0) return;
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    fill_kernel<<<grid_for(n), kThreads>>>(data_of<T>(out), static_cast<T>(value), n);
+    launch("fill", fill_kernel<T>, grid_for(n), kThreads, data_of<T>(out), static_cast<T>(value),
+           n);
   });
-  check_launch("fill");
 }
 
 void arange(Tensor& out, double start, double step) {
@@ -57,9 +57,8 @@ void arange(Tensor& out, double start, double step) {
   if (n == 0) return;
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    arange_kernel<<<grid_for(n), kThreads>>>(data_of<T>(out), start, step, n);
+    launch("arange", arange_kernel<T>, grid_for(n), kThreads, data_of<T>(out), start, step, n);
   });
-  check_launch("arange");
 }
 
 }  // namespace xgrad::cuda::kernels

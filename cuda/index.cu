@@ -1,7 +1,9 @@
 // Indexing kernels: index_select, gather (reads at indices), index_add, scatter_add (atomic
-// accumulation, so repeated indices add up), one_hot. Indices are trusted: ops check the range.
+// accumulation, so repeated indices add up; in deterministic mode floats add in a fixed order
+// instead, see ordered_add.cuh), one_hot. Indices are trusted: ops check the range.
 #include "cuda/kernels.hpp"
 #include "cuda/launch.cuh"
+#include "cuda/ordered_add.cuh"
 
 namespace xgrad::cuda::kernels {
 namespace {
@@ -53,6 +55,28 @@ __global__ void scatter_add_kernel(const T* src, const int64_t* index, T* out, i
   }
 }
 
+// Where source element e of index_add and scatter_add lands in out (as the kernels above).
+struct IndexAddDest {
+  const int64_t* index;
+  int64_t n, k, inner;
+  __device__ __forceinline__ int64_t operator()(int64_t e) const {
+    int64_t i = e % inner, j = e / inner % k, o = e / (inner * k);
+    return (o * n + index[j]) * inner + i;
+  }
+};
+struct ScatterAddDest {
+  const int64_t* index;
+  int64_t n, k, inner;
+  __device__ __forceinline__ int64_t operator()(int64_t e) const {
+    int64_t i = e % inner, o = e / (inner * k);
+    return (o * n + index[e]) * inner + i;
+  }
+};
+
+// Atomics add floats in whatever order the threads run: deterministic mode orders them. Integer
+// sums are exact in any order.
+bool ordered(Dtype d) { return is_deterministic() && d != Dtype::i64; }
+
 template <class T>
 __global__ void one_hot_kernel(const int64_t* labels, T* out, int64_t classes, int64_t total) {
   for (int64_t e = thread_index(); e < total; e += thread_stride())
@@ -67,10 +91,9 @@ void index_select(const Tensor& x, const Tensor& index, Tensor& out, int64_t out
   if (total == 0) return;
   dispatch_bits(x.dtype(), [&](auto tag) {
     using W = decltype(tag);
-    index_select_kernel<<<grid_for(total), kThreads>>>(data_of<W>(x), data_of<int64_t>(index),
-                                                       data_of<W>(out), n, k, inner, total);
+    launch("index_select", index_select_kernel<W>, grid_for(total), kThreads, data_of<W>(x),
+           data_of<int64_t>(index), data_of<W>(out), n, k, inner, total);
   });
-  check_launch("index_select");
 }
 
 void index_add(const Tensor& src, const Tensor& index, Tensor& out, int64_t outer, int64_t n,
@@ -79,10 +102,12 @@ void index_add(const Tensor& src, const Tensor& index, Tensor& out, int64_t oute
   if (total == 0) return;
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    index_add_kernel<<<grid_for(total), kThreads>>>(data_of<T>(src), data_of<int64_t>(index),
-                                                    data_of<T>(out), n, k, inner, total);
+    if (ordered(out.dtype()))
+      return ordered_add("index_add", data_of<T>(src), data_of<T>(out), total,
+                         IndexAddDest{data_of<int64_t>(index), n, k, inner});
+    launch("index_add", index_add_kernel<T>, grid_for(total), kThreads, data_of<T>(src),
+           data_of<int64_t>(index), data_of<T>(out), n, k, inner, total);
   });
-  check_launch("index_add");
 }
 
 void gather(const Tensor& x, const Tensor& index, Tensor& out, int64_t outer, int64_t n, int64_t k,
@@ -91,10 +116,9 @@ void gather(const Tensor& x, const Tensor& index, Tensor& out, int64_t outer, in
   if (total == 0) return;
   dispatch_bits(x.dtype(), [&](auto tag) {
     using W = decltype(tag);
-    gather_kernel<<<grid_for(total), kThreads>>>(data_of<W>(x), data_of<int64_t>(index),
-                                                 data_of<W>(out), n, k, inner, total);
+    launch("gather", gather_kernel<W>, grid_for(total), kThreads, data_of<W>(x),
+           data_of<int64_t>(index), data_of<W>(out), n, k, inner, total);
   });
-  check_launch("gather");
 }
 
 void scatter_add(const Tensor& src, const Tensor& index, Tensor& out, int64_t outer, int64_t n,
@@ -103,10 +127,12 @@ void scatter_add(const Tensor& src, const Tensor& index, Tensor& out, int64_t ou
   if (total == 0) return;
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    scatter_add_kernel<<<grid_for(total), kThreads>>>(data_of<T>(src), data_of<int64_t>(index),
-                                                      data_of<T>(out), n, k, inner, total);
+    if (ordered(out.dtype()))
+      return ordered_add("scatter_add", data_of<T>(src), data_of<T>(out), total,
+                         ScatterAddDest{data_of<int64_t>(index), n, k, inner});
+    launch("scatter_add", scatter_add_kernel<T>, grid_for(total), kThreads, data_of<T>(src),
+           data_of<int64_t>(index), data_of<T>(out), n, k, inner, total);
   });
-  check_launch("scatter_add");
 }
 
 void one_hot(const Tensor& labels, Tensor& out, int64_t classes) {
@@ -114,10 +140,9 @@ void one_hot(const Tensor& labels, Tensor& out, int64_t classes) {
   if (total == 0 || classes == 0) return;
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    one_hot_kernel<<<grid_for(total), kThreads>>>(data_of<int64_t>(labels), data_of<T>(out),
-                                                  classes, total);
+    launch("one_hot", one_hot_kernel<T>, grid_for(total), kThreads, data_of<int64_t>(labels),
+           data_of<T>(out), classes, total);
   });
-  check_launch("one_hot");
 }
 
 }  // namespace xgrad::cuda::kernels

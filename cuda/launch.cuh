@@ -1,5 +1,6 @@
-// What every kernel file shares: grid sizes for grid-stride loops, dtype dispatch, the type a
-// kernel computes in, and float/double overloads of the math functions. Internal to cuda/.
+// What every kernel file shares: the one launch helper, grid sizes for grid-stride loops, dtype
+// dispatch, the type a kernel computes in, and float/double overloads of the math functions.
+// Internal to cuda/.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -23,6 +24,23 @@ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline unsigned grid_for(int64_t n, int threads = kThreads) {
   int64_t cap = int64_t{32} * multiprocessor_count();
   return static_cast<unsigned>(std::clamp<int64_t>(ceil_div(n, threads), 1, cap));
+}
+
+// Every kernel launches through here, never with <<<...>>> at the call site, so that the
+// emulated device (XGRAD_CUDA=EMULATE, cuda/emulate/) runs the same kernels on the CPU. Checks the
+// launch: an error names `kernel`.
+template <class... Params, class... Args>
+void launch(const char* kernel, void (*fn)(Params...), dim3 grid, dim3 block, const Args&... args) {
+  static_assert(sizeof...(Params) == sizeof...(Args), "launch: wrong number of kernel arguments");
+#if defined(XGRAD_CUDA_EMULATE)
+  emulate::launch(kernel, fn, grid, block, args...);
+#else
+  // clang-format splits the chevrons in a .cuh:
+  // clang-format off
+  fn<<<grid, block>>>(args...);
+  // clang-format on
+#endif
+  check_launch(kernel);
 }
 
 // "<kernel>: int64 is not supported; cast to a floating dtype first", as the CPU kernels say.
@@ -85,7 +103,6 @@ T* data_of(Tensor& t) {
 
 }  // namespace xgrad::cuda
 
-#if defined(__CUDACC__)
 // Device math by overload, so templates call one name for float and double.
 namespace xgrad::cuda::math {
 __device__ __forceinline__ float exp(float x) { return ::expf(x); }
@@ -134,4 +151,3 @@ __device__ __forceinline__ int64_t thread_stride() {
   return static_cast<int64_t>(blockDim.x) * gridDim.x;
 }
 }  // namespace xgrad::cuda
-#endif

@@ -63,11 +63,9 @@ void slice(const Tensor& src, Tensor& dst, int64_t outer, int64_t src_n, int64_t
   if (total == 0) return;
   dispatch_bits(src.dtype(), [&](auto tag) {
     using W = decltype(tag);
-    slice_kernel<<<grid_for(total), kThreads>>>(data_of<W>(src), data_of<W>(dst), count, inner,
-                                                src_n, dst_n, into ? 0 : offset, into ? offset : 0,
-                                                total);
+    launch("slice", slice_kernel<W>, grid_for(total), kThreads, data_of<W>(src), data_of<W>(dst),
+           count, inner, src_n, dst_n, into ? 0 : offset, into ? offset : 0, total);
   });
-  check_launch("slice");
 }
 
 }  // namespace xgrad::cuda::kernels

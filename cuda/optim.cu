@@ -54,11 +54,10 @@ void adam(Tensor& p, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq, Te
                      !step.decoupled && step.weight_decay != 0,
                      step.decoupled && step.weight_decay != 0};
     T* vmax = step.amsgrad ? static_cast<T*>(max_exp_avg_sq.data_ptr()) : nullptr;
-    adam_kernel<<<grid_for(n), kThreads>>>(static_cast<T*>(p.data_ptr()), data_of<T>(grad),
-                                           static_cast<T*>(exp_avg.data_ptr()),
-                                           static_cast<T*>(exp_avg_sq.data_ptr()), vmax, n, s);
+    launch("adam", adam_kernel<T>, grid_for(n), kThreads, static_cast<T*>(p.data_ptr()),
+           data_of<T>(grad), static_cast<T*>(exp_avg.data_ptr()),
+           static_cast<T*>(exp_avg_sq.data_ptr()), vmax, n, s);
   });
-  check_launch("adam");
 }
 
 }  // namespace xgrad::cuda::kernels

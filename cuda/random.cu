@@ -1,10 +1,9 @@
 // Random fills from Philox: element i is a pure function of (seed, offset + i), computed with the
 // CPU kernel's formulas, so both devices draw the same numbers (uniform and bernoulli bit for
-// bit; normal within the last bits of the device's log and cos).
+// bit; normal within the last bits where nvcc fuses philox's arithmetic).
 //
-// The affine steps a + u * (b - a) and z * b + a are one fused multiply-add (fma), which is what
-// g++ makes of the CPU's expressions under -march=native; without FMA hardware the CPU would
-// round twice and differ in the last bit (the CPU kernel should call std::fma to pin it down).
+// The affine steps a + u * (b - a) and z * b + a round twice, as on the CPU (built with
+// -ffp-contract=off): __dmul_rn and __dadd_rn, which nvcc never fuses into an fma.
 #include <type_traits>
 
 #include "autograd/philox.hpp"
@@ -36,15 +35,16 @@ __global__ void random_kernel(T* out, Random kind, uint64_t seed, uint64_t offse
     uint64_t k = static_cast<uint64_t>(i);
     switch (kind) {
       case Random::uniform: {
-        double v = ::fma(philox::uniform(seed, offset, k, single), b - a, a);
+        double v = __dadd_rn(a, __dmul_rn(philox::uniform(seed, offset, k, single), b - a));
+        // randint: [a, b) with a, b integers, also where v rounds up to b (as the CPU guards)
         if constexpr (std::is_integral_v<T>)
-          out[i] = static_cast<T>(::floor(v));  // randint: [a, b) with a, b integers
+          out[i] = static_cast<T>(::fmin(::floor(v), b - 1));
         else
           out[i] = below<T>(v, a, b);
         break;
       }
       case Random::normal:  // floating dtypes only (refused on the host)
-        out[i] = static_cast<T>(::fma(philox::normal(seed, offset, k), b, a));
+        out[i] = static_cast<T>(__dadd_rn(__dmul_rn(philox::normal(seed, offset, k), b), a));
         break;
       case Random::bernoulli:
         out[i] = philox::uniform(seed, offset, k, single) < a ? T(1) : T(0);
@@ -61,9 +61,9 @@ void random(Tensor& out, Random kind, uint64_t seed, uint64_t offset, double a, 
   if (n == 0) return;
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    random_kernel<<<grid_for(n), kThreads>>>(data_of<T>(out), kind, seed, offset, a, b, n);
+    launch("random", random_kernel<T>, grid_for(n), kThreads, data_of<T>(out), kind, seed, offset,
+           a, b, n);
   });
-  check_launch("random");
 }
 
 }  // namespace xgrad::cuda::kernels

@@ -166,8 +166,8 @@ void launch_rows(Reduce op, Load load, Store store, int64_t rows, int64_t n, int
   int rows_per_block = kThreads / lanes;
   int64_t chunk = ceil_div(n, splits);
   dim3 grid(static_cast<unsigned>(ceil_div(rows, rows_per_block)), static_cast<unsigned>(splits));
-  reduce_rows<A><<<grid, dim3(lanes, rows_per_block)>>>(op, load, store, rows, n, chunk);
-  check_launch("reduce");
+  launch("reduce", reduce_rows<A, Load, Store>, grid, dim3(lanes, rows_per_block), op, load, store,
+         rows, n, chunk);
 }
 
 template <class A, class Load, class Store>
@@ -176,8 +176,8 @@ void launch_columns(Reduce op, Load load, Store store, int64_t outer, int64_t n,
   int64_t tiles = ceil_div(inner, 32);
   int64_t chunk = ceil_div(n, splits);
   dim3 grid(static_cast<unsigned>(outer * tiles), static_cast<unsigned>(splits));
-  reduce_columns<A><<<grid, dim3(32, 8)>>>(op, load, store, n, inner, tiles, chunk);
-  check_launch("reduce");
+  launch("reduce", reduce_columns<A, Load, Store>, grid, dim3(32, 8), op, load, store, n, inner,
+         tiles, chunk);
 }
 
 template <class T, class A>

@@ -89,20 +89,20 @@ __global__ void softmax_columns(const T* x, T* out, int64_t outer, int64_t n, in
 
 void softmax(const Tensor& x, Tensor& out, int64_t outer, int64_t n, int64_t inner, bool log) {
   if (outer == 0 || n == 0 || inner == 0) return;
+  const char* name = log ? "log_softmax" : "softmax";
   dispatch_floating("softmax", x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if (inner == 1) {
       int lanes = n <= 1024 ? 32 : kThreads;
       int rows_per_block = kThreads / lanes;
       auto blocks = static_cast<unsigned>(ceil_div(outer, rows_per_block));
-      softmax_rows<<<blocks, dim3(lanes, rows_per_block)>>>(data_of<T>(x), data_of<T>(out), outer,
-                                                            n, log);
+      launch(name, softmax_rows<T>, blocks, dim3(lanes, rows_per_block), data_of<T>(x),
+             data_of<T>(out), outer, n, log);
     } else {
-      softmax_columns<<<grid_for(outer * inner), kThreads>>>(data_of<T>(x), data_of<T>(out), outer,
-                                                             n, inner, log);
+      launch(name, softmax_columns<T>, grid_for(outer * inner), kThreads, data_of<T>(x),
+             data_of<T>(out), outer, n, inner, log);
     }
   });
-  check_launch(log ? "log_softmax" : "softmax");
 }
 
 }  // namespace xgrad::cuda::kernels

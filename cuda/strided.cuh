@@ -39,7 +39,6 @@ struct Strided {
     }
   }
 
-#if defined(__CUDACC__)
   template <class I>
   __device__ __forceinline__ void offsets(I linear, I (&off)[N]) const {
     if (ndim == 1) {
@@ -57,7 +56,6 @@ struct Strided {
       for (int k = 0; k < N; ++k) off[k] += c * static_cast<I>(stride[k][d]);
     }
   }
-#endif
 };
 
 // Input k of shape in[k] broadcast (NumPy rules, shapes aligned at the right) to `out`.
@@ -79,7 +77,6 @@ Strided<N> broadcast_strides(const Shape& out, const std::array<const Shape*, N>
   return s;
 }
 
-#if defined(__CUDACC__)
 template <class I, int N, class F>
 __global__ void strided_kernel(Strided<N> s, I n, F f) {
   for (I i = static_cast<I>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
@@ -96,11 +93,11 @@ template <int N, class F>
 void launch_strided(const char* kernel, const Strided<N>& s, int64_t n, const F& f) {
   if (n == 0) return;
   if (n <= INT32_MAX)
-    strided_kernel<uint32_t><<<grid_for(n), kThreads>>>(s, static_cast<uint32_t>(n), f);
+    launch(kernel, strided_kernel<uint32_t, N, F>, grid_for(n), kThreads, s,
+           static_cast<uint32_t>(n), f);
   else
-    strided_kernel<uint64_t><<<grid_for(n), kThreads>>>(s, static_cast<uint64_t>(n), f);
-  check_launch(kernel);
+    launch(kernel, strided_kernel<uint64_t, N, F>, grid_for(n), kThreads, s,
+           static_cast<uint64_t>(n), f);
 }
-#endif
 
 }  // namespace xgrad::cuda

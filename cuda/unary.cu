@@ -172,7 +172,8 @@ void unary_int64(Unary op, const Tensor& x, Tensor& out, double a, double b) {
   Int64Fn fn{
       op, a, integral, integral ? static_cast<I>(a) : 0, to_bound(a, true), to_bound(b, false)};
   int64_t n = out.numel();
-  unary_kernel<<<grid_for(n), kThreads>>>(fn, data_of<I>(x), data_of<I>(out), n);
+  launch("unary", unary_kernel<I, Int64Fn>, grid_for(n), kThreads, fn, data_of<I>(x),
+         data_of<I>(out), n);
 }
 
 }  // namespace
@@ -182,19 +183,18 @@ void unary(Unary op, const Tensor& x, Tensor& out, double a, double b) {
   if (n == 0) return;
   switch (out.dtype()) {
     case Dtype::f32:
-      unary_kernel<<<grid_for(n), kThreads>>>(
-          FloatFn<float>{op, static_cast<float>(a), static_cast<float>(b)}, data_of<float>(x),
-          data_of<float>(out), n);
+      launch("unary", unary_kernel<float, FloatFn<float>>, grid_for(n), kThreads,
+             FloatFn<float>{op, static_cast<float>(a), static_cast<float>(b)}, data_of<float>(x),
+             data_of<float>(out), n);
       break;
     case Dtype::f64:
-      unary_kernel<<<grid_for(n), kThreads>>>(FloatFn<double>{op, a, b}, data_of<double>(x),
-                                              data_of<double>(out), n);
+      launch("unary", unary_kernel<double, FloatFn<double>>, grid_for(n), kThreads,
+             FloatFn<double>{op, a, b}, data_of<double>(x), data_of<double>(out), n);
       break;
     case Dtype::i64:
       unary_int64(op, x, out, a, b);
       break;
   }
-  check_launch("unary");
 }
 
 }  // namespace xgrad::cuda::kernels

@@ -2,7 +2,8 @@
 # configures and builds. Safe to rerun.
 
 XGRAD_PACKAGES=(cmake g++ make pkg-config libxtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev doctest-dev
-                libopenblas-dev zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist openmpi-bin libopenmpi-dev)
+                libopenblas-dev zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist libboost-context-dev
+                openmpi-bin libopenmpi-dev)
 
 # Installs the named Debian packages that are not installed yet.
 install_packages() {
@@ -18,12 +19,12 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2
 }
 
-# Configures (once) and builds `build/` with every core; extra arguments go to cmake --build.
+# Configures `build/` (or $XGRAD_BUILD_DIR, with $XGRAD_CMAKE_ARGS) and builds it with every core;
+# extra arguments go to cmake --build (--target NAME...). Configuring again each time costs a few
+# seconds and picks up new sources and targets; a folder's cached options stay as they were.
 build_xgrad() {
   local dir="${XGRAD_BUILD_DIR:-build}"
-  if [ ! -f "$dir/CMakeCache.txt" ]; then
-    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release ${XGRAD_CMAKE_ARGS:-} >&2
-  fi
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release ${XGRAD_CMAKE_ARGS:-} >&2
   cmake --build "$dir" -j"$(nproc)" "$@" >&2
 }
 
@@ -36,4 +37,11 @@ run_mpi() {
   [ "$(id -u)" -eq 0 ] && flags+=(--allow-run-as-root)
   [ "$np" -gt "$(nproc)" ] && flags+=(--oversubscribe)
   exec mpirun "${flags[@]}" -np "$np" "$@"
+}
+
+# The emulated CUDA backend in `build-emu/` (XGRAD_CUDA=EMULATE, see README's "CUDA without a
+# GPU"): only the CUDA tests and the programs they run.
+build_emulated() {
+  XGRAD_BUILD_DIR="${XGRAD_EMULATE_BUILD_DIR:-build-emu}" XGRAD_CMAKE_ARGS="${XGRAD_CMAKE_ARGS:-} -DXGRAD_CUDA=EMULATE" \
+    build_xgrad --target cuda_tests
 }

@@ -367,6 +367,18 @@ TEST_CASE("argmax and argmin take the first of tied extremes; NaN wins") {
   CHECK(values<int64_t>(idx)[0] == 1);
   cpu().reduce(k::Reduce::max, nan, m, 1, 4, 1);
   CHECK(std::isnan(values<float>(m)[0]));
+  // Rows long enough for the SIMD path, a NaN in a middle batch that later batches would hide.
+  std::vector<float> long_row = ramp(50);
+  long_row[25] = NAN;
+  std::vector<double> long_row64(long_row.begin(), long_row.end());
+  for (Tensor row : {f32(long_row, {50}), f64(long_row64, {50})}) {
+    Tensor extreme = make({1}, row.dtype());
+    for (k::Reduce op : {k::Reduce::max, k::Reduce::min}) {
+      cpu().reduce(op, row, extreme, 1, 50, 1);
+      CHECK(std::isnan(row.dtype() == Dtype::f32 ? values<float>(extreme)[0]
+                                                 : values<double>(extreme)[0]));
+    }
+  }
 }
 
 TEST_CASE("float32 sum of a million ones is exact; int64 sums exactly") {

@@ -1,6 +1,6 @@
-// The CUDA kernel table against the CPU table, part 2: GEMM, layout and indexing kernels, softmax
-// and the fused optimizer step (part 1 is test_cuda.cpp). Without a device the binary exits 77
-// (CTest: skipped) and says why.
+// The CUDA kernel table against the CPU table, part 2: GEMM, layout and indexing kernels (and
+// their deterministic mode), softmax and the fused optimizer step (part 1 is test_cuda.cpp).
+// Without a device the binary exits 77 (CTest: skipped) and says why.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -205,4 +205,49 @@ TEST_CASE("the fused Adam step matches the CPU: Adam, AdamW, AMSGrad, maximize")
   Tensor pi = make_tensor({3}, Dtype::i64, kCUDA), none;
   kernels::AdamStep s{};
   CHECK_THROWS_AS(gpu().adam(pi, pi, pi, pi, none, s), Error);
+}
+
+namespace {
+
+// Deterministic mode for the scope of one test.
+struct DeterministicMode {
+  bool before = is_deterministic();
+  explicit DeterministicMode(bool on) { set_deterministic(on); }
+  ~DeterministicMode() { set_deterministic(before); }
+};
+
+// Values over six orders of magnitude: their float sum depends on the order of the terms.
+Tensor order_sensitive_values(const Shape& s, Dtype d) {
+  Tensor h = random_host(s, d);
+  Tensor e = random_host(s, Dtype::i64, -3, 4);
+  for (int64_t i = 0; i < h.numel(); ++i) set(h, i, get(h, i) * std::pow(10.0, get(e, i)));
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("deterministic mode: index_add and scatter_add add in the CPU's order, bit for bit") {
+  skip_without_device();
+  DeterministicMode on(true);
+  const int64_t outer = 2, n = 7, inner = 3, k = 3000;  // ~430 contributions to each row
+  Tensor index = random_host({k}, Dtype::i64, 0, n);
+  Tensor gindex = random_host({outer, k, inner}, Dtype::i64, 0, n);
+  Tensor index_d = to_device(index), gindex_d = to_device(gindex);
+  for (Dtype d : kFloats) {
+    Tensor src = order_sensitive_values({outer, k, inner}, d);
+    Tensor start = order_sensitive_values({outer, n, inner}, d);
+    Tensor src_d = to_device(src);
+    Tensor by_index = copy_host(start), by_gather = copy_host(start);
+    cpu().index_add(src, index, by_index, outer, n, inner);  // sequential, in position order
+    cpu().scatter_add(src, gindex, by_gather, outer, n, k, inner);
+    for (int run = 0; run < 3; ++run) {
+      CAPTURE(run);
+      Tensor out = to_device(start);
+      gpu().index_add(src_d, index_d, out, outer, n, inner);
+      check_equal(by_index, out, std::string("index_add ") + dtype_name(d));
+      out = to_device(start);
+      gpu().scatter_add(src_d, gindex_d, out, outer, n, k, inner);
+      check_equal(by_gather, out, std::string("scatter_add ") + dtype_name(d));
+    }
+  }
 }

@@ -41,6 +41,16 @@ bool better(T v, T best) {
   return beats;
 }
 
+// Lanes holding NaN. Not `v != v`: xsimd 8's != is an ordered compare under AVX and AVX-512
+// (_CMP_NEQ_OQ), false for NaN.
+template <class Batch>
+auto nan_lanes(const Batch& v) {
+  if constexpr (std::is_floating_point_v<typename Batch::value_type>)
+    return xsimd::isnan(v);
+  else
+    return v != v;
+}
+
 // The max (Max) or min of n >= 1 elements; NaN if any is NaN. xsimd's max/min do not order NaN,
 // so NaNs are tracked apart.
 template <bool Max, class T>
@@ -52,11 +62,11 @@ T extreme_row(const T* x, int64_t n) {
   int64_t i = 1;
   if (n >= 2 * kWidth) {
     Batch m = Batch::load_unaligned(x);
-    auto bad = m != m;
+    auto bad = nan_lanes(m);
     for (i = kWidth; i + kWidth <= n; i += kWidth) {
       const Batch v = Batch::load_unaligned(x + i);
       m = Max ? xsimd::max(m, v) : xsimd::min(m, v);
-      if constexpr (std::is_floating_point_v<T>) bad = bad | (v != v);
+      if constexpr (std::is_floating_point_v<T>) bad = bad | nan_lanes(v);
     }
     alignas(64) T lane[kWidth];
     m.store_aligned(lane);
