@@ -73,6 +73,11 @@ def med(values, key="ms_per_epoch"):
     return statistics.median(v) if v else float("nan")
 
 
+def spread(values, fmt, key="ms_per_epoch"):
+    v = [x[key] for x in values if key in x]
+    return f"{fmt(min(v))}-{fmt(max(v))}" if v else "n/a"
+
+
 def table(results, fmt):
     """Markdown rows, `ratio` values and notes for the measured workloads."""
     rows = ["| workload | metric | xgrad | PyTorch DDP (gloo) | yardstick | xgrad / PyTorch | xgrad / yardstick | goal | met |",
@@ -86,6 +91,8 @@ def table(results, fmt):
         rows.append(f"| P1 digits, global batch 200, 2 ranks | ms/epoch | {fmt(x)} | {fmt(p)} | one xgrad process, batch 200: "
                     f"{fmt(s)} | {x / p:.3f} | {x / s:.3f} | <= 0.2 and <= 1.3 | {'yes' if ok else 'no'} |")
         notes.append("P1 test accuracy xgrad / PyTorch / one process: " + " / ".join(f"{a:.4f}" for a in acc))
+        notes.append("P1 range over rounds, ms/epoch: xgrad " + ", PyTorch ".join(
+            spread(res[k], fmt) for k in ("xgrad", "pytorch")) + f", one process {spread(res['single'], fmt)}")
         ratios["P1"] = x / s
         ratios["P1_vs_pytorch"] = x / p
     if "P2" in results:
@@ -101,12 +108,17 @@ def table(results, fmt):
                         f"ring {fmt(ring)} | {x / g:.3f} | {x / best:.3f} | <= 1.5 of the faster MPI | "
                         f"{'yes' if x / best <= 1.5 else 'no'} |")
         ratios["P2"] = worst
+        for n in (GRADIENT_FLOATS, LARGE_FLOATS):
+            notes.append(f"P2 {n:,} floats, range over rounds, us: " + ", ".join(
+                f"{name} {spread(res[f'{k}_{n}'], fmt, 'us_per_allreduce')}"
+                for k, name in (("xgrad", "xgrad"), ("mpi", "MPI_Allreduce"), ("mpi_ring", "ring"), ("gloo", "gloo"))))
     if "P3" in results:
         res = results["P3"]
         t = {np: med(res[f"xgrad_np{np}"]) for np in (1, 2, 4)}
         rows.append(f"| P3 scaling, digits global batch 200 | ms/epoch at 1 / 2 / 4 ranks | "
                     f"{fmt(t[1])} / {fmt(t[2])} / {fmt(t[4])} | | | | speedup over 1 rank: {t[1] / t[2]:.2f} / "
                     f"{t[1] / t[4]:.2f} | (report) | |")
-        notes.append(f"P3: 4 ranks on {os.cpu_count()} cores are oversubscribed (two ranks share a core)")
+        notes.append(f"P3: 4 ranks on {os.cpu_count()} cores are oversubscribed (two ranks share a core); range over "
+                     "rounds, ms/epoch: " + ", ".join(f"{np} rank{'s' if np > 1 else ''} {spread(res[f'xgrad_np{np}'], fmt)}" for np in (1, 2, 4)))
         ratios["P3"] = t[1] / t[2]
     return rows, ratios, notes

@@ -240,9 +240,9 @@ def main():
     if workloads:
         text += [f"- threads: {threads}"]
     text += [f"- method: {args.rounds} rounds, libraries interleaved in each; a process's figure is its own median "
-             "after a warm-up; the table shows the median over rounds", ""]
+             "after a warm-up; the table shows the median over rounds"]
     if workloads:  # the single-process table (absent when only P1-P3 ran)
-        text += rows
+        text += ["", *rows]
     if notes:
         text += ["", *[f"- {n}" for n in notes]]
     if dist_requested:
