@@ -115,6 +115,10 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
   } else {
     acc.add_(g);
   }
+  if (!leaf_->post_accumulate_hooks.empty()) {
+    Tensor leaf(leaf_);
+    for (auto& hook : leaf_->post_accumulate_hooks) hook(leaf);
+  }
   return {};
 }
 

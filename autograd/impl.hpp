@@ -35,6 +35,7 @@ struct TensorImpl {
   std::weak_ptr<Node> grad_accumulator;  // leaves only
   Tensor grad;
   std::vector<GradHook> hooks;  // leaves only: run on the gradient before it accumulates
+  std::vector<std::function<void(const Tensor&)>> post_accumulate_hooks;  // leaves: after it
 
   TensorImpl() = default;
   TensorImpl(const TensorImpl&) = delete;

@@ -175,6 +175,17 @@ void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
     grad_fn()->add_pre_hook(output_nr(), std::move(hook));
 }
 
+void Tensor::register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const {
+  check_defined("register_post_accumulate_grad_hook", *this);
+  if (!is_leaf())
+    fail("register_post_accumulate_grad_hook",
+         "only leaf tensors accumulate into .grad(); this one is the output of '" + std::string(grad_fn()->name()) +
+             "' (use register_hook)");
+  if (!requires_grad())
+    fail("register_post_accumulate_grad_hook", "the tensor does not require grad, so no gradient will accumulate");
+  impl_->post_accumulate_hooks.push_back(std::move(hook));
+}
+
 void Tensor::retain_grad() const {
   check_defined("retain_grad", *this);
   if (!requires_grad()) fail("retain_grad", "the tensor does not require grad");

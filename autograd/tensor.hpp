@@ -96,6 +96,10 @@ class Tensor {
   void backward(const Tensor& gradient = {}, bool retain_graph = false, bool create_graph = false) const;
   // The hook sees the gradient flowing to this tensor and may return a replacement (or undefined).
   void register_hook(std::function<Tensor(const Tensor&)> hook) const;
+  // Leaves only: runs after a backward has accumulated into .grad() (PyTorch's
+  // register_post_accumulate_grad_hook), with this tensor; data-parallel training starts
+  // reducing a gradient from here while the backward goes on.
+  void register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const;
   void retain_grad() const;  // keep .grad() on a non-leaf
 
   // ---- in-place (bump the version; recorded on the graph when needed)

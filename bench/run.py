@@ -5,6 +5,9 @@ reported figure is the median over rounds of each process's own median. Prints o
 it with the machine, versions and thread settings to bench/results/<date>.md, and prints last one
 line per workload: `ratio W<n> <xgrad / LibTorch>` (W5: `ratio W5 <xgrad GFLOP/s / sgemm GFLOP/s>`;
 D: the larger of xgrad's deterministic / default time on W2 and W4).
+The distributed workloads P1-P3 (bench/dist_workloads.py) run under mpirun in the same run and get
+a table of their own; their `ratio` lines: P1 xgrad / one process, P2 xgrad / MPI_Allreduce, P3
+the 2-rank speedup.
 
 Called by scripts/bench, which builds the programs and installs the peers first."""
 import argparse
@@ -16,6 +19,8 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+
+import dist_workloads
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,7 +116,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=str(ROOT / "build-bench"))
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--workloads", default="W0,W1,W2,W3,W4,W5,W6,D")
+    ap.add_argument("--workloads", default="W0,W1,W2,W3,W4,W5,W6,D,P1,P2,P3")
     ap.add_argument("--w3-epochs", type=int, default=0, help="per-sample epochs in W3 (default 100)")
     ap.add_argument("--pin-cpu", type=int, default=os.cpu_count() - 1,
                     help="CPU for the single-threaded workloads W0 W1 W3 W6 (-1: no pinning)")
@@ -127,11 +132,19 @@ def main():
     if not Path(data, "fashion_test_y.i64").exists():
         run([build / "xgrad_bench", "export", data], env)
 
-    workloads = args.workloads.split(",")
+    requested = args.workloads.split(",")
+    for w in requested:
+        if w not in WORKLOADS and w not in dist_workloads.P_WORKLOADS:
+            sys.exit(f"bench: unknown workload {w}")
+    workloads = [w for w in requested if w in WORKLOADS]
+    dist_requested = [w for w in requested if w in dist_workloads.P_WORKLOADS]
+    if dist_requested and not (build / "xgrad_dist_bench").exists():
+        sys.exit("bench: P1-P3 need xgrad_dist_bench (xgrad::distributed is built where MPI is found: "
+                 "Debian's libopenmpi-dev and openmpi-bin)")
+    dist_results = dist_workloads.measure(dist_requested, build, data, env, args.rounds, run,
+                                          lambda m: print(m, file=sys.stderr, flush=True))
     results = {}
     for w in workloads:
-        if w not in WORKLOADS:
-            sys.exit(f"bench: unknown workload {w}")
         if w == "D":
             results[w] = {f"{part}{mode}": [] for part, _, _ in D_PARTS for mode in ("", "det")}
             for r in range(args.rounds):
@@ -224,19 +237,28 @@ def main():
                   if pin is not None else "nothing pinned"))
     text = [f"# Benchmark, {datetime.date.today()}", ""]
     text += [f"- {k}: {v}" for k, v in info.items()]
-    text += [f"- threads: {threads}",
-             f"- method: {args.rounds} rounds, libraries interleaved in each; a process's figure is its own median "
-             "after a warm-up; the table shows the median over rounds", ""]
-    text += rows
+    if workloads:
+        text += [f"- threads: {threads}"]
+    text += [f"- method: {args.rounds} rounds, libraries interleaved in each; a process's figure is its own median "
+             "after a warm-up; the table shows the median over rounds"]
+    if workloads:  # the single-process table (absent when only P1-P3 ran)
+        text += ["", *rows]
     if notes:
         text += ["", *[f"- {n}" for n in notes]]
+    if dist_requested:
+        dist_rows, dist_ratios, dist_notes = dist_workloads.table(dist_results, fmt)
+        ratios.update(dist_ratios)
+        text += ["", "## Distributed: mpirun, one thread per rank", "",
+                 "- threads: OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1, torch.set_num_threads(1); "
+                 f"OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(unset)')}; nothing pinned", "",
+                 *dist_rows, "", *[f"- {n}" for n in dist_notes]]
     table = "\n".join(text) + "\n"
     print(table)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table)
     print(f"bench: wrote {out}")
-    for w in workloads:
+    for w in workloads + [k for k in ratios if k.startswith("P")]:
         print(f"ratio {w} {ratios[w]:.4f}")
 
 

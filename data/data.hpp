@@ -1,6 +1,6 @@
 // data/: datasets in memory, DataLoader, readers (CSV, IDX), splits, preprocessing, synthetic
-// sets, text inputs, augmentation (xgrad::data); metrics (xgrad::metrics); SVG plots
-// (xgrad::plot); the training progress bar (xgrad::data::Progress).
+// sets, text inputs, augmentation, data-parallel sharding (DistributedSampler) (xgrad::data);
+// metrics (xgrad::metrics); SVG plots (xgrad::plot); the training progress bar (data::Progress).
 #pragma once
 
 #include "data/csv.hpp"
@@ -12,6 +12,7 @@
 #include "data/plot.hpp"
 #include "data/preprocessing.hpp"
 #include "data/progress.hpp"
+#include "data/sampler.hpp"
 #include "data/svg.hpp"
 #include "data/synthetic.hpp"
 #include "data/text.hpp"

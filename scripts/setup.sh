@@ -2,7 +2,8 @@
 # configures and builds. Safe to rerun.
 
 XGRAD_PACKAGES=(cmake g++ make pkg-config libxtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev doctest-dev
-                libopenblas-dev zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist libboost-context-dev)
+                libopenblas-dev zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist libboost-context-dev
+                openmpi-bin libopenmpi-dev)
 
 # Installs the named Debian packages that are not installed yet.
 install_packages() {
@@ -25,6 +26,17 @@ build_xgrad() {
   local dir="${XGRAD_BUILD_DIR:-build}"
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release ${XGRAD_CMAKE_ARGS:-} >&2
   cmake --build "$dir" -j"$(nproc)" "$@" >&2
+}
+
+# Runs a program on N ranks with mpirun (OpenMPI): as root it must be told that this is fine, and
+# more ranks than cores need oversubscription; both are set through OpenMPI's environment.
+run_mpi() {
+  local np="$1"
+  shift
+  local flags=()
+  [ "$(id -u)" -eq 0 ] && flags+=(--allow-run-as-root)
+  [ "$np" -gt "$(nproc)" ] && flags+=(--oversubscribe)
+  exec mpirun "${flags[@]}" -np "$np" "$@"
 }
 
 # The emulated CUDA backend in `build-emu/` (XGRAD_CUDA=EMULATE, see README's "CUDA without a

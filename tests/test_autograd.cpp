@@ -6,6 +6,8 @@
 
 #include <xgrad/xgrad.hpp>
 
+#include "test_util.hpp"
+
 using namespace xgrad;
 
 namespace {
@@ -127,6 +129,30 @@ TEST_CASE("hooks see and may replace the gradient; retain_grad keeps a non-leaf'
   CHECK(x.grad().to_vector<double>() == std::vector<double>{181.0, 361.0});  // 3 * 10 * 2h + 1
   CHECK(h.grad().defined());
   CHECK_FALSE(x.grad_fn());
+}
+
+TEST_CASE("post-accumulate hooks run after .grad() is updated, once per backward, on leaves only") {
+  Tensor x = f64({1.0, 2.0}).requires_grad_();
+  std::vector<std::vector<double>> seen;
+  x.register_post_accumulate_grad_hook([&](const Tensor& leaf) {
+    CHECK(leaf.same(x));
+    seen.push_back(leaf.grad().to_vector<double>());
+  });
+  (x * x + x).sum().backward();  // x used twice: one accumulation, one call
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0] == std::vector<double>{3.0, 5.0});
+  (x * 2.0).sum().backward();  // sees the sum of both backwards
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[1] == std::vector<double>{5.0, 7.0});
+  Tensor unused = f64({1.0}).requires_grad_();
+  bool called = false;
+  unused.register_post_accumulate_grad_hook([&](const Tensor&) { called = true; });
+  (x * 1.0).sum().backward();
+  CHECK_FALSE(called);  // no gradient reached it
+  auto err = test_util::error_of([&] { (x * 2.0).register_post_accumulate_grad_hook([](const Tensor&) {}); });
+  CHECK(test_util::contains(err, "register_post_accumulate_grad_hook: only leaf tensors"));
+  err = test_util::error_of([&] { f64({1.0}).register_post_accumulate_grad_hook([](const Tensor&) {}); });
+  CHECK(test_util::contains(err, "does not require grad"));
 }
 
 TEST_CASE("autograd::grad returns gradients without touching .grad(), and second derivatives") {

@@ -258,3 +258,54 @@ TEST_CASE("KFold matches scikit-learn without shuffling, and partitions with it"
   CHECK(splits[1].test.size() == 3);
   CHECK(contains(error_of([] { data::KFold(1); }), "n_splits"));
 }
+
+TEST_CASE("DistributedSampler shards each epoch's seeded permutation, padded as PyTorch pads it") {
+  // n = 10 over 3 ranks: ceil(10 / 3) = 4 each, the permutation padded with its first 2 entries.
+  const int64_t n = 10, replicas = 3;
+  manual_seed(7 + 2);
+  std::vector<int64_t> perm = randperm(n).to_vector<int64_t>();  // epoch 2 with seed 7
+  manual_seed(123);  // the sampler does not read or move the global generator
+  std::vector<int64_t> seen;
+  for (int64_t r = 0; r < replicas; ++r) {
+    data::DistributedSampler s(n, replicas, r, {.seed = 7});
+    s.set_epoch(2);
+    CHECK(s.size() == 4);
+    CHECK(s.total_size() == 12);
+    auto idx = s.indices();
+    REQUIRE(idx.size() == 4);
+    for (int64_t k = 0; k < 4; ++k) {
+      int64_t i = r + k * replicas;  // rank r takes elements r, r + R, ... of the padded order
+      CHECK(idx[static_cast<size_t>(k)] == perm[static_cast<size_t>(i < n ? i : i - n)]);
+    }
+    seen.insert(seen.end(), idx.begin(), idx.end());
+  }
+  std::vector<int64_t> after = randperm(3).to_vector<int64_t>();
+  manual_seed(123);
+  CHECK(after == randperm(3).to_vector<int64_t>());
+  std::set<int64_t> distinct(seen.begin(), seen.end());
+  CHECK(distinct.size() == static_cast<size_t>(n));  // every sample, two of them twice
+  data::DistributedSampler a(n, replicas, 0, {.seed = 7});
+  auto epoch0 = a.indices();
+  a.set_epoch(1);
+  CHECK(a.indices() != epoch0);
+  a.set_epoch(0);
+  CHECK(a.indices() == epoch0);
+}
+
+TEST_CASE("DistributedSampler with drop_last cuts the tail; without shuffling it deals 0, 1, 2 in turn") {
+  data::DistributedSampler d(10, 3, 2, {.shuffle = false, .drop_last = true});
+  CHECK(d.size() == 3);  // floor(10 / 3): PyTorch's ceil((n - R) / R)
+  CHECK(d.indices() == std::vector<int64_t>{2, 5, 8});
+  data::DistributedSampler p(10, 4, 3, {.shuffle = false});
+  CHECK(p.indices() == std::vector<int64_t>{3, 7, 1});  // padded with 0, 1
+  data::DistributedSampler even(8, 2, 1, {.shuffle = false, .drop_last = true});
+  CHECK(even.indices() == std::vector<int64_t>{1, 3, 5, 7});
+  data::DistributedSampler tiny(2, 4, 3, {.shuffle = false});
+  CHECK(tiny.indices() == std::vector<int64_t>{1});  // 2 samples padded to 4
+  data::DistributedSampler empty_set(0, 2, 0);
+  CHECK(empty_set.indices().empty());
+  CHECK(contains(error_of([] { data::DistributedSampler(10, 0, 0); }), "DistributedSampler: num_replicas must be >= 1"));
+  CHECK(contains(error_of([] { data::DistributedSampler(10, 2, 2); }), "DistributedSampler: rank 2 is not in [0, 2)"));
+  CHECK(contains(error_of([] { data::DistributedSampler(-1, 2, 0); }), "DistributedSampler: dataset_size must be >= 0"));
+  CHECK(contains(error_of([&] { p.set_epoch(-1); }), "set_epoch: epoch must be >= 0"));
+}
