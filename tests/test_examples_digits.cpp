@@ -30,6 +30,18 @@ TEST_CASE("digits_tanh reproduces notebook 002: train >= 0.995, test >= 0.955 af
   CHECK(std::filesystem::file_size(svg) > 0);
 }
 
+TEST_CASE("digits_tanh --sklearn rebuilds notebook 002's MLPClassifier and prints its numbers") {
+  // Cell 14: MLPClassifier(50, tanh, sgd, lr 0.001, momentum 0.9 without Nesterov, batches of 200,
+  // its stopping rule, max_iter 1000) reached train .9993, test .9722.
+  Run r = run("digits_tanh", "--quiet --plot '' --sklearn --deterministic");
+  CHECK(r.status == 0);
+  CHECK(r.values["train_accuracy"] == "0.9993");
+  CHECK(r.values["test_accuracy"] == "0.9667");
+  CHECK(number(r, "epochs_run") == 596);  // stopped by the rule, before max_iter
+  CHECK(number(r, "reference_train_accuracy") == 0.9993);
+  CHECK(number(r, "reference_test_accuracy") == 0.9722);
+}
+
 TEST_CASE("digits_grid reports every eta x lambda cell and marks diverged runs") {
   std::string svg = out("digits_grid_test.svg");
   std::filesystem::remove(svg);
