@@ -2,14 +2,14 @@
 // and checks the `key value` lines they print last.
 #include <doctest/doctest.h>
 
-#include "example_runner.hpp"
-
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+
+#include "example_runner.hpp"
 
 namespace {
 using example_runner::is_svg;
@@ -18,18 +18,20 @@ using example_runner::run;
 using example_runner::Run;
 }  // namespace
 
-// The thresholds below sit under the spread scripts/spread measured over seeds 0-9 and OpenBLAS core
-// types auto, Haswell, SkylakeX, Zen and Prescott (2026-11-30).
-TEST_CASE("xor prints the exact ReLU solution and learns XOR, OR and AND for seeds 0..4") {
-  // all four accuracies were 1 in every one of the 50 runs of the spread
+// The thresholds below sit under the spread scripts/spread measured over seeds 0-9 and OpenBLAS
+// core types auto, Haswell, SkylakeX, Zen and Prescott (2026-11-30).
+TEST_CASE("xor prints the exact ReLU solution and NAND perceptron, and learns XOR, OR, AND, NAND") {
+  // every accuracy was 1 in every one of the 50 runs of the spread
   for (int seed = 0; seed < 5; ++seed) {
     CAPTURE(seed);
     Run r = run("xor", "--quiet --seed " + std::to_string(seed));
     CHECK(r.status == 0);
     CHECK(r.values["exact_solution"] == "0,1,1,0");
+    CHECK(r.values["nand_perceptron"] == "1,1,1,0");  // notebook 004, cell 2
     CHECK(number(r, "xor_accuracy") == 1.0);
     CHECK(number(r, "or_accuracy") == 1.0);
     CHECK(number(r, "and_accuracy") == 1.0);
+    CHECK(number(r, "nand_accuracy") == 1.0);
     CHECK(number(r, "accuracy") == 1.0);
   }
 }
