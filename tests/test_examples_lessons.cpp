@@ -26,12 +26,18 @@ TEST_CASE("activations: autograd's derivatives match the closed forms and both f
   Run r = run("activations", "--quiet --plots " + prefix);
   CHECK(r.status == 0);
   CHECK(number(r, "points") == 101);
-  for (const char* name : {"step", "sigmoid", "tanh", "relu", "leaky_relu", "softplus"}) {
+  for (const char* name : {"step", "sigmoid", "tanh", "relu", "leaky_relu", "softplus",
+                           "sigmoid_slope2", "sigmoid_slope0.5"}) {
     CAPTURE(name);
     CHECK(number(r, std::string("max_abs_error_") + name) < 1e-12);
   }
   CHECK(is_svg(prefix + "_functions.svg"));
   CHECK(is_svg(prefix + "_gradients.svg"));
+  CHECK(is_svg(prefix + "_sigmoid.svg"));  // notebook 004's sigmoid at slopes 1, 2 and 0.5
+  // Notebook 004, cells 10-11: array([0.21194156, 0.21194156, 0.57611688]) and
+  // array([9.99948459e-01, 4.53975898e-05, 6.14389567e-06]).
+  CHECK(r.values["softmax_0_0_1"] == "0.21194156,0.21194156,0.57611688");
+  CHECK(r.values["softmax_10_0_-2"] == "0.99994846,4.539759e-05,6.1438957e-06");
 }
 
 TEST_CASE("imdb runs the whole text pipeline on the hand-written aclImdb-layout fixture") {
@@ -97,8 +103,8 @@ TEST_CASE("tabular reads the notebook's CSV layout: text id column, 0/1 label, f
   CHECK(number(r, "features") == 12);
   CHECK(number(r, "standardized") == 0);
   CHECK(r.values.count("reference_test_auc") == 0);
-  CHECK(number(r, "train_auc") > 0.8);   // spread over seeds 0-9 x 5 core types: 0.9188-0.9607
-  CHECK(number(r, "test_auc") > 0.55);   // 30 held-out rows: spread 0.6607-0.8839
+  CHECK(number(r, "train_auc") > 0.8);  // spread over seeds 0-9 x 5 core types: 0.9188-0.9607
+  CHECK(number(r, "test_auc") > 0.55);  // 30 held-out rows: spread 0.6607-0.8839
 }
 
 TEST_CASE("the later lessons' examples reject unknown options") {
