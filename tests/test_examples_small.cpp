@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "example_runner.hpp"
 
@@ -33,6 +34,36 @@ TEST_CASE("xor prints the exact ReLU solution and NAND perceptron, and learns XO
     CHECK(number(r, "and_accuracy") == 1.0);
     CHECK(number(r, "nand_accuracy") == 1.0);
     CHECK(number(r, "accuracy") == 1.0);
+  }
+}
+
+TEST_CASE(
+    "optimizer_paths takes notebook 004's seven paths, and optim::SGD's relate to them to 1e-12") {
+  std::string prefix = std::string(XGRAD_BINARY_DIR) + "/optimizer_paths_test";
+  Run r = run("optimizer_paths", "--quiet --plots " + prefix);
+  CHECK(r.status == 0);
+  // The notebook's own code (NumPy, float64) ends its 10 steps from (-1, 1) at these points.
+  const std::pair<const char*, std::pair<double, double>> last[] = {
+      {"gd_0.6", {-1.0239999999999975e-07, 0.3999999999999996}},
+      {"cm_0.6_0.9", {-0.6937564516000001, -0.3969835765400002}},
+      {"nesterov_0.6_0.9", {-0.00740978292344564, -0.025571576540000036}},
+      {"nesterov_0.7_0.9", {-1.2193831286172807, -0.05650017262999987}},
+      {"gd_0.1", {-0.10737418240000003, 0.8999999999999999}},
+      {"cm_0.1_0.9", {-0.004399870600000189, 0.5861894039099999}},
+      {"nesterov_0.1_0.9", {0.04043836982810378, 0.5861894039099999}},
+  };
+  for (const auto& [name, point] : last) {
+    CAPTURE(name);
+    std::string run_name(name);
+    CHECK(r.values[run_name + "_p0"] == "-1,1");
+    const std::string& p10 = r.values[run_name + "_p10"];
+    size_t comma = p10.find(',');
+    REQUIRE(comma != std::string::npos);
+    CHECK(std::abs(std::stod(p10.substr(0, comma)) - point.first) <= 1e-12);
+    CHECK(std::abs(std::stod(p10.substr(comma + 1)) - point.second) <= 1e-12);
+    // optim::SGD's parameter is p for descent and classical momentum, p + mu v for Nesterov.
+    CHECK(number(r, run_name + "_sgd_distance") <= 1e-12);
+    CHECK(is_svg(prefix + "_" + run_name + ".svg"));
   }
 }
 
@@ -79,7 +110,7 @@ TEST_CASE("optimizers compares five optimizers from the same init and plots thei
 }
 
 TEST_CASE("the small examples reject unknown options") {
-  for (const char* name : {"xor", "moons", "custom_op", "optimizers"}) {
+  for (const char* name : {"xor", "moons", "custom_op", "optimizers", "optimizer_paths"}) {
     CAPTURE(name);
     CHECK(run(name, "--no-such-option").status != 0);
   }
