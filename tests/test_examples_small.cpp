@@ -1,5 +1,5 @@
-// Runs the smaller example programs (xor, moons, custom_op, optimizers) briefly, as a user would,
-// and checks the `key value` lines they print last.
+// Runs the smaller example programs (xor, moons, custom_op, optimizers, optimizer_paths) briefly,
+// as a user would, and checks the `key value` lines they print last.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -76,9 +76,9 @@ TEST_CASE("moons trains every hidden size and variant and writes a boundary plot
     double train = number(r, std::string("train_accuracy_") + name);
     double test = number(r, std::string("test_accuracy_") + name);
     CHECK(std::isfinite(number(r, std::string("final_loss_") + name)));
-    CHECK(train >= 0.7);  // noisy moons: a line alone gets ~0.8; spread 0.8125-0.925
+    CHECK(train >= 0.7);  // noisy moons: a line alone gets ~0.8; spread 0.79-0.89
     CHECK(train <= 1.0);
-    CHECK(test >= 0.6);  // 40 held-out points: spread 0.7-0.925
+    CHECK(test >= 0.7);  // a second draw of 200 points: spread 0.795-0.88
     CHECK(test <= 1.0);
     CHECK(is_svg(prefix + "_" + name + ".svg"));
   }
