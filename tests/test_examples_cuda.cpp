@@ -73,9 +73,9 @@ TEST_CASE("mnist_format trains one epoch on the device to the CPU run's accuracy
   }
   auto [cpu, dev] = run_both(
       "mnist_format",
-      "--quiet --epochs 1 --limit 5000 --save '' --plot '' --data '" + dir + "'");
+      "--quiet --epochs 1 --limit 5000 --save '' --plot '' --images '' --data '" + dir + "'");
   CHECK(number(dev, "train_samples") == 5000);
-  CHECK(number(dev, "test_accuracy") > 0.6);
+  CHECK(number(dev, "test_accuracy") > 0.4);  // the CPU's spread: 0.5149-0.691
   CHECK(number(dev, "test_accuracy") ==
         doctest::Approx(number(cpu, "test_accuracy")).epsilon(0.03));
 }
