@@ -51,7 +51,6 @@ class Shape {
   Shape(const std::vector<int64_t>& dims) : Shape(std::span<const int64_t>(dims)) {}
 
   int64_t ndim() const { return n_; }
-  int64_t size() const { return n_; }
   int64_t operator[](int64_t i) const { return d_[i]; }
   int64_t& operator[](int64_t i) { return d_[i]; }
   const int64_t* begin() const { return d_; }

@@ -54,11 +54,14 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output)
   data_ = is_output ? t.detach() : t;
 }
 
+void saved_tensors_freed(const char* op) {
+  throw Error(std::string(op) +
+              ": its saved tensors were freed by an earlier backward; call backward(..., retain_graph=true) "
+              "the first time to backward through the graph again");
+}
+
 Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner, const char* op) const {
-  if (!data_.defined())
-    throw Error(std::string(op) +
-                ": its saved tensors were freed by an earlier backward; call backward(..., retain_graph=true) "
-                "the first time to backward through the graph again");
+  if (!data_.defined()) saved_tensors_freed(op);
   if (data_.version() != version_)
     throw Error(std::string(op) + ": a tensor it saved for backward was modified by an in-place operation "
                 "(saved at version " + std::to_string(version_) + ", now version " +

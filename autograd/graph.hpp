@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "autograd/grad_mode.hpp"
 #include "autograd/tensor.hpp"
 
 namespace xgrad {
@@ -140,33 +141,6 @@ class AccumulateGrad final : public Node {
 
 // Where the gradient of `t` goes: its grad_fn, its leaf accumulator, or nowhere.
 Edge gradient_edge(const Tensor& t);
-
-// ---- grad mode
-class GradMode {
- public:
-  static bool is_enabled();
-  static void set_enabled(bool on);
-};
-class NoGradGuard {
- public:
-  NoGradGuard() : prev_(GradMode::is_enabled()) { GradMode::set_enabled(false); }
-  ~NoGradGuard() { GradMode::set_enabled(prev_); }
-  NoGradGuard(const NoGradGuard&) = delete;
-  NoGradGuard& operator=(const NoGradGuard&) = delete;
-
- private:
-  bool prev_;
-};
-class EnableGradGuard {
- public:
-  EnableGradGuard() : prev_(GradMode::is_enabled()) { GradMode::set_enabled(true); }
-  ~EnableGradGuard() { GradMode::set_enabled(prev_); }
-  EnableGradGuard(const EnableGradGuard&) = delete;
-  EnableGradGuard& operator=(const EnableGradGuard&) = delete;
-
- private:
-  bool prev_;
-};
 
 namespace autograd {
 

@@ -49,5 +49,7 @@ struct TensorImpl {
 Tensor make_tensor(const Shape& shape, Dtype dtype, Device device);
 // A new handle on the same storage with another shape (numel must agree).
 Tensor alias_with_shape(const Tensor& t, const Shape& shape);
+// The tensor's bytes on the host (a copy from a device; the storage itself on the CPU).
+std::vector<char> host_bytes(const Tensor& t);
 
 }  // namespace xgrad

@@ -11,31 +11,102 @@
 
 namespace xgrad::kernels {
 
-enum class Unary : uint8_t {
-  neg, exp, log, sqrt, abs, sign, tanh, sigmoid, relu, softplus,
-  // with scalar parameters a, b:
-  add_scalar,   // x + a
-  mul_scalar,   // x * a
-  rsub_scalar,  // a - x
-  rdiv_scalar,  // a / x
-  pow_scalar,   // x ^ a
-  rpow_scalar,  // a ^ x
-  leaky_relu,   // x > 0 ? x : a * x
-  clamp,        // min(max(x, a), b); a = -inf or b = +inf for a one-sided clamp
-  // masks (0/1 in x's dtype) against the scalar a:
-  eq_scalar, ne_scalar, lt_scalar, le_scalar, gt_scalar, ge_scalar,
-};
+// ---- The op lists. Each elementwise op is one line here; the enum, the op's name, its int64
+// policy and the CPU and CUDA routing are generated from it, so a missing kernel is a compile
+// error, not an op that silently does nothing. Columns:
+//   name     the enum value, and the name error messages use
+//   int64    any: defined on int64 too (int64_math.hpp holds that form, shared by both devices);
+//            floats: the op refuses int64 (unary_kernel / binary_kernel raise, naming the op)
+//   scalars  how many of the kernel's scalar parameters (a, b for unary, alpha for binary) it reads
 
-enum class Binary : uint8_t {
-  add, sub, mul, div, pow, maximum, minimum,
-  eq, ne, lt, le, gt, ge,  // masks, 0/1 in the inputs' dtype
-  add_scaled,              // a + alpha * b
-  tanh_backward,           // a * (1 - b^2)      (a = grad, b = tanh output)
-  sigmoid_backward,        // a * b * (1 - b)    (a = grad, b = sigmoid output)
-  threshold_backward,      // b > 0 ? a : alpha * a   (a = grad, b = input)
-};
+// x is the input; a, b the scalars.
+#define XGRAD_UNARY_OPS(X)                                             \
+  X(neg, any, 0)          /* -x */                                     \
+  X(exp, floats, 0)                                                    \
+  X(expm1, floats, 0)     /* e^x - 1, exact near 0 */                  \
+  X(log, floats, 0)                                                    \
+  X(log1p, floats, 0)     /* log(1 + x), exact near 0 */               \
+  X(sqrt, floats, 0)                                                   \
+  X(abs, any, 0)                                                       \
+  X(sign, any, 0)                                                      \
+  X(sin, floats, 0)                                                    \
+  X(cos, floats, 0)                                                    \
+  X(erf, floats, 0)                                                    \
+  X(tanh, floats, 0)                                                   \
+  X(sigmoid, floats, 0)                                                \
+  X(relu, any, 0)                                                      \
+  X(softplus, floats, 0)  /* log(1 + e^x) */                           \
+  X(gelu, floats, 0)      /* x Phi(x), Phi the normal CDF */           \
+  X(gelu_tanh, floats, 0) /* gelu's tanh approximation */              \
+  X(silu, floats, 0)      /* x sigmoid(x) */                           \
+  X(add_scalar, any, 1)   /* x + a */                                  \
+  X(mul_scalar, any, 1)   /* x * a */                                  \
+  X(rsub_scalar, any, 1)  /* a - x */                                  \
+  X(rdiv_scalar, any, 1)  /* a / x */                                  \
+  X(pow_scalar, any, 1)   /* x ^ a */                                  \
+  X(rpow_scalar, any, 1)  /* a ^ x */                                  \
+  X(leaky_relu, any, 1)   /* x > 0 ? x : a * x */                      \
+  X(clamp, any, 2)        /* min(max(x, a), b); a = -inf or b = +inf for one side */ \
+  X(eq_scalar, any, 1)    /* masks (0/1 in x's dtype) against a */     \
+  X(ne_scalar, any, 1)                                                 \
+  X(lt_scalar, any, 1)                                                 \
+  X(le_scalar, any, 1)                                                 \
+  X(gt_scalar, any, 1)                                                 \
+  X(ge_scalar, any, 1)
 
-enum class Reduce : uint8_t { sum, max, min, argmax, argmin };
+// a and b are broadcast to out's shape (NumPy rules); alpha is the scalar.
+#define XGRAD_BINARY_OPS(X)                                                      \
+  X(add, any, 0)                                                                 \
+  X(sub, any, 0)                                                                 \
+  X(mul, any, 0)                                                                 \
+  X(div, any, 0)                                                                 \
+  X(pow, any, 0)                                                                 \
+  X(maximum, any, 0)                                                             \
+  X(minimum, any, 0)                                                             \
+  X(eq, any, 0) /* masks, 0/1 in the inputs' dtype */                            \
+  X(ne, any, 0)                                                                  \
+  X(lt, any, 0)                                                                  \
+  X(le, any, 0)                                                                  \
+  X(gt, any, 0)                                                                  \
+  X(ge, any, 0)                                                                  \
+  X(add_scaled, any, 1)            /* a + alpha * b */                           \
+  X(tanh_backward, floats, 0)      /* a * (1 - b^2): a = grad, b = tanh's output */ \
+  X(sigmoid_backward, floats, 0)   /* a * b * (1 - b): b = sigmoid's output */   \
+  X(threshold_backward, floats, 1) /* b > 0 ? a : alpha * a: b = the input */
+
+// x seen as [outer, n, inner] and reduced over n; argmax/argmin give int64 positions.
+#define XGRAD_REDUCE_OPS(X) X(sum, any, 0) X(max, any, 0) X(min, any, 0) X(argmax, any, 0) X(argmin, any, 0)
+
+#define XGRAD_OP_ENUM_ENTRY(name, int64, scalars) name,
+enum class Unary : uint8_t { XGRAD_UNARY_OPS(XGRAD_OP_ENUM_ENTRY) };
+enum class Binary : uint8_t { XGRAD_BINARY_OPS(XGRAD_OP_ENUM_ENTRY) };
+enum class Reduce : uint8_t { XGRAD_REDUCE_OPS(XGRAD_OP_ENUM_ENTRY) };
+#undef XGRAD_OP_ENUM_ENTRY
+
+// name(op): "tanh", "add_scaled"; on_int64(op): the int64 column is `any`.
+#define XGRAD_OP_NAME_CASE(name, int64, scalars) \
+  case E::name:                                  \
+    return #name;
+#define XGRAD_OP_INT64_CASE(name, int64, scalars) \
+  case E::name:                                   \
+    return XGRAD_OP_INT64_##int64;
+#define XGRAD_OP_INT64_any true
+#define XGRAD_OP_INT64_floats false
+#define XGRAD_OP_TRAITS(Enum, LIST)                                     \
+  constexpr const char* name(Enum op) {                                 \
+    using E = Enum;                                                     \
+    switch (op) { LIST(XGRAD_OP_NAME_CASE) }                            \
+    return "?";                                                         \
+  }                                                                     \
+  constexpr bool on_int64(Enum op) {                                    \
+    using E = Enum;                                                     \
+    switch (op) { LIST(XGRAD_OP_INT64_CASE) }                           \
+    return false;                                                       \
+  }
+XGRAD_OP_TRAITS(Unary, XGRAD_UNARY_OPS)
+XGRAD_OP_TRAITS(Binary, XGRAD_BINARY_OPS)
+XGRAD_OP_TRAITS(Reduce, XGRAD_REDUCE_OPS)
+#undef XGRAD_OP_TRAITS
 
 // One Adam/AdamW step's scalars (optim/adam.cpp computes them): with g = grad (negated when
 // maximize) plus weight_decay * p unless decoupled (AdamW, which scales p by 1 - lr * wd first),

@@ -83,51 +83,38 @@ void check_index_range(const char* op, const Tensor& index, int64_t n) {
                  std::to_string(n));
 }
 
-std::vector<Tensor> OpNode::apply(std::vector<Tensor>&& grads) {
-  std::vector<Tensor> out(next_edges_.size());
-  if (grads.empty() || !grads[0].defined()) return out;
-  fn_(*this, grads[0], out);
-  return out;
+Recorder::Recorder(const char* op, Tensor& out, std::initializer_list<const Tensor*> inputs) : op_(op), out_(out) {
+  if (!GradMode::is_enabled()) return;
+  for (auto* t : inputs) on_ = on_ || (t->defined() && t->requires_grad());
+  if (!on_) return;
+  edges_.reserve(inputs.size());
+  for (auto* t : inputs) add_input(*t);
+  out.impl()->requires_grad = true;  // before any save_output(), which records it
+  out.impl()->output_nr = 0;
 }
 
-void OpNode::release_saved() {
-  for (auto& s : saved_) s.reset();
+Recorder::Recorder(const char* op, Tensor& out, const std::vector<Tensor>& inputs) : op_(op), out_(out) {
+  if (!GradMode::is_enabled()) return;
+  for (auto& t : inputs) on_ = on_ || (t.defined() && t.requires_grad());
+  if (!on_) return;
+  edges_.reserve(inputs.size());
+  for (auto& t : inputs) add_input(t);
+  out.impl()->requires_grad = true;
+  out.impl()->output_nr = 0;
 }
 
-namespace {
-OpNode* link(const char* name, BackwardFn fn, Tensor& out, size_t n_inputs) {
-  auto node = pool::make_shared<OpNode>(name, fn);
-  node->next_edges().reserve(n_inputs);
-  TensorImpl* impl = out.impl();
-  impl->requires_grad = true;
-  impl->output_nr = 0;
-  impl->grad_fn = node;
-  return node.get();
-}
-}  // namespace
+void Recorder::add_input(const Tensor& t) { edges_.push_back(t.defined() ? gradient_edge(t) : Edge{}); }
 
-OpNode* record(const char* name, BackwardFn fn, Tensor& out, std::initializer_list<const Tensor*> inputs) {
-  if (!GradMode::is_enabled()) return nullptr;
-  bool any = false;
-  for (auto* t : inputs) any = any || (t->defined() && t->requires_grad());
-  if (!any) return nullptr;
-  OpNode* node = link(name, fn, out, inputs.size());
-  for (auto* t : inputs) node->next_edges().push_back(t->defined() ? gradient_edge(*t) : Edge{});
-  return node;
-}
-
-OpNode* record(const char* name, BackwardFn fn, Tensor& out, const std::vector<Tensor>& inputs) {
-  if (!GradMode::is_enabled()) return nullptr;
-  bool any = false;
-  for (auto& t : inputs) any = any || (t.defined() && t.requires_grad());
-  if (!any) return nullptr;
-  OpNode* node = link(name, fn, out, inputs.size());
-  for (auto& t : inputs) node->next_edges().push_back(t.defined() ? gradient_edge(t) : Edge{});
-  return node;
+void Recorder::attach(std::shared_ptr<Node> node) {
+  EdgeList& next = node->next_edges();
+  next.reserve(edges_.size());
+  for (Edge& e : edges_) next.push_back(std::move(e));
+  out_.impl()->grad_fn = std::move(node);
 }
 
 Tensor unary_kernel(const char* op, kernels::Unary k, const Tensor& x, double a, double b) {
   check_defined(op, x);
+  if (!kernels::on_int64(k)) check_floating(op, x);
   Tensor out = make_tensor(x.shape(), x.dtype(), x.device());
   kernels_for(x, op).unary(k, x, out, a, b);
   return out;
@@ -138,6 +125,7 @@ Tensor binary_kernel(const char* op, kernels::Binary k, const Tensor& a, const T
   check_defined(op, b);
   check_same_dtype(op, a, b);
   check_same_device(op, a, b);
+  if (!kernels::on_int64(k)) check_floating(op, a);
   Tensor out = make_tensor(broadcast_shapes(op, a.shape(), b.shape()), a.dtype(), a.device());
   kernels_for(a, op).binary(k, a, b, out, alpha);
   return out;

@@ -1,8 +1,9 @@
 // What every op implementation shares: argument checks that raise errors naming the op, the
-// node type that holds a built-in op's backward formula, and the call that records it.
+// node type that holds a built-in op's backward formula, and the Recorder that records it.
 // Internal to autograd/.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,37 +40,85 @@ inline const kernels::Table& kernels_for(const Tensor& t, const char* op) {
   return kernels::for_device(t.device(), op);
 }
 
-class OpNode;
-// Fills grads_in[i] for each input i that needs a gradient (node.needs_input_grad(i)).
-using BackwardFn = void (*)(OpNode& node, const Tensor& grad, std::vector<Tensor>& grads_in);
-
-// A built-in op's node: its name, its backward formula, and room for what the formula needs.
-class OpNode final : public Node {
+// What a backward formula reads and fills: the gradient of the op's output (`out`), which inputs
+// need a gradient, the input gradients to set (g[i]), and the tensors the op saved, unpacked with
+// g(saved) (which checks that no in-place op changed them since).
+class Grads {
  public:
-  OpNode(const char* name, BackwardFn fn) : name_(name), fn_(fn) {}
+  Grads(Node& node, const char* op, const Tensor& out, std::vector<Tensor>& in)
+      : out(out), node_(node), op_(op), in_(in) {}
+  const Tensor& out;
+  bool needs(size_t i) const { return node_.needs_input_grad(i); }
+  Tensor& operator[](size_t i) { return in_[i]; }
+  Tensor operator()(const SavedTensor& s) const { return s.unpack(node_.shared_from_this(), op_); }
+
+ private:
+  Node& node_;
+  const char* op_;
+  std::vector<Tensor>& in_;
+};
+
+[[noreturn]] void saved_tensors_freed(const char* op);
+
+// A built-in op's node: the op's name and its backward formula F, a callable on Grads& that holds
+// what the op saved as named captures. Sized to what it holds.
+template <class F>
+class FnNode final : public Node {
+ public:
+  FnNode(const char* name, F&& f, bool saves) : name_(name), f_(std::move(f)), saves_(saves) {}
   const char* name() const override { return name_; }
-  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override;
-  void release_saved() override;
-
-  void save(int slot, const Tensor& t) { saved_[slot] = SavedTensor(t, false); }
-  void save_output(int slot, const Tensor& t) { saved_[slot] = SavedTensor(t, true); }
-  Tensor saved(int slot) { return saved_[slot].unpack(shared_from_this(), name_); }
-
-  Shape shape[2];       // e.g. input shapes, for sum_to in broadcasting backward
-  double scalar[2] = {};
-  int64_t index[4] = {};
-  std::vector<int64_t> sizes;  // variable-length attributes (cat's split sizes, permutations)
+  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+    std::vector<Tensor> in(next_edges_.size());
+    if (grads.empty() || !grads[0].defined()) return in;
+    if (!f_) saved_tensors_freed(name_);
+    Grads g(*this, name_, grads[0], in);
+    (*f_)(g);
+    return in;
+  }
+  // Frees what the formula holds; a formula that saved no tensor stays (it can run again).
+  void release_saved() override {
+    if (saves_) f_.reset();
+  }
 
  private:
   const char* name_;
-  BackwardFn fn_;
-  SavedTensor saved_[3];
+  std::optional<F> f_;
+  bool saves_;
 };
 
-// When grad mode is on and an input requires grad: makes the node, links it to the inputs and
-// to `out`, and returns it for the caller to save what backward needs. Otherwise nullptr.
-OpNode* record(const char* name, BackwardFn fn, Tensor& out, std::initializer_list<const Tensor*> inputs);
-OpNode* record(const char* name, BackwardFn fn, Tensor& out, const std::vector<Tensor>& inputs);
+// Records an op on the graph: `if (Recorder r{"mul", out, {&a, &b}})` is true when grad mode is
+// on and an input requires grad; then r.save(t) / r.save_output() keep tensors for backward and
+// r.backward(formula) makes the node, linked to the inputs' nodes and to `out`:
+//   r.backward([a = r.save(a), b = r.save(b)](Grads& g) { if (g.needs(0)) g[0] = mul(g.out, g(b)); ... });
+class Recorder {
+ public:
+  Recorder(const char* op, Tensor& out, std::initializer_list<const Tensor*> inputs);
+  Recorder(const char* op, Tensor& out, const std::vector<Tensor>& inputs);
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+  explicit operator bool() const { return on_; }
+
+  SavedTensor save(const Tensor& t) {
+    saves_ = true;
+    return SavedTensor(t, false);
+  }
+  SavedTensor save_output() {
+    saves_ = true;
+    return SavedTensor(out_, true);
+  }
+  template <class F>
+  void backward(F f) {
+    attach(pool::make_shared<FnNode<F>>(op_, std::move(f), saves_));
+  }
+
+ private:
+  void add_input(const Tensor& t);
+  void attach(std::shared_ptr<Node> node);
+  const char* op_;
+  Tensor& out_;
+  bool on_ = false, saves_ = false;
+  EdgeList edges_;
+};
 
 // Forward helpers: allocate the output and run the device's kernel.
 Tensor unary_kernel(const char* op, kernels::Unary k, const Tensor& x, double a = 0, double b = 0);

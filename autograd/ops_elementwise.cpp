@@ -1,7 +1,9 @@
-// Elementwise ops: each op's forward dispatch beside its backward formula. Broadcasting
+// Elementwise ops: each op's forward and, in the same function, its backward formula. Broadcasting
 // backward sums the gradient down to each input's shape (sum_to).
 #include <cmath>
 #include <limits>
+#include <string>
+#include <string_view>
 
 #include "autograd/op.hpp"
 
@@ -12,181 +14,131 @@ using kernels::Unary;
 
 namespace {
 
-Tensor masked_zero_like(const Tensor& g) { return zeros_like(g); }
+// A unary op whose derivative is a function of the output's gradient and one saved tensor (the
+// input, the output, or none): derivative(grad, saved) gives the input's gradient.
+enum class Keep { none, input, output };
 
-// ---- binary ops with broadcasting
-
-void add_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  if (n.needs_input_grad(0)) gi[0] = sum_to(g, n.shape[0]);
-  if (n.needs_input_grad(1)) gi[1] = sum_to(g, n.shape[1]);
-}
-void sub_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  if (n.needs_input_grad(0)) gi[0] = sum_to(g, n.shape[0]);
-  if (n.needs_input_grad(1)) gi[1] = sum_to(neg(g), n.shape[1]);
-}
-void mul_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  if (n.needs_input_grad(0)) gi[0] = sum_to(mul(g, n.saved(1)), n.shape[0]);
-  if (n.needs_input_grad(1)) gi[1] = sum_to(mul(g, n.saved(0)), n.shape[1]);
-}
-void div_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  Tensor b = n.saved(1);
-  if (n.needs_input_grad(0)) gi[0] = sum_to(div(g, b), n.shape[0]);
-  if (n.needs_input_grad(1)) gi[1] = sum_to(neg(div(mul(g, n.saved(0)), mul(b, b))), n.shape[1]);
-}
-void pow_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  Tensor a = n.saved(0), b = n.saved(1);
-  if (n.needs_input_grad(0)) gi[0] = sum_to(mul(g, mul(b, pow(a, sub(b, 1.0)))), n.shape[0]);
-  if (n.needs_input_grad(1)) {
-    // d(a^b)/db = a^b log(a); taken as 0 where a <= 0 (no real logarithm), as PyTorch does at 0.
-    Tensor safe_a = where(gt(a, 0.0), a, ones_like(a));
-    gi[1] = sum_to(mul(g, mul(pow(a, b), log(safe_a))), n.shape[1]);
-  }
-}
-// Ties split the gradient evenly, as PyTorch does.
-void maximum_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  Tensor a = n.saved(0), b = n.saved(1);
-  Tensor m = add(gt(a, b), mul(eq(a, b), 0.5));
-  if (n.needs_input_grad(0)) gi[0] = sum_to(mul(g, m), n.shape[0]);
-  if (n.needs_input_grad(1)) gi[1] = sum_to(mul(g, rsub(1.0, m)), n.shape[1]);
-}
-void minimum_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  Tensor a = n.saved(0), b = n.saved(1);
-  Tensor m = add(lt(a, b), mul(eq(a, b), 0.5));
-  if (n.needs_input_grad(0)) gi[0] = sum_to(mul(g, m), n.shape[0]);
-  if (n.needs_input_grad(1)) gi[1] = sum_to(mul(g, rsub(1.0, m)), n.shape[1]);
-}
-// out = grad * (1 - y^2)
-void tanh_backward_backward(OpNode& n, const Tensor& gg, std::vector<Tensor>& gi) {
-  Tensor grad = n.saved(0), y = n.saved(1);
-  if (n.needs_input_grad(0)) gi[0] = sum_to(tanh_backward(gg, y), n.shape[0]);
-  if (n.needs_input_grad(1)) gi[1] = sum_to(mul(mul(gg, grad), mul(y, -2.0)), n.shape[1]);
-}
-// out = grad * y * (1 - y)
-void sigmoid_backward_backward(OpNode& n, const Tensor& gg, std::vector<Tensor>& gi) {
-  Tensor grad = n.saved(0), y = n.saved(1);
-  if (n.needs_input_grad(0)) gi[0] = sum_to(sigmoid_backward(gg, y), n.shape[0]);
-  if (n.needs_input_grad(1)) gi[1] = sum_to(mul(mul(gg, grad), rsub(1.0, mul(y, 2.0))), n.shape[1]);
-}
-// out = x > 0 ? grad : slope * grad; piecewise linear in grad, constant in x.
-void threshold_backward_backward(OpNode& n, const Tensor& gg, std::vector<Tensor>& gi) {
-  if (n.needs_input_grad(0)) gi[0] = sum_to(threshold_backward(gg, n.saved(1), n.scalar[0]), n.shape[0]);
-}
-
-Tensor binary(const char* op, Binary k, BackwardFn fn, const Tensor& a, const Tensor& b, bool save_inputs,
-              double alpha = 0) {
-  Tensor out = binary_kernel(op, k, a, b, alpha);
-  if (auto* n = record(op, fn, out, {&a, &b})) {
-    n->shape[0] = a.shape();
-    n->shape[1] = b.shape();
-    n->scalar[0] = alpha;
-    if (save_inputs) {
-      n->save(0, a);
-      n->save(1, b);
-    }
+template <class D>
+Tensor unary(const char* op, Unary k, const Tensor& x, Keep keep, D derivative, double a = 0, double b = 0) {
+  Tensor out = unary_kernel(op, k, x, a, b);
+  if (Recorder r{op, out, {&x}}) {
+    SavedTensor s = keep == Keep::input ? r.save(x) : keep == Keep::output ? r.save_output() : SavedTensor();
+    r.backward([s = std::move(s), derivative](Grads& g) { g[0] = derivative(g.out, s.defined() ? g(s) : Tensor()); });
   }
   return out;
 }
 
-Tensor floating_binary(const char* op, Binary k, BackwardFn fn, const Tensor& a, const Tensor& b) {
-  check_defined(op, a);
-  check_floating(op, a);
-  return binary(op, k, fn, a, b, true);
-}
+// Binary ops with broadcasting: the backward sums each input's gradient down to its shape.
+struct Shapes {
+  Shape a, b;
+};
+Shapes shapes_of(const Tensor& a, const Tensor& b) { return {a.shape(), b.shape()}; }
 
 Tensor compare(const char* op, Binary k, const Tensor& a, const Tensor& b) { return binary_kernel(op, k, a, b); }
-
-// ---- unary ops
-
-void neg_backward(OpNode&, const Tensor& g, std::vector<Tensor>& gi) { gi[0] = neg(g); }
-void exp_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) { gi[0] = mul(g, n.saved(0)); }
-void log_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) { gi[0] = div(g, n.saved(0)); }
-void sqrt_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  gi[0] = div(g, mul(n.saved(0), 2.0));
-}
-void abs_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) { gi[0] = mul(g, sign(n.saved(0))); }
-void zero_backward(OpNode&, const Tensor& g, std::vector<Tensor>& gi) { gi[0] = masked_zero_like(g); }
-void tanh_op_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  gi[0] = tanh_backward(g, n.saved(0));
-}
-void sigmoid_op_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  gi[0] = sigmoid_backward(g, n.saved(0));
-}
-void relu_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  gi[0] = threshold_backward(g, n.saved(0), 0.0);  // the output is > 0 exactly where the input is
-}
-void leaky_relu_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  gi[0] = threshold_backward(g, n.saved(0), n.scalar[0]);
-}
-void softplus_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  gi[0] = mul(g, sigmoid(n.saved(0)));
-}
-void clamp_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  Tensor x = n.saved(0);
-  gi[0] = mul(g, mul(ge(x, n.scalar[0]), le(x, n.scalar[1])));
-}
-void identity_backward(OpNode&, const Tensor& g, std::vector<Tensor>& gi) { gi[0] = g; }
-void mul_scalar_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) { gi[0] = mul(g, n.scalar[0]); }
-// d(a / x)/dx = -a / x^2 = -out / x
-void rdiv_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  gi[0] = neg(div(mul(g, n.saved(1)), n.saved(0)));
-}
-void pow_scalar_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  double e = n.scalar[0];
-  gi[0] = e == 0.0 ? zeros_like(g) : mul(g, mul(pow(n.saved(0), e - 1.0), e));
-}
-void rpow_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  gi[0] = mul(g, mul(n.saved(0), std::log(n.scalar[0])));
-}
-
-enum class Save { none, input, output, both };
-
-Tensor unary(const char* op, Unary k, BackwardFn fn, const Tensor& x, Save save, double a = 0, double b = 0) {
-  Tensor out = unary_kernel(op, k, x, a, b);
-  if (auto* n = record(op, fn, out, {&x})) {
-    n->scalar[0] = a;
-    n->scalar[1] = b;
-    if (save == Save::input) n->save(0, x);
-    if (save == Save::output) n->save_output(0, out);
-    if (save == Save::both) {
-      n->save(0, x);
-      n->save_output(1, out);
-    }
-  }
-  return out;
-}
-
-Tensor floating_unary(const char* op, Unary k, BackwardFn fn, const Tensor& x, Save save, double a = 0,
-                      double b = 0) {
-  check_defined(op, x);
-  check_floating(op, x);
-  return unary(op, k, fn, x, save, a, b);
-}
 
 }  // namespace
 
 // ---- binary
-Tensor add(const Tensor& a, const Tensor& b) { return binary("add", Binary::add, add_backward, a, b, false); }
-Tensor sub(const Tensor& a, const Tensor& b) { return binary("sub", Binary::sub, sub_backward, a, b, false); }
+Tensor add(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_kernel("add", Binary::add, a, b);
+  if (Recorder r{"add", out, {&a, &b}})
+    r.backward([s = shapes_of(a, b)](Grads& g) {
+      if (g.needs(0)) g[0] = sum_to(g.out, s.a);
+      if (g.needs(1)) g[1] = sum_to(g.out, s.b);
+    });
+  return out;
+}
+Tensor sub(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_kernel("sub", Binary::sub, a, b);
+  if (Recorder r{"sub", out, {&a, &b}})
+    r.backward([s = shapes_of(a, b)](Grads& g) {
+      if (g.needs(0)) g[0] = sum_to(g.out, s.a);
+      if (g.needs(1)) g[1] = sum_to(neg(g.out), s.b);
+    });
+  return out;
+}
 Tensor mul(const Tensor& a, const Tensor& b) {
-  bool need = GradMode::is_enabled() && a.defined() && b.defined() && (a.requires_grad() || b.requires_grad());
-  return binary("mul", Binary::mul, mul_backward, a, b, need);
+  Tensor out = binary_kernel("mul", Binary::mul, a, b);
+  if (Recorder r{"mul", out, {&a, &b}})
+    r.backward([a = r.save(a), b = r.save(b), s = shapes_of(a, b)](Grads& g) {
+      if (g.needs(0)) g[0] = sum_to(mul(g.out, g(b)), s.a);
+      if (g.needs(1)) g[1] = sum_to(mul(g.out, g(a)), s.b);
+    });
+  return out;
 }
-Tensor div(const Tensor& a, const Tensor& b) { return binary("div", Binary::div, div_backward, a, b, true); }
-Tensor pow(const Tensor& a, const Tensor& b) { return floating_binary("pow", Binary::pow, pow_backward, a, b); }
-Tensor maximum(const Tensor& a, const Tensor& b) {
-  return binary("maximum", Binary::maximum, maximum_backward, a, b, true);
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_kernel("div", Binary::div, a, b);
+  if (Recorder r{"div", out, {&a, &b}})
+    r.backward([a = r.save(a), b = r.save(b), s = shapes_of(a, b)](Grads& g) {
+      Tensor bv = g(b);
+      if (g.needs(0)) g[0] = sum_to(div(g.out, bv), s.a);
+      if (g.needs(1)) g[1] = sum_to(neg(div(mul(g.out, g(a)), mul(bv, bv))), s.b);
+    });
+  return out;
 }
-Tensor minimum(const Tensor& a, const Tensor& b) {
-  return binary("minimum", Binary::minimum, minimum_backward, a, b, true);
+Tensor pow(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_kernel("pow", Binary::pow, a, b);
+  if (Recorder r{"pow", out, {&a, &b}})
+    r.backward([a = r.save(a), b = r.save(b), s = shapes_of(a, b)](Grads& g) {
+      Tensor av = g(a), bv = g(b);
+      if (g.needs(0)) g[0] = sum_to(mul(g.out, mul(bv, pow(av, sub(bv, 1.0)))), s.a);
+      if (g.needs(1)) {
+        // d(a^b)/db = a^b log(a); taken as 0 where a <= 0 (no real logarithm), as PyTorch does at 0.
+        Tensor safe_a = where(gt(av, 0.0), av, ones_like(av));
+        g[1] = sum_to(mul(g.out, mul(pow(av, bv), log(safe_a))), s.b);
+      }
+    });
+  return out;
 }
+
+namespace {
+// maximum and minimum: the gradient goes to the chosen input; ties split it evenly, as PyTorch.
+Tensor extremum(const char* op, Binary k, const Tensor& a, const Tensor& b) {
+  Tensor out = binary_kernel(op, k, a, b);
+  if (Recorder r{op, out, {&a, &b}})
+    r.backward([a = r.save(a), b = r.save(b), s = shapes_of(a, b), k](Grads& g) {
+      Tensor av = g(a), bv = g(b);
+      Tensor first = k == Binary::maximum ? gt(av, bv) : lt(av, bv);
+      Tensor m = add(first, mul(eq(av, bv), 0.5));  // where a is taken
+      if (g.needs(0)) g[0] = sum_to(mul(g.out, m), s.a);
+      if (g.needs(1)) g[1] = sum_to(mul(g.out, rsub(1.0, m)), s.b);
+    });
+  return out;
+}
+}  // namespace
+Tensor maximum(const Tensor& a, const Tensor& b) { return extremum("maximum", Binary::maximum, a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return extremum("minimum", Binary::minimum, a, b); }
+
+// grad * (1 - y^2); its own derivative, for higher-order gradients.
 Tensor tanh_backward(const Tensor& grad, const Tensor& y) {
-  return floating_binary("tanh_backward", Binary::tanh_backward, tanh_backward_backward, grad, y);
+  Tensor out = binary_kernel("tanh_backward", Binary::tanh_backward, grad, y);
+  if (Recorder r{"tanh_backward", out, {&grad, &y}})
+    r.backward([grad = r.save(grad), y = r.save(y), s = shapes_of(grad, y)](Grads& g) {
+      Tensor yv = g(y);
+      if (g.needs(0)) g[0] = sum_to(tanh_backward(g.out, yv), s.a);
+      if (g.needs(1)) g[1] = sum_to(mul(mul(g.out, g(grad)), mul(yv, -2.0)), s.b);
+    });
+  return out;
 }
+// grad * y * (1 - y)
 Tensor sigmoid_backward(const Tensor& grad, const Tensor& y) {
-  return floating_binary("sigmoid_backward", Binary::sigmoid_backward, sigmoid_backward_backward, grad, y);
+  Tensor out = binary_kernel("sigmoid_backward", Binary::sigmoid_backward, grad, y);
+  if (Recorder r{"sigmoid_backward", out, {&grad, &y}})
+    r.backward([grad = r.save(grad), y = r.save(y), s = shapes_of(grad, y)](Grads& g) {
+      Tensor yv = g(y);
+      if (g.needs(0)) g[0] = sum_to(sigmoid_backward(g.out, yv), s.a);
+      if (g.needs(1)) g[1] = sum_to(mul(mul(g.out, g(grad)), rsub(1.0, mul(yv, 2.0))), s.b);
+    });
+  return out;
 }
+// x > 0 ? grad : slope * grad: linear in grad, piecewise constant in x (no gradient for x).
 Tensor threshold_backward(const Tensor& grad, const Tensor& x, double slope) {
-  return binary("threshold_backward", Binary::threshold_backward, threshold_backward_backward, grad, x, true, slope);
+  Tensor out = binary_kernel("threshold_backward", Binary::threshold_backward, grad, x, slope);
+  if (Recorder r{"threshold_backward", out, {&grad, &x}})
+    r.backward([x = r.save(x), s = shapes_of(grad, x), slope](Grads& g) {
+      if (g.needs(0)) g[0] = sum_to(threshold_backward(g.out, g(x), slope), s.a);
+    });
+  return out;
 }
 
 Tensor eq(const Tensor& a, const Tensor& b) { return compare("eq", Binary::eq, a, b); }
@@ -202,61 +154,116 @@ Tensor le(const Tensor& a, double s) { return unary_kernel("le", Unary::le_scala
 Tensor gt(const Tensor& a, double s) { return unary_kernel("gt", Unary::gt_scalar, a, s); }
 Tensor ge(const Tensor& a, double s) { return unary_kernel("ge", Unary::ge_scalar, a, s); }
 
-// ---- with a scalar
-Tensor add(const Tensor& a, double s) { return unary("add", Unary::add_scalar, identity_backward, a, Save::none, s); }
-Tensor sub(const Tensor& a, double s) { return add(a, -s); }
-Tensor rsub(double s, const Tensor& a) { return unary("rsub", Unary::rsub_scalar, neg_backward, a, Save::none, s); }
-Tensor mul(const Tensor& a, double s) {
-  return unary("mul", Unary::mul_scalar, mul_scalar_backward, a, Save::none, s);
+// ---- with a scalar. Each line: the op, what backward keeps, and the input's gradient from
+// (g = the output's gradient, v = what was kept).
+namespace {
+using T = const Tensor&;
 }
-Tensor div(const Tensor& a, double s) {
+Tensor add(T a, double s) { return unary("add", Unary::add_scalar, a, Keep::none, [](T g, T) { return g; }, s); }
+Tensor sub(T a, double s) { return add(a, -s); }
+Tensor rsub(double s, T a) { return unary("rsub", Unary::rsub_scalar, a, Keep::none, [](T g, T) { return neg(g); }, s); }
+Tensor mul(T a, double s) {
+  return unary("mul", Unary::mul_scalar, a, Keep::none, [s](T g, T) { return mul(g, s); }, s);
+}
+Tensor div(T a, double s) {
   check_defined("div", a);
   if (!is_floating(a.dtype())) fail("div", "dividing an int64 tensor by a scalar would truncate; convert it first");
   return mul(a, 1.0 / s);
 }
-Tensor rdiv(double s, const Tensor& a) {
-  return floating_unary("rdiv", Unary::rdiv_scalar, rdiv_backward, a, Save::both, s);
+// d(s / x)/dx = -s / x^2
+Tensor rdiv(double s, T a) {
+  return unary("rdiv", Unary::rdiv_scalar, a, Keep::input, [s](T g, T x) { return neg(div(mul(g, s), mul(x, x))); }, s);
 }
-Tensor pow(const Tensor& a, double e) {
-  return floating_unary("pow", Unary::pow_scalar, pow_scalar_backward, a, Save::input, e);
+Tensor pow(T a, double e) {
+  return unary("pow", Unary::pow_scalar, a, Keep::input,
+               [e](T g, T x) { return e == 0.0 ? zeros_like(g) : mul(g, mul(pow(x, e - 1.0), e)); }, e);
 }
-Tensor pow(double base, const Tensor& e) {
+Tensor pow(double base, T e) {
   if (base <= 0) fail("pow", "a scalar base must be positive for a differentiable power, got " + std::to_string(base));
-  return floating_unary("pow", Unary::rpow_scalar, rpow_backward, e, Save::output, base);
+  return unary("pow", Unary::rpow_scalar, e, Keep::output,
+               [base](T g, T y) { return mul(g, mul(y, std::log(base))); }, base);
 }
 
 // ---- unary
-Tensor neg(const Tensor& x) { return unary("neg", Unary::neg, neg_backward, x, Save::none); }
-Tensor exp(const Tensor& x) { return floating_unary("exp", Unary::exp, exp_backward, x, Save::output); }
-Tensor log(const Tensor& x) { return floating_unary("log", Unary::log, log_backward, x, Save::input); }
-Tensor sqrt(const Tensor& x) { return floating_unary("sqrt", Unary::sqrt, sqrt_backward, x, Save::output); }
-Tensor abs(const Tensor& x) { return unary("abs", Unary::abs, abs_backward, x, Save::input); }
-Tensor sign(const Tensor& x) { return unary("sign", Unary::sign, zero_backward, x, Save::none); }
-Tensor tanh(const Tensor& x) { return floating_unary("tanh", Unary::tanh, tanh_op_backward, x, Save::output); }
-Tensor sigmoid(const Tensor& x) {
-  return floating_unary("sigmoid", Unary::sigmoid, sigmoid_op_backward, x, Save::output);
+Tensor neg(T x) { return unary("neg", Unary::neg, x, Keep::none, [](T g, T) { return neg(g); }); }
+Tensor exp(T x) { return unary("exp", Unary::exp, x, Keep::output, [](T g, T y) { return mul(g, y); }); }
+Tensor expm1(T x) { return unary("expm1", Unary::expm1, x, Keep::output, [](T g, T y) { return add(mul(g, y), g); }); }
+Tensor log(T x) { return unary("log", Unary::log, x, Keep::input, [](T g, T x) { return div(g, x); }); }
+Tensor log1p(T x) { return unary("log1p", Unary::log1p, x, Keep::input, [](T g, T x) { return div(g, add(x, 1.0)); }); }
+Tensor sqrt(T x) { return unary("sqrt", Unary::sqrt, x, Keep::output, [](T g, T y) { return div(g, mul(y, 2.0)); }); }
+Tensor abs(T x) { return unary("abs", Unary::abs, x, Keep::input, [](T g, T x) { return mul(g, sign(x)); }); }
+Tensor sign(T x) { return unary("sign", Unary::sign, x, Keep::none, [](T g, T) { return zeros_like(g); }); }
+Tensor sin(T x) { return unary("sin", Unary::sin, x, Keep::input, [](T g, T x) { return mul(g, cos(x)); }); }
+Tensor cos(T x) { return unary("cos", Unary::cos, x, Keep::input, [](T g, T x) { return neg(mul(g, sin(x))); }); }
+// d erf(x)/dx = 2/sqrt(pi) e^(-x^2)
+Tensor erf(T x) {
+  return unary("erf", Unary::erf, x, Keep::input, [](T g, T x) { return mul(g, mul(exp(neg(mul(x, x))), M_2_SQRTPI)); });
 }
-Tensor relu(const Tensor& x) { return unary("relu", Unary::relu, relu_backward, x, Save::output); }
-Tensor leaky_relu(const Tensor& x, double slope) {
-  return floating_unary("leaky_relu", Unary::leaky_relu, leaky_relu_backward, x, Save::input, slope);
+Tensor tanh(T x) { return unary("tanh", Unary::tanh, x, Keep::output, [](T g, T y) { return tanh_backward(g, y); }); }
+Tensor sigmoid(T x) {
+  return unary("sigmoid", Unary::sigmoid, x, Keep::output, [](T g, T y) { return sigmoid_backward(g, y); });
 }
-Tensor softplus(const Tensor& x) {
-  return floating_unary("softplus", Unary::softplus, softplus_backward, x, Save::input);
+// The output is > 0 exactly where the input is.
+Tensor relu(T x) { return unary("relu", Unary::relu, x, Keep::output, [](T g, T y) { return threshold_backward(g, y, 0.0); }); }
+Tensor leaky_relu(T x, double slope) {
+  return unary("leaky_relu", Unary::leaky_relu, x, Keep::input,
+               [slope](T g, T x) { return threshold_backward(g, x, slope); }, slope);
 }
-Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+Tensor softplus(T x) { return unary("softplus", Unary::softplus, x, Keep::input, [](T g, T x) { return mul(g, sigmoid(x)); }); }
+// gelu(x) = x Phi(x): d/dx = Phi(x) + x phi(x), phi the normal density. With tanh: y = x (1 + t) / 2,
+// t = tanh(u), u = b (x + k x^3): d/dx = (1 + t) / 2 + x (1 - t^2) b (1 + 3 k x^2) / 2.
+Tensor gelu(T x, std::string_view approximate) {
+  if (approximate == "none")
+    return unary("gelu", Unary::gelu, x, Keep::input, [](T g, T x) {
+      Tensor cdf = mul(add(erf(mul(x, M_SQRT1_2)), 1.0), 0.5);
+      Tensor pdf = mul(exp(mul(mul(x, x), -0.5)), 0.5 * M_2_SQRTPI * M_SQRT1_2);
+      return mul(g, add(cdf, mul(x, pdf)));
+    });
+  if (approximate == "tanh")
+    return unary("gelu", Unary::gelu_tanh, x, Keep::input, [](T g, T x) {
+      constexpr double b = M_SQRT2 * M_2_SQRTPI * 0.5, k = 0.044715;
+      Tensor x2 = mul(x, x);
+      Tensor t = tanh(mul(mul(x, add(mul(x2, k), 1.0)), b));
+      Tensor du = mul(add(mul(x2, 3.0 * k), 1.0), b);
+      return mul(g, mul(add(add(t, 1.0), mul(x, tanh_backward(du, t))), 0.5));
+    });
+  fail("gelu", "approximate must be \"none\" or \"tanh\", got \"" + std::string(approximate) + "\"");
+}
+// silu(x) = x s(x), s = sigmoid: d/dx = s (1 + x (1 - s)).
+Tensor silu(T x) {
+  return unary("silu", Unary::silu, x, Keep::input, [](T g, T x) {
+    Tensor s = sigmoid(x);
+    return mul(g, mul(s, add(mul(x, rsub(1.0, s)), 1.0)));
+  });
+}
+Tensor clamp(T x, std::optional<double> lo, std::optional<double> hi) {
   constexpr double inf = std::numeric_limits<double>::infinity();
   double a = lo.value_or(-inf), b = hi.value_or(inf);
   if (a > b) fail("clamp", "min " + std::to_string(a) + " is greater than max " + std::to_string(b));
-  return unary("clamp", Unary::clamp, clamp_backward, x, Save::input, a, b);
+  return unary("clamp", Unary::clamp, x, Keep::input, [a, b](T g, T x) { return mul(g, mul(ge(x, a), le(x, b))); }, a, b);
 }
 
 namespace {
-void where_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  Tensor cond = n.saved(0), z = zeros_like(g);
-  if (n.needs_input_grad(1)) gi[1] = sum_to(where(cond, g, z), n.shape[0]);
-  if (n.needs_input_grad(2)) gi[2] = sum_to(where(cond, z, g), n.shape[1]);
-}
+Tensor clamped_log(const Tensor& x) { return clamp(log(x), -100.0, std::nullopt); }
 }  // namespace
+
+// Composing clamp and log would give 0 * inf = NaN at p = 0 or 1: the backward is PyTorch's
+// formula instead, with its float epsilon.
+Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& y) {
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = sub(mul(sub(y, 1.0), clamped_log(rsub(1.0, p))), mul(y, clamped_log(p)));
+  }
+  if (Recorder r{"binary_cross_entropy", out, {&p, &y}})
+    r.backward([p = r.save(p), y = r.save(y)](Grads& g) {
+      constexpr double kEpsilon = 1e-12f;
+      Tensor pv = g(p), yv = g(y);
+      if (g.needs(0)) g[0] = div(mul(g.out, sub(pv, yv)), clamp(mul(rsub(1.0, pv), pv), kEpsilon, std::nullopt));
+      if (g.needs(1)) g[1] = mul(g.out, sub(clamped_log(rsub(1.0, pv)), clamped_log(pv)));
+    });
+  return out;
+}
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   const char* op = "where";
@@ -270,11 +277,12 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   Shape s = broadcast_shapes(op, broadcast_shapes(op, cond.shape(), a.shape()), b.shape());
   Tensor out = make_tensor(s, a.dtype(), a.device());
   kernels_for(a, op).where(cond, a, b, out);
-  if (auto* n = record(op, where_backward, out, {&cond, &a, &b})) {
-    n->save(0, cond);
-    n->shape[0] = a.shape();
-    n->shape[1] = b.shape();
-  }
+  if (Recorder r{op, out, {&cond, &a, &b}})
+    r.backward([cond = r.save(cond), s = shapes_of(a, b)](Grads& g) {
+      Tensor c = g(cond), z = zeros_like(g.out);
+      if (g.needs(1)) g[1] = sum_to(where(c, g.out, z), s.a);
+      if (g.needs(2)) g[2] = sum_to(where(c, z, g.out), s.b);
+    });
   return out;
 }
 

@@ -7,22 +7,6 @@ namespace xgrad {
 
 namespace {
 
-void index_select_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  Tensor idx = n.saved(0);
-  gi[0] = index_add(zeros(n.shape[0], TensorOptions{g.dtype(), g.device()}), n.index[0], idx, g);
-}
-void index_add_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  if (n.needs_input_grad(0)) gi[0] = g;
-  if (n.needs_input_grad(2)) gi[2] = index_select(g, n.index[0], n.saved(0));
-}
-void gather_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  gi[0] = scatter_add(zeros(n.shape[0], TensorOptions{g.dtype(), g.device()}), n.index[0], n.saved(0), g);
-}
-void scatter_add_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  if (n.needs_input_grad(0)) gi[0] = g;
-  if (n.needs_input_grad(2)) gi[2] = gather(g, n.index[0], n.saved(0));
-}
-
 // The index of gather/scatter_add: int64, x's number of dims, x's extents outside `dim`.
 void check_gather_index(const char* op, const Tensor& x, int64_t d, const Tensor& index) {
   check_defined(op, index);
@@ -44,44 +28,8 @@ void check_select_index(const char* op, const Tensor& x, int64_t d, const Tensor
   check_index_range(op, index, x.shape()[d]);
 }
 
-void softmax_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  Tensor y = n.saved(0);
-  int64_t d = n.index[0];
-  gi[0] = mul(y, sub(g, sum(mul(g, y), {d}, true)));
-}
-void log_softmax_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  Tensor y = n.saved(0);
-  int64_t d = n.index[0];
-  gi[0] = sub(g, mul(exp(y), sum(g, {d}, true)));
-}
-
-// loss = -scale * sum_i logp[i, t_i]:  dx = scale * g * (softmax(x) - one_hot(t)). Without
-// create_graph the gradient is built by kernels from the saved log-probabilities; with it, by
-// differentiable ops on the saved logits, so higher-order gradients stay exact.
-void softmax_cross_entropy_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  if (!n.needs_input_grad(0)) return;
-  double scale = n.scalar[0];
-  Tensor target = n.saved(2);
-  if (GradMode::is_enabled()) {
-    Tensor x = n.saved(0);
-    Tensor onehot = one_hot(target, x.shape()[1]).to(x.dtype());
-    gi[0] = mul(sub(softmax(x, 1), onehot), mul(g, scale));
-    return;
-  }
-  Tensor logp = n.saved(1);
-  int64_t rows = logp.shape()[0], classes = logp.shape()[1];
-  auto& k = kernels_for(logp, "cross_entropy");
-  Tensor gx = make_tensor(logp.shape(), logp.dtype(), logp.device());
-  k.unary(kernels::Unary::exp, logp, gx, 0, 0);
-  Tensor minus_one = make_tensor({rows, 1}, logp.dtype(), logp.device());
-  k.fill(minus_one, -1.0);
-  k.scatter_add(minus_one, target.reshape({rows, 1}), gx, rows, classes, 1, 1);
-  k.binary(kernels::Binary::mul, gx, g, gx, 0);
-  if (scale != 1.0) k.unary(kernels::Unary::mul_scalar, gx, gx, scale, 0);
-  gi[0] = gx;
-}
-
-Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim, bool log, BackwardFn fn) {
+// softmax: dx = y (g - sum(g y));  log_softmax: dx = g - e^y sum(g), summed over dim.
+Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim, bool log) {
   check_defined(op, x);
   check_floating(op, x);
   int64_t d = wrap_dim(op, dim, x.dim());
@@ -90,10 +38,11 @@ Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim, bool log, Back
   Shape s = x.dim() == 0 ? Shape{1} : x.shape();
   split_at(s, d, outer, inner);
   if (x.numel()) kernels_for(x, op).softmax(x, out, outer, s[d], inner, log);
-  if (auto* n = record(op, fn, out, {&x})) {
-    n->index[0] = d;
-    n->save_output(0, out);
-  }
+  if (Recorder r{op, out, {&x}})
+    r.backward([y = r.save_output(), d, log](Grads& g) {
+      Tensor yv = g(y);
+      g[0] = log ? sub(g.out, mul(exp(yv), sum(g.out, {d}, true))) : mul(yv, sub(g.out, sum(mul(g.out, yv), {d}, true)));
+    });
   return out;
 }
 
@@ -111,11 +60,10 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   int64_t outer, inner;
   split_at(x.shape(), d, outer, inner);
   if (out.numel()) kernels_for(x, op).index_select(x, index, out, outer, x.shape()[d], inner);
-  if (auto* n = record(op, index_select_backward, out, {&x})) {
-    n->shape[0] = x.shape();
-    n->index[0] = d;
-    n->save(0, index);
-  }
+  if (Recorder r{op, out, {&x}})
+    r.backward([index = r.save(index), shape = x.shape(), d](Grads& g) {
+      g[0] = index_add(zeros(shape, TensorOptions{g.out.dtype(), g.out.device()}), d, g(index), g.out);
+    });
   return out;
 }
 
@@ -135,10 +83,11 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   int64_t outer, inner;
   split_at(self.shape(), d, outer, inner);
   if (src.numel()) kernels_for(self, op).index_add(src, index, out, outer, self.shape()[d], inner);
-  if (auto* n = record(op, index_add_backward, out, {&self, &index, &src})) {
-    n->index[0] = d;
-    n->save(0, index);
-  }
+  if (Recorder r{op, out, {&self, &index, &src}})
+    r.backward([index = r.save(index), d](Grads& g) {
+      if (g.needs(0)) g[0] = g.out;
+      if (g.needs(2)) g[2] = index_select(g.out, d, g(index));
+    });
   return out;
 }
 
@@ -152,11 +101,10 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   int64_t outer, inner;
   split_at(x.shape(), d, outer, inner);
   if (out.numel()) kernels_for(x, op).gather(x, index, out, outer, x.shape()[d], index.shape()[d], inner);
-  if (auto* n = record(op, gather_backward, out, {&x})) {
-    n->shape[0] = x.shape();
-    n->index[0] = d;
-    n->save(0, index);
-  }
+  if (Recorder r{op, out, {&x}})
+    r.backward([index = r.save(index), shape = x.shape(), d](Grads& g) {
+      g[0] = scatter_add(zeros(shape, TensorOptions{g.out.dtype(), g.out.device()}), d, g(index), g.out);
+    });
   return out;
 }
 
@@ -175,10 +123,11 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   int64_t outer, inner;
   split_at(self.shape(), d, outer, inner);
   if (src.numel()) kernels_for(self, op).scatter_add(src, index, out, outer, self.shape()[d], index.shape()[d], inner);
-  if (auto* n = record(op, scatter_add_backward, out, {&self, &index, &src})) {
-    n->index[0] = d;
-    n->save(0, index);
-  }
+  if (Recorder r{op, out, {&self, &index, &src}})
+    r.backward([index = r.save(index), d](Grads& g) {
+      if (g.needs(0)) g[0] = g.out;
+      if (g.needs(2)) g[2] = gather(g.out, d, g(index));
+    });
   return out;
 }
 
@@ -198,10 +147,8 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes) {
   return out;
 }
 
-Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl("softmax", x, dim, false, softmax_backward); }
-Tensor log_softmax(const Tensor& x, int64_t dim) {
-  return softmax_impl("log_softmax", x, dim, true, log_softmax_backward);
-}
+Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl("softmax", x, dim, false); }
+Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl("log_softmax", x, dim, true); }
 
 Tensor softmax_cross_entropy(const Tensor& x, const Tensor& target, bool mean) {
   const char* op = "cross_entropy";
@@ -235,12 +182,30 @@ Tensor softmax_cross_entropy(const Tensor& x, const Tensor& target, bool mean) {
   } else {
     k.fill(loss, mean ? std::nan("") : 0.0);
   }
-  if (auto* n = record(op, softmax_cross_entropy_backward, loss, {&x})) {
-    n->scalar[0] = scale;
-    n->save(0, x);
-    n->save(1, logp);
-    n->save(2, target);
-  }
+  // loss = -scale * sum_i logp[i, t_i]:  dx = scale * g * (softmax(x) - one_hot(t)). Without
+  // create_graph the gradient is built by kernels from the saved log-probabilities; with it, by
+  // differentiable ops on the saved logits, so higher-order gradients stay exact.
+  if (Recorder r{op, loss, {&x}})
+    r.backward([x = r.save(x), logp = r.save(logp), target = r.save(target), scale](Grads& g) {
+      Tensor t = g(target);
+      if (GradMode::is_enabled()) {
+        Tensor xv = g(x);
+        Tensor onehot = one_hot(t, xv.shape()[1]).to(xv.dtype());
+        g[0] = mul(sub(softmax(xv, 1), onehot), mul(g.out, scale));
+        return;
+      }
+      Tensor lp = g(logp);
+      int64_t rows = lp.shape()[0], classes = lp.shape()[1];
+      auto& k = kernels_for(lp, "cross_entropy");
+      Tensor gx = make_tensor(lp.shape(), lp.dtype(), lp.device());
+      k.unary(kernels::Unary::exp, lp, gx, 0, 0);
+      Tensor minus_one = make_tensor({rows, 1}, lp.dtype(), lp.device());
+      k.fill(minus_one, -1.0);
+      k.scatter_add(minus_one, t.reshape({rows, 1}), gx, rows, classes, 1, 1);
+      k.binary(kernels::Binary::mul, gx, g.out, gx, 0);
+      if (scale != 1.0) k.unary(kernels::Unary::mul_scalar, gx, gx, scale, 0);
+      g[0] = gx;
+    });
   return loss;
 }
 

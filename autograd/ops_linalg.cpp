@@ -4,26 +4,6 @@
 
 namespace xgrad {
 
-namespace {
-
-// C = op(A) op(B):  dA = dC op(B)^T  (or op(B) dC^T when A is transposed),
-//                   dB = op(A)^T dC  (or dC^T op(A) when B is transposed).
-void mm_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  bool ta = n.index[0], tb = n.index[1];
-  Tensor a = n.saved(0), b = n.saved(1);
-  if (n.needs_input_grad(0)) gi[0] = sum_to(ta ? mm(b, g, tb, true) : mm(g, b, false, !tb), n.shape[0]);
-  if (n.needs_input_grad(1)) gi[1] = sum_to(tb ? mm(g, a, true, ta) : mm(a, g, !ta, false), n.shape[1]);
-}
-
-// y = x W^T + b:  dx = g W,  dW = g^T x,  db = the column sums of g.
-void linear_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  if (n.needs_input_grad(0)) gi[0] = mm(g, n.saved(1));
-  if (n.needs_input_grad(1)) gi[1] = mm(g, n.saved(0), true, false);
-  if (n.needs_input_grad(2)) gi[2] = sum(g, {0});
-}
-
-}  // namespace
-
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   const char* op = "linear";
   check_defined(op, x);
@@ -46,10 +26,13 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   auto& k = kernels_for(x, op);
   if (b.defined() && out.numel()) k.expand(b, out);
   k.gemm(x, w, out, false, true, 1, rows, outs, in, 0, 0, 1.0, b.defined() ? 1.0 : 0.0);
-  if (auto* node = record(op, linear_backward, out, {&x, &w, &b})) {
-    node->save(0, x);
-    node->save(1, w);
-  }
+  // y = x W^T + b:  dx = g W,  dW = g^T x,  db = the column sums of g.
+  if (Recorder r{op, out, {&x, &w, &b}})
+    r.backward([x = r.save(x), w = r.save(w)](Grads& g) {
+      if (g.needs(0)) g[0] = mm(g.out, g(w));
+      if (g.needs(1)) g[1] = mm(g.out, g(x), true, false);
+      if (g.needs(2)) g[2] = sum(g.out, {0});
+    });
   return out;
 }
 
@@ -79,14 +62,21 @@ Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   Tensor out = make_tensor(s, a.dtype(), a.device());
   int64_t a_stride = a.dim() == 3 ? m * k : 0, b_stride = b.dim() == 3 ? k * n : 0;
   kernels_for(a, op).gemm(a, b, out, ta, tb, batch, m, n, k, a_stride, b_stride, 1.0, 0.0);
-  if (auto* node = record(op, mm_backward, out, {&a, &b})) {
-    node->index[0] = ta;
-    node->index[1] = tb;
-    node->shape[0] = a.shape();
-    node->shape[1] = b.shape();
-    node->save(0, a);
-    node->save(1, b);
-  }
+  // C = op(A) op(B):  dA = dC op(B)^T  (or op(B) dC^T when A is transposed),
+  //                   dB = op(A)^T dC  (or dC^T op(A) when B is transposed);
+  // summed over the batch where one operand is a single matrix.
+  if (Recorder r{op, out, {&a, &b}})
+    r.backward([a = r.save(a), b = r.save(b), sa = a.shape(), sb = b.shape(), ta, tb](Grads& g) {
+      const Tensor& d = g.out;
+      if (g.needs(0)) {
+        Tensor bv = g(b);
+        g[0] = sum_to(ta ? mm(bv, d, tb, true) : mm(d, bv, false, !tb), sa);
+      }
+      if (g.needs(1)) {
+        Tensor av = g(a);
+        g[1] = sum_to(tb ? mm(d, av, true, ta) : mm(av, d, !ta, false), sb);
+      }
+    });
   return out;
 }
 

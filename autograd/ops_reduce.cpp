@@ -68,10 +68,6 @@ Tensor reduce_dims(const char* op, Reduce k, const Tensor& x, const std::vector<
   return cur;
 }
 
-void sum_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  gi[0] = expand(reshape(g, n.shape[1]), n.shape[0]);  // shape[1]: the keepdim shape
-}
-
 }  // namespace
 
 Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
@@ -81,10 +77,10 @@ Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
   Tensor kept = reduce_dims(op, Reduce::sum, x, d);
   Tensor out = keepdim ? kept : alias_with_shape(kept, drop_dims(x.shape(), d));
   out.impl()->is_view = false;
-  if (auto* n = record(op, sum_backward, out, {&x})) {
-    n->shape[0] = x.shape();
-    n->shape[1] = keepdim_shape(x.shape(), d);
-  }
+  if (Recorder r{op, out, {&x}})
+    r.backward([shape = x.shape(), kept = keepdim_shape(x.shape(), d)](Grads& g) {
+      g[0] = expand(reshape(g.out, kept), shape);
+    });
   return out;
 }
 Tensor sum(const Tensor& x) { return sum(x, Shape{}, false); }

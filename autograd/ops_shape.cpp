@@ -8,46 +8,16 @@ namespace xgrad {
 
 namespace {
 
-void reshape_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) { gi[0] = reshape(g, n.shape[0]); }
-
-void permute_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  Shape inverse;
-  for (size_t i = 0; i < n.sizes.size(); ++i) inverse.push_back(0);
-  for (size_t i = 0; i < n.sizes.size(); ++i) inverse[n.sizes[i]] = static_cast<int64_t>(i);
-  gi[0] = permute(g, inverse);
-}
-
-void expand_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) { gi[0] = sum_to(g, n.shape[0]); }
-
-Tensor narrow_into_zeros(const Tensor& g, const Shape& full, int64_t dim, int64_t start);
-
-void narrow_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  gi[0] = narrow_into_zeros(g, n.shape[0], n.index[0], n.index[1]);
-}
-void narrow_into_zeros_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  gi[0] = narrow(g, n.index[0], n.index[1], n.index[2]);
-}
-
-// The backward of narrow: `g` placed at [start, start + len) of dim in zeros of shape `full`.
+// The backward of narrow: `g` placed at [start, start + len) of dim in zeros of shape `full`;
+// its own backward narrows again.
 Tensor narrow_into_zeros(const Tensor& g, const Shape& full, int64_t dim, int64_t start) {
   Tensor out = zeros(full, TensorOptions{g.dtype(), g.device()});
   int64_t outer, inner;
   split_at(full, dim, outer, inner);
   kernels_for(g, "narrow_backward").slice(g, out, outer, g.shape()[dim], full[dim], inner, start, true);
-  if (auto* n = record("narrow_backward", narrow_into_zeros_backward, out, {&g})) {
-    n->index[0] = dim;
-    n->index[1] = start;
-    n->index[2] = g.shape()[dim];
-  }
+  if (Recorder r{"narrow_backward", out, {&g}})
+    r.backward([dim, start, length = g.shape()[dim]](Grads& gr) { gr[0] = narrow(gr.out, dim, start, length); });
   return out;
-}
-
-void cat_backward(OpNode& n, const Tensor& g, std::vector<Tensor>& gi) {
-  int64_t dim = n.index[0], start = 0;
-  for (size_t i = 0; i < n.sizes.size(); ++i) {
-    if (n.needs_input_grad(i)) gi[i] = narrow(g, dim, start, n.sizes[i]);
-    start += n.sizes[i];
-  }
 }
 
 }  // namespace
@@ -78,7 +48,7 @@ Tensor reshape(const Tensor& x, const Shape& s) {
                  x.shape().str() + ")");
   if (target == x.shape()) return x;
   Tensor out = alias_with_shape(x, target);
-  if (auto* n = record(op, reshape_backward, out, {&x})) n->shape[0] = x.shape();
+  if (Recorder r{op, out, {&x}}) r.backward([shape = x.shape()](Grads& g) { g[0] = reshape(g.out, shape); });
   return out;
 }
 
@@ -141,7 +111,11 @@ Tensor permute(const Tensor& x, const Shape& dims) {
   if (identity) return x;
   Tensor out = make_tensor(out_shape, x.dtype(), x.device());
   kernels_for(x, op).permute(x, out, perm);
-  if (auto* n = record(op, permute_backward, out, {&x})) n->sizes = perm.vec();
+  if (Recorder r{op, out, {&x}}) {
+    Shape inverse = perm;  // the permutation that undoes perm
+    for (int64_t i = 0; i < perm.ndim(); ++i) inverse[perm[i]] = i;
+    r.backward([inverse](Grads& g) { g[0] = permute(g.out, inverse); });
+  }
   return out;
 }
 
@@ -175,7 +149,7 @@ Tensor expand(const Tensor& x, const Shape& s) {
   if (target == x.shape()) return x;
   Tensor out = make_tensor(target, x.dtype(), x.device());
   kernels_for(x, op).expand(x, out);
-  if (auto* n = record(op, expand_backward, out, {&x})) n->shape[0] = x.shape();
+  if (Recorder r{op, out, {&x}}) r.backward([shape = x.shape()](Grads& g) { g[0] = sum_to(g.out, shape); });
   return out;
 }
 
@@ -196,11 +170,8 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   int64_t outer, inner;
   split_at(x.shape(), d, outer, inner);
   kernels_for(x, op).slice(x, out, outer, size, length, inner, start, false);
-  if (auto* n = record(op, narrow_backward, out, {&x})) {
-    n->shape[0] = x.shape();
-    n->index[0] = d;
-    n->index[1] = start;
-  }
+  if (Recorder r{op, out, {&x}})
+    r.backward([shape = x.shape(), d, start](Grads& g) { g[0] = narrow_into_zeros(g.out, shape, d, start); });
   return out;
 }
 
@@ -232,9 +203,16 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
     if (t.numel()) k.slice(t, out, outer, t.shape()[d], s[d], inner, offset, true);
     offset += t.shape()[d];
   }
-  if (auto* n = record(op, cat_backward, out, xs)) {
-    n->index[0] = d;
-    for (auto& t : xs) n->sizes.push_back(t.shape()[d]);
+  if (Recorder r{op, out, xs}) {
+    std::vector<int64_t> sizes;  // each input's extent along d
+    for (auto& t : xs) sizes.push_back(t.shape()[d]);
+    r.backward([d, sizes = std::move(sizes)](Grads& g) {
+      int64_t start = 0;
+      for (size_t i = 0; i < sizes.size(); ++i) {
+        if (g.needs(i)) g[i] = narrow(g.out, d, start, sizes[i]);
+        start += sizes[i];
+      }
+    });
   }
   return out;
 }

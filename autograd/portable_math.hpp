@@ -1,4 +1,4 @@
-// exp, log, log1p, expm1, tanh, sigmoid, softplus, pow, sin and cos in double precision, built
+// exp, log, log1p, expm1, tanh, sigmoid, softplus, pow, sin, cos and erf in double precision, built
 // from IEEE +, -, *, / and integer bit operations only: no libm, no FMA, no table, no branch on
 // the data. So they give the same bits on every x86-64 CPU and build (scalar or any SIMD width,
 // -march=native or not) and under nvcc; libm and xsimd pick per-CPU code paths and do not.
@@ -7,7 +7,8 @@
 // exp, log within 1 ulp and sin, cos within 2 (fdlibm's polynomials); expm1, log1p within 3;
 // tanh within 6; pow(x, y) = exp(y log x) loses about |y log x| ulp in float64 (100 ulp at
 // 0.9^1000), while float32 results, computed in double, are correctly rounded but for rare ties.
-// Callers must compile with -ffp-contract=off (CMakeLists.txt sets it for the library).
+// Callers must compile with -ffp-contract=off, and nvcc with --fmad=false (CMakeLists.txt sets
+// both where xgrad uses these functions).
 // Internal; included by CPU kernel files and by philox.hpp.
 #pragma once
 
@@ -200,6 +201,66 @@ XGRAD_PM double cos(double x) {
   double s, c;
   sincos(x, s, c);
   return c;
+}
+
+// ---- erf: fdlibm's rational approximations on [0, 0.84375), [0.84375, 1.25), and, for erfc,
+// [1.25, 1/0.35) and [1/0.35, 6); 1 beyond. Every piece is evaluated and one is selected, so there
+// is no branch on the data. Within 1 ulp, as fdlibm.
+XGRAD_PM double erf(double x) {
+  constexpr double erx = 8.45062911510467529297e-01;
+  constexpr double pp0 = 1.28379167095512558561e-01, pp1 = -3.25042107247001499370e-01,
+                   pp2 = -2.84817495755985104766e-02, pp3 = -5.77027029648944159157e-03,
+                   pp4 = -2.37630166566501626084e-05, qq1 = 3.97917223959155352819e-01,
+                   qq2 = 6.50222499887672944485e-02, qq3 = 5.08130628187576562776e-03,
+                   qq4 = 1.32494738004321644526e-04, qq5 = -3.96022827877536812320e-06;
+  constexpr double pa0 = -2.36211856075265944077e-03, pa1 = 4.14856118683748331666e-01,
+                   pa2 = -3.72207876035701323847e-01, pa3 = 3.18346619901161753674e-01,
+                   pa4 = -1.10894694282396677476e-01, pa5 = 3.54783043256182359371e-02,
+                   pa6 = -2.16637559486879084300e-03, qa1 = 1.06420880400844228286e-01,
+                   qa2 = 5.40397917702171048937e-01, qa3 = 7.18286544141962662868e-02,
+                   qa4 = 1.26171219808761642112e-01, qa5 = 1.36370839120290507362e-02,
+                   qa6 = 1.19844998467991074170e-02;
+  constexpr double ra0 = -9.86494403484714822705e-03, ra1 = -6.93858572707181764372e-01,
+                   ra2 = -1.05586262253232909814e+01, ra3 = -6.23753324503260060396e+01,
+                   ra4 = -1.62396669462573470355e+02, ra5 = -1.84605092906711035994e+02,
+                   ra6 = -8.12874355063065934246e+01, ra7 = -9.81432934416914548592e+00,
+                   sa1 = 1.96512716674392571292e+01, sa2 = 1.37657754143519042600e+02,
+                   sa3 = 4.34565877475229228821e+02, sa4 = 6.45387271733267880336e+02,
+                   sa5 = 4.29008140027567833386e+02, sa6 = 1.08635005541779435134e+02,
+                   sa7 = 6.57024977031928170135e+00, sa8 = -6.04244152148580987438e-02;
+  constexpr double rb0 = -9.86494292470009928597e-03, rb1 = -7.99283237680523006574e-01,
+                   rb2 = -1.77579549177547519889e+01, rb3 = -1.60636384855821916062e+02,
+                   rb4 = -6.37566443368389627722e+02, rb5 = -1.02509513161107724954e+03,
+                   rb6 = -4.83519191608651397019e+02, sb1 = 3.03380607434824582924e+01,
+                   sb2 = 3.25792512996573918826e+02, sb3 = 1.53672958608443695994e+03,
+                   sb4 = 3.19985821950859553908e+03, sb5 = 2.55305040643316442583e+03,
+                   sb6 = 4.74528541206955367215e+02, sb7 = -2.24409524465858183362e+01;
+  const double ax = fabs(x);
+  // |x| < 0.84375: x + x R(x^2)
+  const double z = ax * ax;
+  const double r = pp0 + z * (pp1 + z * (pp2 + z * (pp3 + z * pp4)));
+  const double s = 1.0 + z * (qq1 + z * (qq2 + z * (qq3 + z * (qq4 + z * qq5))));
+  const double small = ax + ax * (r / s);
+  // 0.84375 <= |x| < 1.25: erx + P(|x| - 1) / Q(|x| - 1)
+  const double d = ax - 1.0;
+  const double P = pa0 + d * (pa1 + d * (pa2 + d * (pa3 + d * (pa4 + d * (pa5 + d * pa6)))));
+  const double Q = 1.0 + d * (qa1 + d * (qa2 + d * (qa3 + d * (qa4 + d * (qa5 + d * qa6)))));
+  const double mid = erx + P / Q;
+  // 1.25 <= |x| < 6: 1 - erfc(|x|), erfc = exp(-z^2 - 0.5625) exp((z - |x|)(z + |x|) + R/S) / |x|
+  // with z = |x| cut to its high 32 bits (so z^2 is exact)
+  const double t = 1.0 / z;
+  const bool near = ax < from_bits(0x4006DB6E00000000ull);  // 1/0.35
+  const double Ra = ra0 + t * (ra1 + t * (ra2 + t * (ra3 + t * (ra4 + t * (ra5 + t * (ra6 + t * ra7))))));
+  const double Sa = 1.0 + t * (sa1 + t * (sa2 + t * (sa3 + t * (sa4 + t * (sa5 + t * (sa6 + t * (sa7 + t * sa8)))))));
+  const double Rb = rb0 + t * (rb1 + t * (rb2 + t * (rb3 + t * (rb4 + t * (rb5 + t * rb6)))));
+  const double Sb = 1.0 + t * (sb1 + t * (sb2 + t * (sb3 + t * (sb4 + t * (sb5 + t * (sb6 + t * sb7))))));
+  const double RS = select(near, Ra / Sa, Rb / Sb);
+  const double zc = from_bits(bits(ax) & 0xffffffff00000000ull);
+  const double ec = exp(-zc * zc - 0.5625) * exp((zc - ax) * (zc + ax) + RS);
+  const double large = 1.0 - ec / ax;
+  double result = select(ax < 0.84375, small, select(ax < 1.25, mid, select(ax < 6.0, large, 1.0)));
+  result = copysign(result, x);
+  return select(isnan(x), x, result);
 }
 
 }  // namespace xgrad::pmath

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "autograd/core.hpp"
@@ -191,15 +192,23 @@ Tensor pow(const Tensor& a, double e);
 Tensor pow(double base, const Tensor& e);
 Tensor neg(const Tensor& x);
 Tensor exp(const Tensor& x);
+Tensor expm1(const Tensor& x);  // exp(x) - 1, exact near 0
 Tensor log(const Tensor& x);
+Tensor log1p(const Tensor& x);  // log(1 + x), exact near 0
 Tensor sqrt(const Tensor& x);
 Tensor abs(const Tensor& x);
 Tensor sign(const Tensor& x);  // no gradient (zero)
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor erf(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 Tensor softplus(const Tensor& x);  // log(1 + exp(x)), stable
+// x Phi(x), Phi the standard normal CDF; approximate = "tanh" for the tanh form, as PyTorch.
+Tensor gelu(const Tensor& x, std::string_view approximate = "none");
+Tensor silu(const Tensor& x);  // x sigmoid(x)
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);  // cond nonzero -> a
 // Fused backward primitives, themselves differentiable ops.
@@ -277,6 +286,25 @@ Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim = false);
 // Cross-entropy of logits [N, C] against class indices [N] (int64), summed, or averaged when
 // `mean`, as one op: log-softmax and pick forward, softmax minus one-hot backward.
 Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& target, bool mean);
+// -(y log p + (1 - y) log(1 - p)) per element, logs clamped at -100 as PyTorch's; its gradient
+// g (p - y) / max(p (1 - p), 1e-12) is finite at p = 0 and 1. (nn::functional adds reductions.)
+Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& y);
+
+// ---- fused optimizer updates: in place on parameters and their state, never recorded on the graph
+// (call them under NoGradGuard, as optimizers do). All tensors share the parameter's shape, dtype
+// and device; max_exp_avg_sq only with amsgrad.
+struct AdamStep {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+  int64_t step = 1;        // the step being taken, from 1 (for the bias corrections)
+  bool decoupled = false;  // AdamW: weight decay scales the parameter, not the gradient
+  bool amsgrad = false, maximize = false;
+};
+// One Adam or AdamW step, as torch.optim.Adam(W) (single-tensor form): with g = grad (negated
+// when maximize), plus weight_decay * param unless decoupled,
+//   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  v_max = max(v_max, v) (amsgrad)
+//   param -= lr / (1 - beta1^step) * m / (sqrt(v or v_max) / sqrt(1 - beta2^step) + eps)
+void adam_step_(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor& max_exp_avg_sq,
+                const AdamStep& o);
 
 // ---- operators
 Tensor operator+(const Tensor& a, const Tensor& b);

@@ -1,8 +1,9 @@
 // Elementwise binary kernels and where, with NumPy broadcasting of the inputs to out's shape.
-// float32/float64 compute in T (alpha as T). int64 follows the CPU kernels: division truncates
-// and by zero is an error, an integral alpha acts as an integer, the fused backward primitives
-// are refused.
+// The op switches are generated from XGRAD_BINARY_OPS. float32/float64 compute in T (alpha as T);
+// int64 runs int64_math.hpp, as the CPU does; integer division by zero is an error.
 #include <cmath>
+
+#include "autograd/int64_math.hpp"
 
 #include "cuda/allocator.hpp"
 #include "cuda/kernels.hpp"
@@ -35,89 +36,72 @@ void check_no_zero_divisor(const Tensor& divisor, const char* op) {
 namespace xgrad::cuda::kernels {
 namespace {
 
+// The CUDA form of each op of XGRAD_BINARY_OPS (kernels.hpp) on floats: a device function named
+// after it, with alpha as T.
+namespace fn {
+template <class T>
+__device__ __forceinline__ T add(T a, T b, T) { return a + b; }
+template <class T>
+__device__ __forceinline__ T sub(T a, T b, T) { return a - b; }
+template <class T>
+__device__ __forceinline__ T mul(T a, T b, T) { return a * b; }
+template <class T>
+__device__ __forceinline__ T div(T a, T b, T) { return a / b; }
+template <class T>
+__device__ __forceinline__ T pow(T a, T b, T) { return math::pow(a, b); }
+template <class T>
+__device__ __forceinline__ T maximum(T a, T b, T) { return a < b ? b : a; }
+template <class T>
+__device__ __forceinline__ T minimum(T a, T b, T) { return b < a ? b : a; }
+template <class T>
+__device__ __forceinline__ T eq(T a, T b, T) { return static_cast<T>(a == b); }
+template <class T>
+__device__ __forceinline__ T ne(T a, T b, T) { return static_cast<T>(a != b); }
+template <class T>
+__device__ __forceinline__ T lt(T a, T b, T) { return static_cast<T>(a < b); }
+template <class T>
+__device__ __forceinline__ T le(T a, T b, T) { return static_cast<T>(a <= b); }
+template <class T>
+__device__ __forceinline__ T gt(T a, T b, T) { return static_cast<T>(a > b); }
+template <class T>
+__device__ __forceinline__ T ge(T a, T b, T) { return static_cast<T>(a >= b); }
+template <class T>
+__device__ __forceinline__ T add_scaled(T a, T b, T alpha) { return a + alpha * b; }
+template <class T>  // a = grad, b = tanh's output
+__device__ __forceinline__ T tanh_backward(T a, T b, T) { return a * (T(1) - b * b); }
+template <class T>  // a = grad, b = sigmoid's output
+__device__ __forceinline__ T sigmoid_backward(T a, T b, T) { return a * b * (T(1) - b); }
+template <class T>  // a = grad, b = the input
+__device__ __forceinline__ T threshold_backward(T a, T b, T alpha) { return b > T(0) ? a : alpha * a; }
+}  // namespace fn
+
 template <class T>
 __device__ __forceinline__ T float_value(Binary op, T a, T b, T alpha) {
   switch (op) {
-    case Binary::add:
-      return a + b;
-    case Binary::sub:
-      return a - b;
-    case Binary::mul:
-      return a * b;
-    case Binary::div:
-      return a / b;
-    case Binary::pow:
-      return math::pow(a, b);
-    case Binary::maximum:
-      return a < b ? b : a;
-    case Binary::minimum:
-      return b < a ? b : a;
-    case Binary::eq:
-      return static_cast<T>(a == b);
-    case Binary::ne:
-      return static_cast<T>(a != b);
-    case Binary::lt:
-      return static_cast<T>(a < b);
-    case Binary::le:
-      return static_cast<T>(a <= b);
-    case Binary::gt:
-      return static_cast<T>(a > b);
-    case Binary::ge:
-      return static_cast<T>(a >= b);
-    case Binary::add_scaled:
-      return a + alpha * b;
-    case Binary::tanh_backward:
-      return a * (T(1) - b * b);
-    case Binary::sigmoid_backward:
-      return a * b * (T(1) - b);
-    case Binary::threshold_backward:
-      return b > T(0) ? a : alpha * a;
+#define XGRAD_CUDA_BINARY_CASE(name, int64, scalars) \
+  case Binary::name:                                 \
+    return fn::name(a, b, alpha);
+    XGRAD_BINARY_OPS(XGRAD_CUDA_BINARY_CASE)
+#undef XGRAD_CUDA_BINARY_CASE
   }
   return a;
 }
 
 using I = int64_t;
 
-struct Int64Alpha {
-  double alpha;
-  bool integral;  // alpha has no fraction: use ialpha
-  I ialpha;
-};
+// int64: the op's int64_math.hpp form (shared with the CPU); floats-only ops are refused on the
+// host before launching.
+#define XGRAD_CUDA_INT64_any(name) \
+  case Binary::name:               \
+    return int64_math::binary::name(a, b, s);
+#define XGRAD_CUDA_INT64_floats(name) \
+  case Binary::name:                  \
+    break;
+#define XGRAD_CUDA_INT64_CASE(name, int64, scalars) XGRAD_CUDA_INT64_##int64(name)
 
-__device__ __forceinline__ I int64_value(Binary op, I a, I b, Int64Alpha s) {
-  switch (op) {
-    case Binary::add:
-      return a + b;
-    case Binary::sub:
-      return a - b;
-    case Binary::mul:
-      return a * b;
-    case Binary::div:  // INT64_MIN / -1 wraps, as on the CPU
-      return b == -1 ? static_cast<I>(0 - static_cast<uint64_t>(a)) : a / b;
-    case Binary::pow:
-      return static_cast<I>(::pow(static_cast<double>(a), static_cast<double>(b)));
-    case Binary::maximum:
-      return a < b ? b : a;
-    case Binary::minimum:
-      return b < a ? b : a;
-    case Binary::eq:
-      return I{a == b};
-    case Binary::ne:
-      return I{a != b};
-    case Binary::lt:
-      return I{a < b};
-    case Binary::le:
-      return I{a <= b};
-    case Binary::gt:
-      return I{a > b};
-    case Binary::ge:
-      return I{a >= b};
-    case Binary::add_scaled:
-      return s.integral ? a + s.ialpha * b
-                        : static_cast<I>(static_cast<double>(a) + s.alpha * static_cast<double>(b));
-    default:
-      return a;  // fused backward primitives: refused on the host
-  }
+__device__ __forceinline__ I int64_value(Binary op, I a, I b, const int64_math::Scalars& s) {
+  switch (op) { XGRAD_BINARY_OPS(XGRAD_CUDA_INT64_CASE) }
+  return a;
 }
 
 template <class T>
@@ -138,7 +122,7 @@ struct Int64Fn {
   const I* a;
   const I* b;
   I* out;
-  Int64Alpha alpha;
+  int64_math::Scalars alpha;
   template <class Idx>
   __device__ __forceinline__ void operator()(Idx i, const Idx (&off)[2]) const {
     out[i] = int64_value(op, a[off[0]], b[off[1]], alpha);
@@ -157,19 +141,6 @@ struct WhereFn {
   }
 };
 
-const char* fused_name(Binary op) {
-  switch (op) {
-    case Binary::tanh_backward:
-      return "tanh_backward";
-    case Binary::sigmoid_backward:
-      return "sigmoid_backward";
-    case Binary::threshold_backward:
-      return "threshold_backward";
-    default:
-      return nullptr;
-  }
-}
-
 }  // namespace
 
 void binary(Binary op, const Tensor& a, const Tensor& b, Tensor& out, double alpha) {
@@ -186,12 +157,10 @@ void binary(Binary op, const Tensor& a, const Tensor& b, Tensor& out, double alp
           FloatFn<double>{op, data_of<double>(a), data_of<double>(b), data_of<double>(out), alpha});
       break;
     case Dtype::i64: {
-      if (const char* name = fused_name(op)) int64_unsupported(name);
+      if (!on_int64(op)) int64_unsupported(name(op));
       if (op == Binary::div) check_no_zero_divisor(b, "div");
-      bool integral = alpha == std::trunc(alpha) && std::abs(alpha) < 9.2e18;
-      Int64Alpha s_alpha{alpha, integral, integral ? static_cast<I>(alpha) : 0};
       launch_strided("binary", s, out.numel(),
-                     Int64Fn{op, data_of<I>(a), data_of<I>(b), data_of<I>(out), s_alpha});
+                     Int64Fn{op, data_of<I>(a), data_of<I>(b), data_of<I>(out), int64_math::scalars(alpha, 0)});
       break;
     }
   }

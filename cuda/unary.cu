@@ -1,15 +1,92 @@
-// Elementwise unary kernels (x and out have one shape): math, scalar arithmetic, masks.
-// float32/float64 compute in T with the scalars as T. int64 follows the CPU kernels: integral
-// scalars act as integers, others go through double; clamp bounds round inwards; masks compare
-// in double; division by zero is an error; transcendental functions are refused.
+// Elementwise unary kernels (x and out have one shape), one per dtype, switching on the op per
+// element: the switch is generated from XGRAD_UNARY_OPS. float32/float64 compute in T with the
+// scalars as T; int64 runs int64_math.hpp, as the CPU does; integer division by zero is an error.
 #include <cmath>
-#include <limits>
+
+#include "autograd/int64_math.hpp"
 
 #include "cuda/kernels.hpp"
 #include "cuda/launch.cuh"
 
 namespace xgrad::cuda::kernels {
 namespace {
+
+// The CUDA form of each op of XGRAD_UNARY_OPS (kernels.hpp) on floats: a device function named
+// after it. x is the input, a and b the scalars as T.
+namespace fn {
+template <class T>
+__device__ __forceinline__ T neg(T x, T, T) { return -x; }
+template <class T>
+__device__ __forceinline__ T exp(T x, T, T) { return math::exp(x); }
+template <class T>
+__device__ __forceinline__ T expm1(T x, T, T) { return math::expm1(x); }
+template <class T>
+__device__ __forceinline__ T log(T x, T, T) { return math::log(x); }
+template <class T>
+__device__ __forceinline__ T log1p(T x, T, T) { return math::log1p(x); }
+template <class T>
+__device__ __forceinline__ T sqrt(T x, T, T) { return math::sqrt(x); }
+template <class T>
+__device__ __forceinline__ T abs(T x, T, T) { return math::fabs(x); }
+template <class T>
+__device__ __forceinline__ T sign(T x, T, T) { return static_cast<T>((x > T(0)) - (x < T(0))); }
+template <class T>
+__device__ __forceinline__ T sin(T x, T, T) { return math::sin(x); }
+template <class T>
+__device__ __forceinline__ T cos(T x, T, T) { return math::cos(x); }
+template <class T>
+__device__ __forceinline__ T erf(T x, T, T) { return math::erf(x); }
+template <class T>
+__device__ __forceinline__ T tanh(T x, T, T) { return math::tanh(x); }
+template <class T>
+__device__ __forceinline__ T sigmoid(T x, T, T) { return T(1) / (T(1) + math::exp(-x)); }
+template <class T>
+__device__ __forceinline__ T relu(T x, T, T) { return x > T(0) ? x : T(0); }
+template <class T>  // max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|
+__device__ __forceinline__ T softplus(T x, T, T) {
+  return (x > T(0) ? x : T(0)) + math::log1p(math::exp(-math::fabs(x)));
+}
+template <class T>  // x Phi(x)
+__device__ __forceinline__ T gelu(T x, T, T) { return T(0.5) * x * (T(1) + math::erf(x * T(M_SQRT1_2))); }
+template <class T>  // x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2
+__device__ __forceinline__ T gelu_tanh(T x, T, T) {
+  constexpr T kBeta = T(M_SQRT2 * M_2_SQRTPI * 0.5), kKappa = T(0.044715);
+  return T(0.5) * x * (T(1) + math::tanh(kBeta * (x + kKappa * x * x * x)));
+}
+template <class T>
+__device__ __forceinline__ T silu(T x, T, T) { return x / (T(1) + math::exp(-x)); }
+template <class T>
+__device__ __forceinline__ T add_scalar(T x, T a, T) { return x + a; }
+template <class T>
+__device__ __forceinline__ T mul_scalar(T x, T a, T) { return x * a; }
+template <class T>
+__device__ __forceinline__ T rsub_scalar(T x, T a, T) { return a - x; }
+template <class T>
+__device__ __forceinline__ T rdiv_scalar(T x, T a, T) { return a / x; }
+template <class T>
+__device__ __forceinline__ T pow_scalar(T x, T a, T) { return math::pow(x, a); }
+template <class T>
+__device__ __forceinline__ T rpow_scalar(T x, T a, T) { return math::pow(a, x); }
+template <class T>
+__device__ __forceinline__ T leaky_relu(T x, T a, T) { return x > T(0) ? x : a * x; }
+template <class T>
+__device__ __forceinline__ T clamp(T x, T a, T b) {
+  T y = x < a ? a : x;
+  return y > b ? b : y;
+}
+template <class T>
+__device__ __forceinline__ T eq_scalar(T x, T a, T) { return static_cast<T>(x == a); }
+template <class T>
+__device__ __forceinline__ T ne_scalar(T x, T a, T) { return static_cast<T>(x != a); }
+template <class T>
+__device__ __forceinline__ T lt_scalar(T x, T a, T) { return static_cast<T>(x < a); }
+template <class T>
+__device__ __forceinline__ T le_scalar(T x, T a, T) { return static_cast<T>(x <= a); }
+template <class T>
+__device__ __forceinline__ T gt_scalar(T x, T a, T) { return static_cast<T>(x > a); }
+template <class T>
+__device__ __forceinline__ T ge_scalar(T x, T a, T) { return static_cast<T>(x >= a); }
+}  // namespace fn
 
 template <class T>
 struct FloatFn {
@@ -18,56 +95,11 @@ struct FloatFn {
 
   __device__ __forceinline__ T operator()(T x) const {
     switch (op) {
-      case Unary::neg:
-        return -x;
-      case Unary::exp:
-        return math::exp(x);
-      case Unary::log:
-        return math::log(x);
-      case Unary::sqrt:
-        return math::sqrt(x);
-      case Unary::abs:
-        return math::fabs(x);
-      case Unary::sign:
-        return static_cast<T>((x > T(0)) - (x < T(0)));
-      case Unary::tanh:
-        return math::tanh(x);
-      case Unary::sigmoid:
-        return T(1) / (T(1) + math::exp(-x));
-      case Unary::relu:
-        return x > T(0) ? x : T(0);
-      case Unary::softplus:  // max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|
-        return (x > T(0) ? x : T(0)) + math::log1p(math::exp(-math::fabs(x)));
-      case Unary::add_scalar:
-        return x + a;
-      case Unary::mul_scalar:
-        return x * a;
-      case Unary::rsub_scalar:
-        return a - x;
-      case Unary::rdiv_scalar:
-        return a / x;
-      case Unary::pow_scalar:
-        return math::pow(x, a);
-      case Unary::rpow_scalar:
-        return math::pow(a, x);
-      case Unary::leaky_relu:
-        return x > T(0) ? x : a * x;
-      case Unary::clamp: {
-        T y = x < a ? a : x;
-        return y > b ? b : y;
-      }
-      case Unary::eq_scalar:
-        return static_cast<T>(x == a);
-      case Unary::ne_scalar:
-        return static_cast<T>(x != a);
-      case Unary::lt_scalar:
-        return static_cast<T>(x < a);
-      case Unary::le_scalar:
-        return static_cast<T>(x <= a);
-      case Unary::gt_scalar:
-        return static_cast<T>(x > a);
-      case Unary::ge_scalar:
-        return static_cast<T>(x >= a);
+#define XGRAD_CUDA_UNARY_CASE(name, int64, scalars) \
+  case Unary::name:                                 \
+    return fn::name(x, a, b);
+      XGRAD_UNARY_OPS(XGRAD_CUDA_UNARY_CASE)
+#undef XGRAD_CUDA_UNARY_CASE
     }
     return x;
   }
@@ -75,60 +107,23 @@ struct FloatFn {
 
 using I = int64_t;
 
-// INT64_MIN / -1 would trap on the CPU: both devices negate with wrap-around instead.
-__device__ __forceinline__ I idiv(I x, I y) {
-  return y == -1 ? static_cast<I>(0 - static_cast<uint64_t>(x)) : x / y;
-}
+// int64: the op's int64_math.hpp form (shared with the CPU); the floats-only ops are refused on the
+// host before launching.
+#define XGRAD_CUDA_INT64_any(name) \
+  case Unary::name:                \
+    return int64_math::unary::name(x, s);
+#define XGRAD_CUDA_INT64_floats(name) \
+  case Unary::name:                   \
+    break;
+#define XGRAD_CUDA_INT64_CASE(name, int64, scalars) XGRAD_CUDA_INT64_##int64(name)
 
 struct Int64Fn {
   Unary op;
-  double a;
-  bool integral;  // a has no fraction: use ia
-  I ia;
-  I lo, hi;  // clamp bounds
+  int64_math::Scalars s;
 
   __device__ __forceinline__ I operator()(I x) const {
-    double dx = static_cast<double>(x);
-    switch (op) {
-      case Unary::neg:
-        return -x;
-      case Unary::abs:
-        return x < 0 ? -x : x;
-      case Unary::sign:
-        return I{x > 0} - I{x < 0};
-      case Unary::relu:
-        return x > 0 ? x : 0;
-      case Unary::add_scalar:
-        return integral ? x + ia : static_cast<I>(dx + a);
-      case Unary::mul_scalar:
-        return integral ? x * ia : static_cast<I>(dx * a);
-      case Unary::rsub_scalar:
-        return integral ? ia - x : static_cast<I>(a - dx);
-      case Unary::rdiv_scalar:
-        return integral ? idiv(ia, x) : static_cast<I>(a / dx);
-      case Unary::pow_scalar:
-        return a == 2 ? x * x : static_cast<I>(::pow(dx, a));
-      case Unary::rpow_scalar:
-        return static_cast<I>(::pow(a, dx));
-      case Unary::leaky_relu:
-        return x > 0 ? x : static_cast<I>(a * dx);
-      case Unary::clamp:
-        return x < lo ? lo : (x > hi ? hi : x);
-      case Unary::eq_scalar:
-        return I{dx == a};
-      case Unary::ne_scalar:
-        return I{dx != a};
-      case Unary::lt_scalar:
-        return I{dx < a};
-      case Unary::le_scalar:
-        return I{dx <= a};
-      case Unary::gt_scalar:
-        return I{dx > a};
-      case Unary::ge_scalar:
-        return I{dx >= a};
-      default:
-        return x;  // transcendental: refused on the host
-    }
+    switch (op) { XGRAD_UNARY_OPS(XGRAD_CUDA_INT64_CASE) }
+    return x;
   }
 };
 
@@ -137,43 +132,12 @@ __global__ void unary_kernel(F fn, const T* x, T* out, int64_t n) {
   for (int64_t i = thread_index(); i < n; i += thread_stride()) out[i] = fn(x[i]);
 }
 
-// A double clamp bound as an int64 bound, rounded inwards and saturating (as the CPU does).
-I to_bound(double v, bool lower) {
-  if (std::isnan(v)) return lower ? std::numeric_limits<I>::min() : std::numeric_limits<I>::max();
-  double r = lower ? std::ceil(v) : std::floor(v);
-  if (r <= -9.2233720368547758e18) return std::numeric_limits<I>::min();
-  if (r >= 9.2233720368547758e18) return std::numeric_limits<I>::max();
-  return static_cast<I>(r);
-}
-
-const char* transcendental_name(Unary op) {
-  switch (op) {
-    case Unary::exp:
-      return "exp";
-    case Unary::log:
-      return "log";
-    case Unary::sqrt:
-      return "sqrt";
-    case Unary::tanh:
-      return "tanh";
-    case Unary::sigmoid:
-      return "sigmoid";
-    case Unary::softplus:
-      return "softplus";
-    default:
-      return nullptr;
-  }
-}
-
 void unary_int64(Unary op, const Tensor& x, Tensor& out, double a, double b) {
-  if (const char* name = transcendental_name(op)) int64_unsupported(name);
+  if (!on_int64(op)) int64_unsupported(name(op));
   if (op == Unary::rdiv_scalar) check_no_zero_divisor(x, "rdiv");
-  bool integral = a == std::trunc(a) && std::abs(a) < 9.2e18;
-  Int64Fn fn{
-      op, a, integral, integral ? static_cast<I>(a) : 0, to_bound(a, true), to_bound(b, false)};
   int64_t n = out.numel();
-  launch("unary", unary_kernel<I, Int64Fn>, grid_for(n), kThreads, fn, data_of<I>(x),
-         data_of<I>(out), n);
+  launch("unary", unary_kernel<I, Int64Fn>, grid_for(n), kThreads, Int64Fn{op, int64_math::scalars(a, b)},
+         data_of<I>(x), data_of<I>(out), n);
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/graph.hpp"
+#include "autograd/grad_mode.hpp"
 
 namespace xgrad::metrics {
 

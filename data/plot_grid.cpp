@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "autograd/graph.hpp"
+#include "autograd/grad_mode.hpp"
 #include "data/plot.hpp"
 #include "data/plot_axes.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "autograd/graph.hpp"
+#include "autograd/grad_mode.hpp"
 
 namespace xgrad::data {
 

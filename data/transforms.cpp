@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "autograd/graph.hpp"
+#include "autograd/grad_mode.hpp"
 
 namespace xgrad::data::transforms {
 

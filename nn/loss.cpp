@@ -3,8 +3,6 @@
 #include <optional>
 #include <string>
 
-#include "autograd/function.hpp"
-
 namespace xgrad::nn::functional {
 
 namespace {
@@ -44,29 +42,6 @@ void check_same(const char* fn, const Tensor& input, const Tensor& target) {
     throw Error(std::string(fn) + ": needs float32 or float64 tensors, got " +
                 dtype_name(input.dtype()));
 }
-
-// The elementwise loss with PyTorch's clamped logs and its exact backward formula,
-// grad * (p - y) / max(p (1 - p), 1e-12f): composing clamp and log would give 0 * inf = NaN at
-// p = 0 or 1.
-struct BinaryCrossEntropy : autograd::Function<BinaryCrossEntropy> {
-  static constexpr const char* name = "BinaryCrossEntropy";
-  static constexpr double kEpsilon = 1e-12f;  // PyTorch's EPSILON is a float
-  static Tensor clamped_log(const Tensor& x) { return clamp(log(x), -100.0, std::nullopt); }
-
-  static Tensor forward(autograd::Context& ctx, const Tensor& p, const Tensor& y) {
-    ctx.save_for_backward({p, y});
-    return (y - 1.0) * clamped_log(rsub(1.0, p)) - y * clamped_log(p);
-  }
-  static std::vector<Tensor> backward(autograd::Context& ctx, const std::vector<Tensor>& g) {
-    auto saved = ctx.saved_tensors();
-    const Tensor &p = saved[0], &y = saved[1];
-    Tensor grad_p, grad_y;
-    if (ctx.needs_input_grad(0))
-      grad_p = g[0] * (p - y) / clamp(rsub(1.0, p) * p, kEpsilon, std::nullopt);
-    if (ctx.needs_input_grad(1)) grad_y = g[0] * (clamped_log(rsub(1.0, p)) - clamped_log(p));
-    return {grad_p, grad_y};
-  }
-};
 
 void check_indices(const char* fn, const Tensor& input, const Tensor& target) {
   check_device(fn, input, target, "target");
@@ -146,7 +121,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
                   std::to_string(lo < 0.0 ? lo : hi) +
                   " (for logits use binary_cross_entropy_with_logits)");
   }
-  Tensor loss = BinaryCrossEntropy::apply(input, target);
+  Tensor loss = binary_cross_entropy_elementwise(input, target);
   if (weight.defined()) loss = loss * weight;
   return reduce(loss, reduction);
 }

@@ -6,7 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "autograd/graph.hpp"
+#include "autograd/grad_mode.hpp"
 
 namespace xgrad::nn {
 

@@ -24,8 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/state_dict.hpp"
 #include "autograd/tensor.hpp"
-#include "nn/state_dict.hpp"
 
 namespace xgrad::nn {
 

@@ -2,6 +2,7 @@
 // and checkpoints.
 #pragma once
 
+#include "autograd/state_dict.hpp"
 #include "nn/activation.hpp"
 #include "nn/container.hpp"
 #include "nn/dropout.hpp"
@@ -12,4 +13,3 @@
 #include "nn/loss.hpp"
 #include "nn/module.hpp"
 #include "nn/serialize.hpp"
-#include "nn/state_dict.hpp"

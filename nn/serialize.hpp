@@ -18,8 +18,8 @@
 #include <map>
 #include <string>
 
+#include "autograd/state_dict.hpp"
 #include "nn/module.hpp"
-#include "nn/state_dict.hpp"
 
 namespace xgrad::nn {
 

@@ -2,10 +2,7 @@
 
 #include <cmath>
 
-#include "autograd/graph.hpp"
-#include "autograd/impl.hpp"
-#include "autograd/kernels.hpp"
-#include "autograd/portable_math.hpp"
+#include "autograd/grad_mode.hpp"
 #include "optim/adamw.hpp"
 
 namespace xgrad::optim {
@@ -30,26 +27,20 @@ void adam_update(Tensor& p, const Tensor& grad, ParamState& s, double lr, std::p
     throw Error(std::string(name) + ": gradient " + grad.shape().str() + " " + dtype_name(grad.dtype()) + " on " +
                 grad.device().str() + " does not match its parameter " + p.shape().str() + " " +
                 dtype_name(p.dtype()) + " on " + p.device().str());
-  const auto [beta1, beta2] = betas;
   s.step += 1;
   Tensor& exp_avg = state_buffer(s, "exp_avg", p);
   Tensor& exp_avg_sq = state_buffer(s, "exp_avg_sq", p);
   Tensor max_exp_avg_sq = amsgrad ? state_buffer(s, "max_exp_avg_sq", p) : Tensor();
-  const double step = static_cast<double>(s.step);
-  kernels::AdamStep k{.lr = lr,
-                      .beta1 = beta1,
-                      .beta2 = beta2,
-                      .eps = eps,
-                      .weight_decay = weight_decay,
-                      // portable pow: the same bias corrections on every CPU (libm's follow it)
-                      .step_size = lr / (1.0 - pmath::pow(beta1, step)),
-                      .bias_correction2_sqrt = std::sqrt(1.0 - pmath::pow(beta2, step)),
-                      .decoupled = decoupled,
-                      .amsgrad = amsgrad,
-                      .maximize = maximize};
-  kernels::for_device(p.device(), name).adam(p, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, k);
-  for (Tensor* t : {&p, &exp_avg, &exp_avg_sq, &max_exp_avg_sq})
-    if (t->defined()) t->impl()->storage->version++;
+  adam_step_(p, grad, exp_avg, exp_avg_sq, max_exp_avg_sq,
+             {.lr = lr,
+              .beta1 = betas.first,
+              .beta2 = betas.second,
+              .eps = eps,
+              .weight_decay = weight_decay,
+              .step = s.step,
+              .decoupled = decoupled,
+              .amsgrad = amsgrad,
+              .maximize = maximize});
 }
 
 }  // namespace detail

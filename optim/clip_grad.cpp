@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "autograd/graph.hpp"
+#include "autograd/grad_mode.hpp"
 
 namespace xgrad::optim {
 

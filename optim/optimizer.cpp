@@ -5,7 +5,7 @@
 #include <sstream>
 #include <unordered_set>
 
-#include "autograd/graph.hpp"
+#include "autograd/grad_mode.hpp"
 
 namespace xgrad::optim {
 
@@ -104,8 +104,8 @@ Tensor& state_buffer(ParamState& s, const char* key, const Tensor& p, double fil
 
 // ---- state_dict
 
-nn::StateDict Optimizer::state_dict() const {
-  nn::StateDict out;
+StateDict Optimizer::state_dict() const {
+  StateDict out;
   int64_t index = 0;
   for (size_t g = 0; g < params_.size(); ++g) {
     const std::string prefix = "param_groups." + std::to_string(g) + ".";
@@ -126,7 +126,7 @@ nn::StateDict Optimizer::state_dict() const {
   return out;
 }
 
-void Optimizer::load_state_dict(const nn::StateDict& state) {
+void Optimizer::load_state_dict(const StateDict& state) {
   auto fail = [&](const std::string& what) { throw Error(name_ + ".load_state_dict: " + what); };
   // Group layout.
   size_t groups = 0;

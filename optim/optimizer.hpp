@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "autograd/state_dict.hpp"
 #include "autograd/tensor.hpp"
-#include "nn/state_dict.hpp"
 
 namespace xgrad::optim {
 
@@ -55,10 +55,10 @@ class Optimizer {
   //   "param_groups.G.params"  int64 indices of the group's parameters, numbered across groups
   //   "param_groups.G.lr", ... the group's options, 0-d float64 (booleans as 0 or 1)
   //   "state.I.step"           0-d int64, "state.I.exp_avg", ... the buffers of parameter I
-  nn::StateDict state_dict() const;
+  StateDict state_dict() const;
   // Checks the layout against this optimizer (group count and sizes, buffer shapes) before
   // changing anything; buffers are copied to their parameter's device and dtype.
-  void load_state_dict(const nn::StateDict& state);
+  void load_state_dict(const StateDict& state);
 
  protected:
   explicit Optimizer(std::string name) : name_(std::move(name)) {}

@@ -1,6 +1,6 @@
 #include "optim/sgd.hpp"
 
-#include "autograd/graph.hpp"
+#include "autograd/grad_mode.hpp"
 
 namespace xgrad::optim {
 

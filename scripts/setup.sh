@@ -18,21 +18,18 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2
 }
 
-# Configures (once) and builds `build/` with every core; extra arguments go to cmake --build.
+# Configures `build/` (or $XGRAD_BUILD_DIR, with $XGRAD_CMAKE_ARGS) and builds it with every core;
+# extra arguments go to cmake --build (--target NAME...). Configuring again each time costs a few
+# seconds and picks up new sources and targets; a folder's cached options stay as they were.
 build_xgrad() {
   local dir="${XGRAD_BUILD_DIR:-build}"
-  if [ ! -f "$dir/CMakeCache.txt" ]; then
-    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release ${XGRAD_CMAKE_ARGS:-} >&2
-  fi
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release ${XGRAD_CMAKE_ARGS:-} >&2
   cmake --build "$dir" -j"$(nproc)" "$@" >&2
 }
 
-# Configures (once) and builds the emulated CUDA backend in `build-emu/` (XGRAD_CUDA=EMULATE, see
-# README's "CUDA without a GPU"): only the CUDA tests and the programs they run.
+# The emulated CUDA backend in `build-emu/` (XGRAD_CUDA=EMULATE, see README's "CUDA without a
+# GPU"): only the CUDA tests and the programs they run.
 build_emulated() {
-  local dir="${XGRAD_EMULATE_BUILD_DIR:-build-emu}"
-  if [ ! -f "$dir/CMakeCache.txt" ]; then
-    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release ${XGRAD_CMAKE_ARGS:-} -DXGRAD_CUDA=EMULATE >&2
-  fi
-  cmake --build "$dir" -j"$(nproc)" --target cuda_tests >&2
+  XGRAD_BUILD_DIR="${XGRAD_EMULATE_BUILD_DIR:-build-emu}" XGRAD_CMAKE_ARGS="${XGRAD_CMAKE_ARGS:-} -DXGRAD_CUDA=EMULATE" \
+    build_xgrad --target cuda_tests
 }

@@ -403,6 +403,13 @@ inline Group losses() {
                      return V{softmax_cross_entropy(x[0], labels, true),
                               softmax_cross_entropy(x[0] * 3.0, labels, false)};
                    }});
+  cases.push_back({"binary_cross_entropy_elementwise, p at 0 and 1 included",
+                   {{4, 3}, {4, 3}},
+                   [](const V& x) {
+                     Tensor p = cat({sigmoid(x[0]), zeros_like(x[0]), ones_like(x[0])}, 0);
+                     Tensor y = cat({sigmoid(x[1]), sigmoid(x[1]), sigmoid(x[1])}, 0);
+                     return V{binary_cross_entropy_elementwise(p, y)};
+                   }});
   cases.push_back({"l1_penalty and l2_penalty",
                    {{4, 3}, {3}},
                    [](const V& x) {
@@ -410,7 +417,8 @@ inline Group losses() {
                    },
                    Domain::distinct});
   return {"losses",
-          {"softmax_cross_entropy", "F::mse_loss", "F::l1_loss", "F::binary_cross_entropy",
+          {"softmax_cross_entropy", "binary_cross_entropy_elementwise", "F::mse_loss", "F::l1_loss",
+           "F::binary_cross_entropy",
            "F::binary_cross_entropy_with_logits", "F::nll_loss", "F::cross_entropy",
            "F::l1_penalty", "F::l2_penalty"},
           cases};

@@ -187,6 +187,46 @@ TEST_CASE("binary on int64: arithmetic, masks, broadcast, division by zero refus
   CHECK_THROWS_AS(cpu().binary(k::Binary::div, a, z, out, 0), Error);
 }
 
+TEST_CASE("every op of the unary and binary lists writes every element of its output") {
+  std::vector<k::Unary> unary_ops;
+  std::vector<k::Binary> binary_ops;
+#define XGRAD_TEST_OP(name, int64, scalars) ops.push_back(Op::name);
+  {
+    auto& ops = unary_ops;
+    using Op = k::Unary;
+    XGRAD_UNARY_OPS(XGRAD_TEST_OP)
+  }
+  {
+    auto& ops = binary_ops;
+    using Op = k::Binary;
+    XGRAD_BINARY_OPS(XGRAD_TEST_OP)
+  }
+#undef XGRAD_TEST_OP
+  CHECK(unary_ops.size() == 32);
+  CHECK(std::string(k::name(k::Unary::gelu_tanh)) == "gelu_tanh");
+  CHECK(!k::on_int64(k::Unary::sin));
+  CHECK(k::on_int64(k::Binary::add_scaled));
+  Tensor x = f64({0.5, 1.5, 2.5}, {3}), y = f64({1.5, 0.5, 2.0}, {3});
+  for (bool deterministic : {false, true}) {
+    set_deterministic(deterministic);
+    for (k::Unary op : unary_ops) {
+      INFO(k::name(op));
+      Tensor out = make({3}, Dtype::f64);
+      cpu().fill(out, NAN);
+      cpu().unary(op, x, out, 0.5, 2.0);
+      for (int64_t i = 0; i < 3; ++i) CHECK(!std::isnan(values<double>(out)[i]));
+    }
+    for (k::Binary op : binary_ops) {
+      INFO(k::name(op));
+      Tensor out = make({3}, Dtype::f64);
+      cpu().fill(out, NAN);
+      cpu().binary(op, x, y, out, 0.5);
+      for (int64_t i = 0; i < 3; ++i) CHECK(!std::isnan(values<double>(out)[i]));
+    }
+  }
+  set_deterministic(false);
+}
+
 TEST_CASE("unary ops match std:: math in float32 and float64") {
   const std::vector<double> xs = {-3.5, -1.0, -0.25, 0.0, 0.3, 1.0, 2.5, 40.0, -40.0};
   const int64_t n = static_cast<int64_t>(xs.size());

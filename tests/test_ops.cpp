@@ -9,6 +9,7 @@
 #include <xgrad/xgrad.hpp>
 
 #include "op_table.hpp"
+#include "reference/unary_reference.hpp"
 
 using namespace xgrad;
 using op_table::make_inputs;
@@ -62,6 +63,84 @@ TEST_CASE("gradcheck table: shape ops") { check_rows(op_table::shape_ops().rows)
 
 TEST_CASE("gradcheck table: indexing and softmax") {
   check_rows(op_table::indexing_softmax().rows);
+}
+
+// ---- the math ops added with the op lists, against PyTorch
+
+namespace {
+Tensor apply_named(const std::string& name, const Tensor& x) {
+  if (name == "sin") return sin(x);
+  if (name == "cos") return cos(x);
+  if (name == "log1p") return log1p(x);
+  if (name == "expm1") return expm1(x);
+  if (name == "erf") return erf(x);
+  if (name == "gelu") return gelu(x);
+  if (name == "gelu_tanh") return gelu(x, "tanh");
+  if (name == "silu") return silu(x);
+  throw Error("no op " + name);
+}
+}  // namespace
+
+TEST_CASE("sin, cos, log1p, expm1, erf, gelu (both forms) and silu match PyTorch's values and derivatives") {
+  for (bool deterministic : {false, true}) {
+    set_deterministic(deterministic);
+    for (const auto& op : unary_reference::kOps) {
+      INFO(op.name, deterministic ? " (deterministic)" : "");
+      const int64_t n = static_cast<int64_t>(op.x.size());
+      for (Dtype d : {kFloat64, kFloat32}) {
+        Tensor x = tensor(op.x, Shape{n}, d).requires_grad_();
+        Tensor y = apply_named(op.name, x);
+        sum(y).backward();
+        auto yv = y.to_vector<double>(), dy = x.grad().to_vector<double>();
+        // relative, plus absolute for results that cancel (gelu(-6) = 1e-8 in 1 + erf(-4.2))
+        const double rel = d == kFloat64 ? 1e-13 : 5e-6, abs_tol = d == kFloat64 ? 1e-13 : 1e-6;
+        for (int64_t i = 0; i < n; ++i) {
+          CAPTURE(op.x[i]);
+          CHECK(std::abs(yv[i] - op.y[i]) <= rel * std::abs(op.y[i]) + abs_tol);
+          CHECK(std::abs(dy[i] - op.dy[i]) <= 10 * (rel * std::abs(op.dy[i]) + abs_tol));
+        }
+      }
+    }
+  }
+  set_deterministic(false);
+}
+
+TEST_CASE("the math ops refuse int64 and bad arguments, naming the op") {
+  Tensor i = tensor({1.0, 2.0}, kInt64);
+  for (const char* name : {"sin", "cos", "log1p", "expm1", "erf", "gelu", "silu"}) {
+    INFO(name);
+    const std::string want = std::string(name) + ": expected a floating tensor";
+    CHECK_THROWS_WITH(apply_named(name, i), doctest::Contains(want.c_str()));
+  }
+  CHECK_THROWS_WITH(xgrad::max(zeros({2, 0, 3}), 1), doctest::Contains("max: cannot reduce an empty dim"));
+  CHECK_THROWS_WITH(gelu(tensor({1.0}), "tan"),
+                    doctest::Contains("gelu: approximate must be \"none\" or \"tanh\", got \"tan\""));
+  set_deterministic(true);
+  CHECK_THROWS_WITH(sin(tensor({2e6}, kFloat64)), doctest::Contains("sin: deterministic mode computes it for |x| <"));
+  CHECK(std::isnan(sin(tensor({NAN}, kFloat64)).item()));
+  set_deterministic(false);
+  CHECK(sin(tensor({2e6}, kFloat64)).item() == doctest::Approx(std::sin(2e6)));
+}
+
+TEST_CASE("adam_step_ is torch.optim.Adam's update, and refuses what does not fit") {
+  manual_seed(3);
+  Tensor p = randn({5}, kFloat64), g = randn({5}, kFloat64);
+  Tensor m = zeros({5}, kFloat64), v = zeros({5}, kFloat64), vmax;
+  Tensor p0 = p.clone();
+  adam_step_(p, g, m, v, vmax, {.lr = 0.1, .step = 1});
+  // step 1: m = 0.1 g, v = 0.001 g^2, so the update is lr * g / (|g| + eps / ...) ~ lr * sign(g)
+  auto pv = p.to_vector<double>(), p0v = p0.to_vector<double>(), gv = g.to_vector<double>();
+  for (int i = 0; i < 5; ++i) {
+    double mh = 0.1 * gv[i] / (1 - 0.9), vh = 0.001 * gv[i] * gv[i] / (1 - 0.999);
+    CHECK(pv[i] == doctest::Approx(p0v[i] - 0.1 * mh / (std::sqrt(vh) + 1e-8)).epsilon(1e-12));
+  }
+  CHECK(p.version() > p0.version());
+  Tensor wrong = zeros({4}, kFloat64);
+  CHECK_THROWS_WITH(adam_step_(p, wrong, m, v, vmax, {}), doctest::Contains("adam_step_: gradient [4]"));
+  CHECK_THROWS_WITH(adam_step_(p, g, m, v, vmax, {.step = 0}), doctest::Contains("step counts from 1"));
+  CHECK_THROWS_WITH(adam_step_(p, g, m, v, vmax, {.amsgrad = true}), doctest::Contains("max_exp_avg_sq"));
+  Tensor leaf = zeros({5}, kFloat64).requires_grad_();
+  CHECK_THROWS_WITH(adam_step_(leaf, g, m, v, vmax, {}), doctest::Contains("under NoGradGuard"));
 }
 
 // ---- a wrong backward must be caught

@@ -3,70 +3,51 @@
 #include "autograd/cpu/elementwise.hpp"
 
 namespace xgrad::kernels::cpu_detail {
-namespace {
 
-struct Eq {
+namespace binary_fn {
+struct eq {
   template <class A, class B, class T>
   static auto apply(const A& a, const B& b, const T&) {
     return xt::cast<T>(xt::equal(a, b));
   }
 };
-struct Ne {
+struct ne {
   template <class A, class B, class T>
   static auto apply(const A& a, const B& b, const T&) {
     return xt::cast<T>(xt::not_equal(a, b));
   }
 };
-struct Lt {
+struct lt {
   template <class A, class B, class T>
   static auto apply(const A& a, const B& b, const T&) {
     return xt::cast<T>(xt::less(a, b));
   }
 };
-struct Le {
+struct le {
   template <class A, class B, class T>
   static auto apply(const A& a, const B& b, const T&) {
     return xt::cast<T>(xt::less_equal(a, b));
   }
 };
-struct Gt {
+struct gt {
   template <class A, class B, class T>
   static auto apply(const A& a, const B& b, const T&) {
     return xt::cast<T>(xt::greater(a, b));
   }
 };
-struct Ge {
+struct ge {
   template <class A, class B, class T>
   static auto apply(const A& a, const B& b, const T&) {
     return xt::cast<T>(xt::greater_equal(a, b));
   }
 };
+}  // namespace binary_fn
 
-template <class T>
-void compare(Binary op, const Tensor& a, const Tensor& b, Tensor& out) {
-  switch (op) {
-    case Binary::eq:
-      return binary_rows<Eq, T>(a, b, out, T{});
-    case Binary::ne:
-      return binary_rows<Ne, T>(a, b, out, T{});
-    case Binary::lt:
-      return binary_rows<Lt, T>(a, b, out, T{});
-    case Binary::le:
-      return binary_rows<Le, T>(a, b, out, T{});
-    case Binary::gt:
-      return binary_rows<Gt, T>(a, b, out, T{});
-    case Binary::ge:
-      return binary_rows<Ge, T>(a, b, out, T{});
-    default:
-      break;
-  }
-}
-
-}  // namespace
-
-void binary_compare(Binary op, const Tensor& a, const Tensor& b, Tensor& out) {
-  if (dtype(out) == Dtype::f32) return compare<float>(op, a, b, out);
-  compare<double>(op, a, b, out);
-}
+XGRAD_CPU_BINARY_OP(eq)
+XGRAD_CPU_BINARY_OP(ne)
+XGRAD_CPU_BINARY_OP(lt)
+XGRAD_CPU_BINARY_OP(le)
+XGRAD_CPU_BINARY_OP(gt)
+XGRAD_CPU_BINARY_OP(ge)
 
 }  // namespace xgrad::kernels::cpu_detail

@@ -14,27 +14,32 @@ namespace xgrad::kernels::cpu_detail {
 XGRAD_KERNELS(XGRAD_CPU_DECLARE)
 #undef XGRAD_CPU_DECLARE
 
-// Groups of `binary` and `unary` ops, each in its own file to keep compile units small. The
-// float groups use xtensor; int64 (labels, indices) uses plain loops.
-void binary_arith(Binary op, const Tensor& a, const Tensor& b, Tensor& out, double alpha);
-void binary_compare(Binary op, const Tensor& a, const Tensor& b, Tensor& out);
-void binary_fused(Binary op, const Tensor& a, const Tensor& b, Tensor& out, double alpha);
+// The float form of each op of XGRAD_BINARY_OPS is a functor named after it, defined in the file
+// of its group (binary.cpp: arithmetic; compare.cpp: masks; fused.cpp: backward primitives), which
+// instantiates binary_float for it (XGRAD_CPU_BINARY_OP): a missing one fails to link, naming the
+// op. The groups keep xtensor's compile units small.
+namespace binary_fn {
+#define XGRAD_CPU_DECLARE_FN(name, int64, scalars) struct name;
+XGRAD_BINARY_OPS(XGRAD_CPU_DECLARE_FN)
+#undef XGRAD_CPU_DECLARE_FN
+}  // namespace binary_fn
+template <class F>
+void binary_float(const Tensor& a, const Tensor& b, Tensor& out, double alpha);
+#define XGRAD_CPU_EXTERN_FN(name, int64, scalars) \
+  extern template void binary_float<binary_fn::name>(const Tensor&, const Tensor&, Tensor&, double);
+XGRAD_BINARY_OPS(XGRAD_CPU_EXTERN_FN)
+#undef XGRAD_CPU_EXTERN_FN
+
+// int64 (labels, indices): plain loops over int64_math.hpp (int64.cpp).
 void binary_int64(Binary op, const Tensor& a, const Tensor& b, Tensor& out, double alpha);
-void unary_scalar(Unary op, const Tensor& x, Tensor& out, double a, double b);
 void unary_int64(Unary op, const Tensor& x, Tensor& out, double a, double b);
 
 // Deterministic mode (is_deterministic()): kernels on portable_math.hpp and xgrad's own GEMM in
-// place of xsimd's math and OpenBLAS, whose results follow the CPU. portable_unary and
-// portable_binary return false for ops whose default kernel is already exact (one IEEE rounding).
-bool portable_unary(Unary op, const Tensor& x, Tensor& out, double a, double b);
-bool portable_binary(Binary op, const Tensor& a, const Tensor& b, Tensor& out);
+// place of xsimd's math and OpenBLAS, whose results follow the CPU. Elementwise ops with a
+// `portable` form in their functor run it (unary.cpp, elementwise.hpp); the others round once.
 void portable_softmax(const Tensor& x, Tensor& out, int64_t outer, int64_t n, int64_t inner, bool log);
 void portable_gemm(const Tensor& a, const Tensor& b, Tensor& out, bool ta, bool tb, int64_t batch, int64_t m,
                    int64_t n, int64_t k, int64_t a_stride, int64_t b_stride, double alpha, double beta);
-
-// The op's name as users see it ("tanh", "add_scaled"), for error messages.
-const char* unary_name(Unary op);
-const char* binary_name(Binary op);
 
 // What the caching allocator holds; tests and benchmarks read it.
 struct AllocatorStats {

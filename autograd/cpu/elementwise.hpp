@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <type_traits>
 
 // GCC 12 warns falsely on _mm512_undefined_* inside the AVX-512 intrinsics xsimd inlines (GCC
 // bug 105593); the pragma covers those headers only, which are first included here.
@@ -140,5 +141,39 @@ void binary_rows(const Tensor& a, const Tensor& b, Tensor& out, T alpha) {
   });
   if (filled > 0) flush();
 }
+
+// Deterministic mode's form of a binary op with F::portable (pow): in double on portable_math.hpp,
+// rounded once, over out's rows with broadcasting.
+template <class F, class T>
+void portable_rows(const Tensor& a, const Tensor& b, Tensor& out, double alpha) {
+  const T* pa = data<const T>(a);
+  const T* pb = data<const T>(b);
+  T* po = data<T>(out);
+  const Shape* shapes[2] = {&shape(a), &shape(b)};
+  const Broadcast<2> plan = broadcast(shape(out), shapes);
+  const int64_t sa = plan.inner_stride(0), sb = plan.inner_stride(1);
+  for_each_row(plan, [&](const int64_t* off, int64_t o, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+      po[o + i] = static_cast<T>(
+          F::portable(static_cast<double>(pa[off[0] + i * sa]), static_cast<double>(pb[off[1] + i * sb]), alpha));
+  });
+}
+
+template <class F>
+void binary_float(const Tensor& a, const Tensor& b, Tensor& out, double alpha) {
+  dispatch(dtype(out), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      if constexpr (requires { F::portable(0.0, 0.0, 0.0); }) {
+        if (is_deterministic() && numel(out) > 0) return portable_rows<F, T>(a, b, out, alpha);
+      }
+      binary_rows<F, T>(a, b, out, static_cast<T>(alpha));
+    }
+  });
+}
+
+// Instantiates binary_float for the functor binary_fn::name (one line beside each functor).
+#define XGRAD_CPU_BINARY_OP(name) \
+  template void binary_float<binary_fn::name>(const Tensor&, const Tensor&, Tensor&, double);
 
 }  // namespace xgrad::kernels::cpu_detail

@@ -1,6 +1,6 @@
-// Elementwise kernels for int64 (labels, indices): plain loops the compiler vectorizes, since
-// xsimd has no 64-bit integer multiply or divide to offer. Division truncates toward zero, as
-// in C++; transcendental ops are refused.
+// Elementwise kernels for int64 (labels, indices): plain loops over int64_math.hpp's functions
+// (shared with the CUDA kernels), which the compiler vectorizes where it can; xsimd has no 64-bit
+// integer multiply or divide to offer.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -8,6 +8,7 @@
 
 #include "autograd/cpu/broadcast.hpp"
 #include "autograd/cpu/cpu.hpp"
+#include "autograd/int64_math.hpp"
 
 namespace xgrad::kernels::cpu_detail {
 namespace {
@@ -49,124 +50,38 @@ void check_no_zero(const Tensor& t, const char* op) {
     throw Error(std::string(op) + ": integer division by zero");
 }
 
-// A double bound as an int64 bound, saturating (clamp passes -inf/+inf for one-sided bounds).
-I to_bound(double v, bool lower) {
-  if (std::isnan(v)) return lower ? std::numeric_limits<I>::min() : std::numeric_limits<I>::max();
-  double r = lower ? std::ceil(v) : std::floor(v);
-  if (r <= -9.2233720368547758e18) return std::numeric_limits<I>::min();
-  if (r >= 9.2233720368547758e18) return std::numeric_limits<I>::max();
-  return static_cast<I>(r);
-}
-
-// INT64_MIN / -1 traps like division by zero: negate in unsigned arithmetic instead (wraps).
-I idiv(I x, I y) { return y == -1 ? static_cast<I>(0 - static_cast<uint64_t>(x)) : x / y; }
-
-I ipow(I base, double e) { return static_cast<I>(std::pow(static_cast<double>(base), e)); }
-
 }  // namespace
 
+// Ops with int64 = any in kernels.hpp run their int64_math.hpp form; the others are refused
+// (the ops refuse them first, naming the op).
+#define XGRAD_INT64_BINARY_any(name) \
+  case Binary::name:                 \
+    return zip(a, b, out, [&s](I x, I y) { return int64_math::binary::name(x, y, s); });
+#define XGRAD_INT64_BINARY_floats(name) \
+  case Binary::name:                    \
+    break;
+#define XGRAD_INT64_BINARY(name, int64, scalars) XGRAD_INT64_BINARY_##int64(name)
+
 void binary_int64(Binary op, const Tensor& a, const Tensor& b, Tensor& out, double alpha) {
-  switch (op) {
-    case Binary::add:
-      return zip(a, b, out, [](I x, I y) { return x + y; });
-    case Binary::sub:
-      return zip(a, b, out, [](I x, I y) { return x - y; });
-    case Binary::mul:
-      return zip(a, b, out, [](I x, I y) { return x * y; });
-    case Binary::div:
-      check_no_zero(b, "div");
-      return zip(a, b, out, idiv);
-    case Binary::pow:
-      return zip(a, b, out, [](I x, I y) { return ipow(x, static_cast<double>(y)); });
-    case Binary::maximum:
-      return zip(a, b, out, [](I x, I y) { return std::max(x, y); });
-    case Binary::minimum:
-      return zip(a, b, out, [](I x, I y) { return std::min(x, y); });
-    case Binary::eq:
-      return zip(a, b, out, [](I x, I y) { return I{x == y}; });
-    case Binary::ne:
-      return zip(a, b, out, [](I x, I y) { return I{x != y}; });
-    case Binary::lt:
-      return zip(a, b, out, [](I x, I y) { return I{x < y}; });
-    case Binary::le:
-      return zip(a, b, out, [](I x, I y) { return I{x <= y}; });
-    case Binary::gt:
-      return zip(a, b, out, [](I x, I y) { return I{x > y}; });
-    case Binary::ge:
-      return zip(a, b, out, [](I x, I y) { return I{x >= y}; });
-    case Binary::add_scaled:
-      if (alpha == std::trunc(alpha)) {
-        I s = static_cast<I>(alpha);
-        return zip(a, b, out, [s](I x, I y) { return x + s * y; });
-      }
-      return zip(a, b, out, [alpha](I x, I y) { return static_cast<I>(x + alpha * y); });
-    case Binary::tanh_backward:
-    case Binary::sigmoid_backward:
-    case Binary::threshold_backward:
-      break;
-  }
-  int64_unsupported(binary_name(op));
+  if (op == Binary::div) check_no_zero(b, "div");
+  const int64_math::Scalars s = int64_math::scalars(alpha, 0);
+  switch (op) { XGRAD_BINARY_OPS(XGRAD_INT64_BINARY) }
+  int64_unsupported(name(op));
 }
 
+#define XGRAD_INT64_UNARY_any(name) \
+  case Unary::name:                 \
+    return map(x, out, [&s](I v) { return int64_math::unary::name(v, s); });
+#define XGRAD_INT64_UNARY_floats(name) \
+  case Unary::name:                    \
+    break;
+#define XGRAD_INT64_UNARY(name, int64, scalars) XGRAD_INT64_UNARY_##int64(name)
+
 void unary_int64(Unary op, const Tensor& x, Tensor& out, double a, double b) {
-  // Scalars with no fraction act as integers (exact beyond 2^53); others go through double.
-  const bool integral = a == std::trunc(a) && std::abs(a) < 9.2e18;
-  const I ia = integral ? static_cast<I>(a) : 0;
-  switch (op) {
-    case Unary::neg:
-      return map(x, out, [](I v) { return -v; });
-    case Unary::abs:
-      return map(x, out, [](I v) { return v < 0 ? -v : v; });
-    case Unary::sign:
-      return map(x, out, [](I v) { return I{v > 0} - I{v < 0}; });
-    case Unary::relu:
-      return map(x, out, [](I v) { return v > 0 ? v : 0; });
-    case Unary::add_scalar:
-      if (integral) return map(x, out, [ia](I v) { return v + ia; });
-      return map(x, out, [a](I v) { return static_cast<I>(v + a); });
-    case Unary::mul_scalar:
-      if (integral) return map(x, out, [ia](I v) { return v * ia; });
-      return map(x, out, [a](I v) { return static_cast<I>(v * a); });
-    case Unary::rsub_scalar:
-      if (integral) return map(x, out, [ia](I v) { return ia - v; });
-      return map(x, out, [a](I v) { return static_cast<I>(a - v); });
-    case Unary::rdiv_scalar:
-      check_no_zero(x, "rdiv");
-      if (integral) return map(x, out, [ia](I v) { return idiv(ia, v); });
-      return map(x, out, [a](I v) { return static_cast<I>(a / v); });
-    case Unary::pow_scalar:
-      if (a == 2) return map(x, out, [](I v) { return v * v; });
-      return map(x, out, [a](I v) { return ipow(v, a); });
-    case Unary::rpow_scalar:
-      return map(x, out, [a](I v) { return static_cast<I>(std::pow(a, static_cast<double>(v))); });
-    case Unary::leaky_relu:
-      return map(x, out, [a](I v) { return v > 0 ? v : static_cast<I>(a * v); });
-    case Unary::clamp: {
-      const I lo = to_bound(a, true), hi = to_bound(b, false);
-      return map(x, out, [lo, hi](I v) { return std::min(std::max(v, lo), hi); });
-    }
-    // Compared in double, so 2 < 2.5 holds.
-    case Unary::eq_scalar:
-      return map(x, out, [a](I v) { return I{static_cast<double>(v) == a}; });
-    case Unary::ne_scalar:
-      return map(x, out, [a](I v) { return I{static_cast<double>(v) != a}; });
-    case Unary::lt_scalar:
-      return map(x, out, [a](I v) { return I{static_cast<double>(v) < a}; });
-    case Unary::le_scalar:
-      return map(x, out, [a](I v) { return I{static_cast<double>(v) <= a}; });
-    case Unary::gt_scalar:
-      return map(x, out, [a](I v) { return I{static_cast<double>(v) > a}; });
-    case Unary::ge_scalar:
-      return map(x, out, [a](I v) { return I{static_cast<double>(v) >= a}; });
-    case Unary::exp:
-    case Unary::log:
-    case Unary::sqrt:
-    case Unary::tanh:
-    case Unary::sigmoid:
-    case Unary::softplus:
-      break;
-  }
-  int64_unsupported(unary_name(op));
+  if (op == Unary::rdiv_scalar) check_no_zero(x, "rdiv");
+  const int64_math::Scalars s = int64_math::scalars(a, b);
+  switch (op) { XGRAD_UNARY_OPS(XGRAD_INT64_UNARY) }
+  int64_unsupported(name(op));
 }
 
 }  // namespace xgrad::kernels::cpu_detail

@@ -1,6 +1,14 @@
-// Unary math on floats (neg, exp, log, sqrt, abs, sign, tanh, sigmoid, relu, softplus), and the
-// `unary` entry that routes every Unary op to its file.
+// The CPU form of every op of XGRAD_UNARY_OPS (kernels.hpp): one functor per op, named after it,
+// and the `unary` entry, whose switch is generated from the list. Floats run the functor's
+// xtensor expression (xsimd's math, per-CPU code paths); in deterministic mode an op with a
+// `portable` form runs that instead, on portable_math.hpp in double, rounded once (the others
+// round once in IEEE arithmetic already, so their default kernel is portable). int64 runs the
+// op's int64_math.hpp form (int64.cpp).
+#include <cmath>
+#include <string>
+
 #include "autograd/cpu/elementwise.hpp"
+#include "autograd/portable_math.hpp"
 
 namespace xgrad::kernels::cpu_detail {
 namespace {
@@ -12,34 +20,214 @@ void map(const Tensor& x, Tensor& out, F f) {
   xt::noalias(ro) = f(xrow(data<const T>(x), n));
 }
 
-template <class T>
-void math(Unary op, const Tensor& x, Tensor& out) {
-  switch (op) {
-    case Unary::neg:
-      return map<T>(x, out, [](const auto& v) { return -v; });
-    case Unary::exp:
-      return map<T>(x, out, [](const auto& v) { return xt::exp(v); });
-    case Unary::log:
-      return map<T>(x, out, [](const auto& v) { return xt::log(v); });
-    case Unary::sqrt:
-      return map<T>(x, out, [](const auto& v) { return xt::sqrt(v); });
-    case Unary::abs:
-      return map<T>(x, out, [](const auto& v) { return xt::abs(v); });
-    case Unary::sign:
-      return map<T>(x, out, [](const auto& v) { return xt::sign(v); });
-    case Unary::tanh:
-      return map<T>(x, out, [](const auto& v) { return xt::tanh(v); });
-    case Unary::sigmoid:
-      // exp(-x) overflows to inf for x << 0, giving 1 / inf = 0: the right limit, no NaN.
-      return map<T>(x, out, [](const auto& v) { return T(1) / (T(1) + xt::exp(-v)); });
-    case Unary::relu:
-      return map<T>(x, out, [](const auto& v) { return xt::maximum(v, T(0)); });
-    case Unary::softplus:
-      // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): never overflows.
-      return map<T>(x, out, [](const auto& v) {
-        return xt::maximum(v, T(0)) + xt::log1p(xt::exp(-xt::abs(v)));
-      });
-    default:
+// Each functor: apply(v, a, b), the expression of a row v with the scalars as T (taken by
+// reference: xtensor keeps lvalue scalars by reference); portable(x, a, b) where present.
+namespace fn {
+struct neg {
+  static auto apply(const auto& v, const auto&, const auto&) { return -v; }
+};
+struct exp {
+  static auto apply(const auto& v, const auto&, const auto&) { return xt::exp(v); }
+  static double portable(double x, double, double) { return pmath::exp(x); }
+};
+struct expm1 {
+  static auto apply(const auto& v, const auto&, const auto&) { return xt::expm1(v); }
+  static double portable(double x, double, double) { return pmath::expm1(x); }
+};
+struct log {
+  static auto apply(const auto& v, const auto&, const auto&) { return xt::log(v); }
+  static double portable(double x, double, double) { return pmath::log(x); }
+};
+struct log1p {
+  static auto apply(const auto& v, const auto&, const auto&) { return xt::log1p(v); }
+  static double portable(double x, double, double) { return pmath::log1p(x); }
+};
+struct sqrt {
+  static auto apply(const auto& v, const auto&, const auto&) { return xt::sqrt(v); }
+};
+struct abs {
+  static auto apply(const auto& v, const auto&, const auto&) { return xt::abs(v); }
+};
+struct sign {
+  static auto apply(const auto& v, const auto&, const auto&) { return xt::sign(v); }
+};
+// portable_math's sin and cos cover |x| < 1.6e6 (NaN beyond): deterministic mode refuses more.
+struct sin {
+  static auto apply(const auto& v, const auto&, const auto&) { return xt::sin(v); }
+  static double portable(double x, double, double) { return pmath::sin(x); }
+  static constexpr double kPortableRange = 1647099.0;
+};
+struct cos {
+  static auto apply(const auto& v, const auto&, const auto&) { return xt::cos(v); }
+  static double portable(double x, double, double) { return pmath::cos(x); }
+  static constexpr double kPortableRange = 1647099.0;
+};
+struct erf {
+  static auto apply(const auto& v, const auto&, const auto&) { return xt::erf(v); }
+  static double portable(double x, double, double) { return pmath::erf(x); }
+};
+struct tanh {
+  static auto apply(const auto& v, const auto&, const auto&) { return xt::tanh(v); }
+  static double portable(double x, double, double) { return pmath::tanh(x); }
+};
+// exp(-x) overflows to inf for x << 0, giving 1 / inf = 0: the right limit, no NaN.
+struct sigmoid {
+  template <class V, class T>
+  static auto apply(const V& v, const T&, const T&) {
+    return T(1) / (T(1) + xt::exp(-v));
+  }
+  static double portable(double x, double, double) { return pmath::sigmoid(x); }
+};
+struct relu {
+  template <class V, class T>
+  static auto apply(const V& v, const T&, const T&) {
+    return xt::maximum(v, T(0));
+  }
+};
+// log(1 + e^x) = max(x, 0) + log1p(e^-|x|): never overflows.
+struct softplus {
+  template <class V, class T>
+  static auto apply(const V& v, const T&, const T&) {
+    return xt::maximum(v, T(0)) + xt::log1p(xt::exp(-xt::abs(v)));
+  }
+  static double portable(double x, double, double) { return pmath::softplus(x); }
+};
+// x Phi(x) = x (1 + erf(x / sqrt 2)) / 2
+struct gelu {
+  template <class V, class T>
+  static auto apply(const V& v, const T&, const T&) {
+    return T(0.5) * v * (T(1) + xt::erf(v * T(M_SQRT1_2)));
+  }
+  static double portable(double x, double, double) { return 0.5 * x * (1.0 + pmath::erf(x * M_SQRT1_2)); }
+};
+// x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2
+struct gelu_tanh {
+  static constexpr double kBeta = M_SQRT2 * M_2_SQRTPI * 0.5, kKappa = 0.044715;
+  template <class V, class T>
+  static auto apply(const V& v, const T&, const T&) {
+    return T(0.5) * v * (T(1) + xt::tanh(T(kBeta) * (v + T(kKappa) * v * v * v)));
+  }
+  static double portable(double x, double, double) {
+    return 0.5 * x * (1.0 + pmath::tanh(kBeta * (x + kKappa * x * x * x)));
+  }
+};
+// x / (1 + e^-x)
+struct silu {
+  template <class V, class T>
+  static auto apply(const V& v, const T&, const T&) {
+    return v / (T(1) + xt::exp(-v));
+  }
+  static double portable(double x, double, double) { return x / (1.0 + pmath::exp(-x)); }
+};
+struct add_scalar {
+  static auto apply(const auto& v, const auto& a, const auto&) { return v + a; }
+};
+struct mul_scalar {
+  static auto apply(const auto& v, const auto& a, const auto&) { return v * a; }
+};
+struct rsub_scalar {
+  static auto apply(const auto& v, const auto& a, const auto&) { return a - v; }
+};
+struct rdiv_scalar {
+  static auto apply(const auto& v, const auto& a, const auto&) { return a / v; }
+};
+struct pow_scalar {
+  static auto apply(const auto& v, const auto& a, const auto&) { return xt::pow(v, a); }
+  static double portable(double x, double a, double) { return pmath::pow(x, a); }
+  // Squares (MSE) and square roots are common: exact (so portable too) and faster than pow.
+  template <class T>
+  static bool shortcut(const Tensor& x, Tensor& out, const T& a) {
+    if (a == T(2)) return map<T>(x, out, [](const auto& v) { return v * v; }), true;
+    if (a == T(0.5)) return map<T>(x, out, [](const auto& v) { return xt::sqrt(v); }), true;
+    return false;
+  }
+};
+struct rpow_scalar {
+  static auto apply(const auto& v, const auto& a, const auto&) { return xt::pow(a, v); }
+  static double portable(double x, double a, double) { return pmath::pow(a, x); }
+};
+struct leaky_relu {
+  template <class V, class T>
+  static auto apply(const V& v, const T& a, const T&) {
+    return xt::where(xt::greater(v, T(0)), v, a * v);
+  }
+};
+struct clamp {
+  static auto apply(const auto& v, const auto& a, const auto& b) { return xt::minimum(xt::maximum(v, a), b); }
+};
+struct eq_scalar {
+  template <class V, class T>
+  static auto apply(const V& v, const T& a, const T&) {
+    return xt::cast<T>(xt::equal(v, a));
+  }
+};
+struct ne_scalar {
+  template <class V, class T>
+  static auto apply(const V& v, const T& a, const T&) {
+    return xt::cast<T>(xt::not_equal(v, a));
+  }
+};
+struct lt_scalar {
+  template <class V, class T>
+  static auto apply(const V& v, const T& a, const T&) {
+    return xt::cast<T>(xt::less(v, a));
+  }
+};
+struct le_scalar {
+  template <class V, class T>
+  static auto apply(const V& v, const T& a, const T&) {
+    return xt::cast<T>(xt::less_equal(v, a));
+  }
+};
+struct gt_scalar {
+  template <class V, class T>
+  static auto apply(const V& v, const T& a, const T&) {
+    return xt::cast<T>(xt::greater(v, a));
+  }
+};
+struct ge_scalar {
+  template <class V, class T>
+  static auto apply(const V& v, const T& a, const T&) {
+    return xt::cast<T>(xt::greater_equal(v, a));
+  }
+};
+}  // namespace fn
+
+// Deterministic mode's form: a plain loop the compiler may vectorize at any width.
+template <class F, class T>
+void portable(Unary op, const Tensor& x, Tensor& out, double a, double b) {
+  const T* __restrict px = data<const T>(x);
+  T* __restrict po = data<T>(out);
+  const int64_t n = numel(out);
+  if constexpr (requires { F::kPortableRange; }) {
+    for (int64_t i = 0; i < n; ++i)
+      if (std::abs(static_cast<double>(px[i])) >= F::kPortableRange && std::isfinite(px[i]))
+        throw Error(std::string(name(op)) + ": deterministic mode computes it for |x| < " +
+                    std::to_string(F::kPortableRange) + ", got " + std::to_string(static_cast<double>(px[i])));
+  }
+  for (int64_t i = 0; i < n; ++i) po[i] = static_cast<T>(F::portable(static_cast<double>(px[i]), a, b));
+}
+
+template <class F, class T>
+void run_float(Unary op, const Tensor& x, Tensor& out, double a, double b) {
+  const T ta = static_cast<T>(a), tb = static_cast<T>(b);
+  if constexpr (requires { F::shortcut(x, out, ta); }) {
+    if (F::shortcut(x, out, ta)) return;
+  }
+  if constexpr (requires { F::portable(0.0, 0.0, 0.0); }) {
+    if (is_deterministic()) return portable<F, T>(op, x, out, a, b);
+  }
+  map<T>(x, out, [&](const auto& v) { return F::apply(v, ta, tb); });
+}
+
+template <class F>
+void run(Unary op, const Tensor& x, Tensor& out, double a, double b) {
+  switch (dtype(x)) {
+    case Dtype::f32:
+      return run_float<F, float>(op, x, out, a, b);
+    case Dtype::f64:
+      return run_float<F, double>(op, x, out, a, b);
+    case Dtype::i64:
       break;
   }
 }
@@ -47,11 +235,14 @@ void math(Unary op, const Tensor& x, Tensor& out) {
 }  // namespace
 
 void unary(Unary op, const Tensor& x, Tensor& out, double a, double b) {
-  if (is_deterministic() && portable_unary(op, x, out, a, b)) return;
   if (dtype(x) == Dtype::i64) return unary_int64(op, x, out, a, b);
-  if (op >= Unary::add_scalar) return unary_scalar(op, x, out, a, b);
-  if (dtype(x) == Dtype::f32) return math<float>(op, x, out);
-  math<double>(op, x, out);
+  switch (op) {
+#define XGRAD_CPU_UNARY_CASE(name, int64, scalars) \
+  case Unary::name:                                \
+    return run<fn::name>(op, x, out, a, b);
+    XGRAD_UNARY_OPS(XGRAD_CPU_UNARY_CASE)
+#undef XGRAD_CPU_UNARY_CASE
+  }
 }
 
 }  // namespace xgrad::kernels::cpu_detail

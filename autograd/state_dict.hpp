@@ -1,5 +1,6 @@
 // StateDict: named tensors in insertion order, as PyTorch's state_dict() (an OrderedDict).
-// Modules and optimizers produce one; checkpoints (nn/serialize.hpp) save and load one.
+// Modules and optimizers produce one; checkpoints (nn/serialize.hpp) save and load one. Also
+// nn::StateDict.
 #pragma once
 
 #include <string>
@@ -10,7 +11,7 @@
 
 #include "autograd/tensor.hpp"
 
-namespace xgrad::nn {
+namespace xgrad {
 
 class StateDict {
  public:
@@ -78,4 +79,8 @@ class StateDict {
   std::unordered_map<std::string, size_t> index_;
 };
 
-}  // namespace xgrad::nn
+namespace nn {
+using xgrad::StateDict;
+}  // namespace nn
+
+}  // namespace xgrad
