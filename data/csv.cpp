@@ -33,6 +33,15 @@ std::string_view unquote(std::string_view s) {
 
 std::vector<std::string_view> split_fields(std::string_view line, char delimiter) {
   std::vector<std::string_view> fields;
+  if (delimiter == ' ') {  // any run of blanks, as NumPy's genfromtxt without a delimiter
+    line = trim(line);
+    while (!line.empty()) {
+      size_t end = line.find_first_of(" \t");
+      fields.push_back(unquote(line.substr(0, end)));
+      line = end == std::string_view::npos ? std::string_view() : trim(line.substr(end));
+    }
+    return fields;
+  }
   size_t start = 0;
   for (;;) {
     size_t pos = line.find(delimiter, start);
@@ -123,6 +132,42 @@ int64_t column_index(int64_t c, int64_t cols, const std::string& path, const cha
 }
 
 }  // namespace
+
+CsvLayout sniff_csv(const std::string& path, const std::vector<int64_t>& text_columns) {
+  std::string text = read_file(path);
+  size_t start = 0;
+  std::string_view line;
+  while (start < text.size() && trim(line).empty()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    line = std::string_view(text.data() + start, end - start);
+    start = end + 1;
+  }
+  if (trim(line).empty()) throw Error("'" + path + "': no data rows");
+  CsvLayout layout;
+  // A tab alone separates fields (empty ones too); tabs mixed with spaces are blanks.
+  const std::string_view fields_part = trim(line);
+  const bool tabs = fields_part.find('\t') != std::string_view::npos;
+  const bool spaces = fields_part.find(' ') != std::string_view::npos;
+  layout.delimiter = line.find(',') != std::string_view::npos   ? ','
+                     : line.find(';') != std::string_view::npos ? ';'
+                     : tabs && !spaces                          ? '\t'
+                                                                : ' ';
+  auto fields = split_fields(line, layout.delimiter);
+  int64_t n = static_cast<int64_t>(fields.size());
+  for (int64_t c = 0; c < n; ++c) {
+    if (std::any_of(text_columns.begin(), text_columns.end(),
+                    [&](int64_t t) { return t == c || t + n == c; }))
+      continue;
+    std::string_view f = fields[c];
+    std::string_view digits = !f.empty() && f.front() == '+' ? f.substr(1) : f;
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (f.empty() || ec == std::errc::invalid_argument || ptr != digits.data() + digits.size())
+      layout.header = true;
+  }
+  return layout;
+}
 
 CsvTable read_csv_table(const std::string& path, const CsvOptions& options) {
   Parsed p = parse(path, options);

@@ -11,8 +11,8 @@
 namespace xgrad::data {
 
 struct CsvOptions {
-  bool header = false;  // the first line holds names, not numbers
-  char delimiter = ',';
+  bool header = false;        // the first line holds names, not numbers
+  char delimiter = ',';       // ' ': any run of spaces and tabs (NumPy's genfromtxt default)
   int64_t label_column = -1;  // read_csv_dataset: the column that becomes y (-1: the last)
   // read_csv_dataset: columns to leave out (an id, say); their fields may be any text.
   std::vector<int64_t> drop_columns = {};
@@ -35,5 +35,15 @@ inline Tensor read_csv(const std::string& path, const CsvOptions& options = {}) 
 
 // x: every column except the label column and the dropped ones; y: the label column, 1-D.
 TensorDataset read_csv_dataset(const std::string& path, const CsvOptions& options = {});
+
+// A file's layout guessed from its first non-blank line: the delimiter (',' or ';' where the line
+// has one, a tab where it has tabs and no spaces, else ' ': runs of blanks) and whether the line
+// is a header (a field that is not a number, outside `text_columns`, whose fields may be any
+// text; negatives count from the end).
+struct CsvLayout {
+  char delimiter = ',';
+  bool header = false;
+};
+CsvLayout sniff_csv(const std::string& path, const std::vector<int64_t>& text_columns = {});
 
 }  // namespace xgrad::data

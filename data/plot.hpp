@@ -1,6 +1,7 @@
 // Plots written as self-contained SVG files: line plots (loss and accuracy curves, the notebooks'
-// plot_loss_acc), 2-D scatter over a classifier's decision regions, and labelled heat maps.
-// Every plot is one file, written atomically.
+// plot_loss_acc), 2-D scatter over a classifier's decision regions, labelled heat maps, a
+// function of two variables with a path over it (an optimizer's steps), and grids of grayscale
+// images with captions. Every plot is one file, written atomically.
 #pragma once
 
 #include <functional>
@@ -87,5 +88,43 @@ struct HeatmapOptions {
 void heatmap(const std::string& path, const std::vector<std::vector<double>>& values,
              const std::vector<std::string>& row_labels, const std::vector<std::string>& col_labels,
              const HeatmapOptions& options = {});
+
+// ---- a function of (x, y) with a path over it
+
+// f's values at the centers of a regular grid of cells covering [x0, x1] x [y0, y1]:
+// z[r][c] at x0 + (c + 0.5) (x1 - x0) / columns, y0 + (r + 0.5) (y1 - y0) / rows (row 0 at the
+// bottom, as imshow(origin='lower')).
+struct Field {
+  std::vector<std::vector<double>> z = {};
+  double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+};
+
+struct FieldOptions {
+  std::string title = {}, xlabel = {}, ylabel = {};
+  std::vector<double> levels = {};  // contour lines, each labelled with its value
+  double size = 480;                // width and height of the plotting area, pixels
+};
+
+// Notebook 004's plotf and plotpt: the field as a heat map (viridis, with a color bar), its
+// contour lines at `levels`, and the path: a white dot at each point but the last, and a white
+// arrow from each point to the next. Points outside the field are drawn clipped to its frame.
+void path_over_field(const std::string& path, const Field& field,
+                     const std::vector<std::pair<double, double>>& points,
+                     const FieldOptions& options = {});
+
+// ---- images
+
+struct ImageGridOptions {
+  std::string title = {};
+  int columns = 5;     // images per row
+  double cell = 96;    // pixels per image side
+  bool invert = true;  // dark ink on white (matplotlib's gray_r / binary); false: white on black
+};
+
+// Grayscale images [n, h, w] (any dtype; [n, h * w] with h = w also works), each scaled to its
+// own min..max as imshow does, in rows of `columns`, each under its caption (`captions` empty, or
+// one per image). The notebooks' digit grids: "Label: 6", "It's a 7".
+void image_grid(const std::string& path, const Tensor& images,
+                const std::vector<std::string>& captions, const ImageGridOptions& options = {});
 
 }  // namespace xgrad::plot

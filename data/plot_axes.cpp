@@ -1,9 +1,17 @@
 #include "data/plot_axes.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 namespace xgrad::plot::detail {
+
+std::string viridis(double t) {
+  static const char* stops[] = {"#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"};
+  t = std::clamp(t, 0.0, 1.0) * 4;
+  int i = std::min(static_cast<int>(t), 3);
+  return mix(stops[i], stops[i + 1], t - i);
+}
 
 double Frame::py(double y) const {
   double v = log_y ? std::log10(y) : y;

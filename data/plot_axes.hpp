@@ -13,6 +13,9 @@ inline const std::vector<std::string> kPalette = {"#1f77b4", "#ff7f0e", "#2ca02c
                                                   "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                                                   "#bcbd22", "#17becf"};
 
+// viridis at five stops, t in [0, 1] (clamped).
+std::string viridis(double t);
+
 // A plotting area in pixels and the data range it shows.
 struct Frame {
   double left, top, width, height;  // pixels

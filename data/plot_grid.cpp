@@ -148,14 +148,6 @@ void decision_boundary(const std::string& path, const std::function<Tensor(const
 
 namespace {
 
-// viridis at five stops.
-std::string viridis(double t) {
-  static const char* stops[] = {"#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"};
-  t = std::clamp(t, 0.0, 1.0) * 4;
-  int i = std::min(static_cast<int>(t), 3);
-  return mix(stops[i], stops[i + 1], t - i);
-}
-
 // The cell format goes to snprintf with one double: allow exactly one %f/%e/%g conversion.
 void check_format(const std::string& format) {
   int conversions = 0;
@@ -218,7 +210,7 @@ void heatmap(const std::string& path, const std::vector<std::vector<double>>& va
         continue;
       }
       double t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
-      svg.rect(x, y, cell, cell, viridis(t), &sep);
+      svg.rect(x, y, cell, cell, detail::viridis(t), &sep);
       char buf[64];
       std::snprintf(buf, sizeof buf, opt.format.c_str(), v);
       svg.text(x + cell / 2, y + cell / 2 + 4, buf,
@@ -248,7 +240,7 @@ void heatmap(const std::string& path, const std::vector<std::vector<double>>& va
   const int steps = 20;
   const double bar_h = std::min(grid_h, 240.0), step_h = bar_h / steps;
   for (int i = 0; i < steps; ++i)
-    svg.rect(bar_x, top + step_h * i, 16, step_h + 0.3, viridis(1.0 - (i + 0.5) / steps));
+    svg.rect(bar_x, top + step_h * i, 16, step_h + 0.3, detail::viridis(1.0 - (i + 0.5) / steps));
   char buf[64];
   if (std::isfinite(lo)) {
     std::snprintf(buf, sizeof buf, opt.format.c_str(), hi);

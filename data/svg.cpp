@@ -124,6 +124,14 @@ void Svg::begin_group(std::string_view css_class) {
   ++open_groups_;
 }
 
+void Svg::begin_clipped_group(std::string_view css_class, double x, double y, double w, double h) {
+  std::string id = "clip" + std::to_string(++clips_);
+  body_ += "<clipPath id=\"" + id + "\"><rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" +
+           num(w) + "\" height=\"" + num(h) + "\"/></clipPath>\n";
+  body_ += "<g class=\"" + xml_escape(css_class) + "\" clip-path=\"url(#" + id + ")\">\n";
+  ++open_groups_;
+}
+
 void Svg::end_group() {
   if (open_groups_ == 0) throw Error("plot: end_group() without begin_group()");
   body_ += "</g>\n";

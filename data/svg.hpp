@@ -42,6 +42,8 @@ class Svg {
   void text(double x, double y, std::string_view s, const TextStyle& style = {});
   // A <g> holding what is drawn until end_group(); `css_class` names it (tests look for it).
   void begin_group(std::string_view css_class);
+  // A group like begin_group's whose drawing is clipped to the rectangle (x, y, w, h).
+  void begin_clipped_group(std::string_view css_class, double x, double y, double w, double h);
   void end_group();
 
   std::string str() const;                   // the document; open groups are closed
@@ -51,6 +53,7 @@ class Svg {
   double width_, height_;
   std::string body_;
   int open_groups_ = 0;
+  int clips_ = 0;  // clip paths defined so far: their ids
 };
 
 // "#rrggbb" from components in [0, 1] (clamped).

@@ -3,7 +3,7 @@
 // first with a linear output and the loss 1/2 ||z3 - y||^2, then with softmax and cross-entropy.
 #include <cstdio>
 
-#include "args.hpp"
+#include "cli.hpp"
 
 using namespace xgrad;
 
@@ -13,7 +13,8 @@ struct Net {
   explicit Net(Device d) {
     int units[] = {4, 4, 3, 3};
     for (int i = 0; i < 3; ++i) {
-      w.push_back(full({units[i + 1], units[i]}, 0.1, TensorOptions{kFloat64, d}).requires_grad_());
+      w.push_back(
+          full({units[i + 1], units[i]}, 0.1, TensorOptions{kFloat64, d}).requires_grad_());
       b.push_back(full({units[i + 1]}, 0.1, TensorOptions{kFloat64, d}).requires_grad_());
     }
   }
@@ -41,28 +42,36 @@ void print(const char* key, double v) { std::printf("%s %.17g\n", key, v); }
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::Args args(argc, argv, {});
-  Device dev = args.device();
-  Tensor x = tensor({{1, 0, 1, 0}}, TensorOptions{kFloat64, dev});
-  Tensor y = tensor({{0, 1, 0}}, TensorOptions{kFloat64, dev});
+  examples::Cli cli(
+      "Notebook 002's worked example: one SGD step of a 4-4-3-3 tanh network, by autograd");
+  cli.parse(argc, argv);
+  try {
+    Device dev = cli.common.dev();
+    Tensor x = tensor({{1, 0, 1, 0}}, TensorOptions{kFloat64, dev});
+    Tensor y = tensor({{0, 1, 0}}, TensorOptions{kFloat64, dev});
 
-  Net net(dev);
-  Tensor z3 = net.forward(x);
-  Tensor loss = squared_error(z3, y);
-  loss.backward();
-  if (!args.quiet) std::cout << "z3 = " << z3 << "\ngrad of W3 = " << net.w[2].grad() << "\n";
-  net.step(0.1);
-  double after = squared_error(net.forward(x), y).item();
+    Net net(dev);
+    Tensor z3 = net.forward(x);
+    Tensor loss = squared_error(z3, y);
+    loss.backward();
+    if (!cli.common.quiet)
+      std::cout << "z3 = " << z3 << "\ngrad of W3 = " << net.w[2].grad() << "\n";
+    net.step(0.1);
+    double after = squared_error(net.forward(x), y).item();
 
-  Net soft(dev);
-  Tensor ce = cross_entropy(soft.forward(x), y);
-  ce.backward();
-  soft.step(0.1);
-  double ce_after = cross_entropy(soft.forward(x), y).item();
+    Net soft(dev);
+    Tensor ce = cross_entropy(soft.forward(x), y);
+    ce.backward();
+    soft.step(0.1);
+    double ce_after = cross_entropy(soft.forward(x), y).item();
 
-  print("z3", z3.to_vector<double>()[0]);
-  print("loss", loss.item());
-  print("loss_after_step", after);
-  print("softmax_loss", ce.item());
-  print("softmax_loss_after_step", ce_after);
+    print("z3", z3.to_vector<double>()[0]);
+    print("loss", loss.item());
+    print("loss_after_step", after);
+    print("softmax_loss", ce.item());
+    print("softmax_loss_after_step", ce_after);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "backprop_worked: %s\n", e.what());
+    return 1;
+  }
 }

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-#include "args.hpp"
+#include "cli.hpp"
 
 using namespace xgrad;
 
@@ -41,14 +41,21 @@ void report(const char* what, const autograd::GradcheckResult& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::Args args(argc, argv, {{"epochs", "500"}, {"lr", "0.05"}, {"hidden", "16"}});
+  int64_t epochs = 500, hidden = 16;
+  double lr = 0.05;
+  examples::Cli cli(
+      "A custom op: Swish as an autograd::Function, gradcheck'd, then trained in a 2-H-H-1 net");
+  cli.epochs(epochs, "full-batch Adam steps");
+  cli.option("--lr", lr, "Adam's learning rate")->check(examples::positive);
+  cli.option("--hidden", hidden, "units per hidden layer")->check(examples::at_least(1));
+  cli.parse(argc, argv);
   try {
-    Device dev = args.device();
-    uint64_t seed = static_cast<uint64_t>(args.integer("seed"));
+    Device dev = cli.common.dev();
+    uint64_t seed = cli.common.seed;
 
     // Finite differences need float64.
     manual_seed(seed);
-    Tensor probe = randn({3, 4}, TensorOptions(kFloat64).requires_grad(true));
+    Tensor probe = randn({3, 4}, TensorOptions{.dtype = kFloat64, .requires_grad = true});
     auto swish = [](const std::vector<Tensor>& in) { return Swish::apply(in[0]); };
     auto grad_result = autograd::gradcheck(swish, {probe});
     auto gradgrad_result = autograd::gradgradcheck(swish, {probe});
@@ -59,15 +66,14 @@ int main(int argc, char** argv) {
     train = train.to(dev);
     test = test.to(dev);
     manual_seed(seed);
-    int64_t hidden = args.integer("hidden");
     nn::Sequential model(nn::Linear(2, hidden), SwishAct(), nn::Linear(hidden, hidden), SwishAct(),
                          nn::Linear(hidden, 1));
     model->to(dev);
-    optim::Adam opt(model->parameters(), {.lr = args.real("lr")});
+    optim::Adam opt(model->parameters(), {.lr = lr});
     Tensor ytrain = train.y.to(kFloat32).reshape({-1, 1});
-    int64_t epochs = args.integer("epochs");
-    data::Progress progress(std::max<int64_t>(epochs, 1), 1,
-                            {.quiet = args.quiet, .every = std::max<int64_t>(epochs / 10, 1)});
+    data::Progress progress(
+        std::max<int64_t>(epochs, 1), 1,
+        {.quiet = cli.common.quiet, .every = std::max<int64_t>(epochs / 10, 1)});
     double first = 0, last = 0;
     for (int64_t epoch = 0; epoch < epochs; ++epoch) {
       opt.zero_grad();
@@ -83,7 +89,9 @@ int main(int argc, char** argv) {
 
     NoGradGuard no_grad;
     // Logits: class 1 where the logit is positive.
-    auto acc = [&](const data::TensorDataset& d) { return metrics::accuracy(sigmoid(model(d.x)), d.y); };
+    auto acc = [&](const data::TensorDataset& d) {
+      return metrics::accuracy(sigmoid(model(d.x)), d.y);
+    };
     report("gradcheck", grad_result);
     report("gradgradcheck", gradgrad_result);
     std::printf("initial_loss %.6f\n", first);

@@ -1,43 +1,76 @@
 // Notebook 001's digits classifier: 64-50-10 with sigmoid hidden units, N(0, 1) weights and
 // biases of 0.01, cross-entropy summed over each batch of 100 (14 batches a epoch from a fresh
 // permutation), SGD lr 0.01 with L2 0.1 on the weights only, 100 epochs, on scikit-learn's
-// train_test_split(test_size=0.2, random_state=42) of the 1797 8x8 digits.
+// train_test_split(test_size=0.2, random_state=42) of the 1797 8x8 digits. First it prints what
+// the untrained network makes of training image 0 and its training accuracy (cells 16-17); last,
+// the first test digits with their predictions (an image grid). `--batch 1437` (all training
+// rows, or more) is the notebook's full-batch gradient descent (cells 14-15, with --lambda 0.01):
+// one step an epoch on the summed loss, which the minibatches are there to fix.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <string>
 
-#include "args.hpp"
+#include "cli.hpp"
 
 using namespace xgrad;
 
 int main(int argc, char** argv) {
-  examples::Args args(argc, argv,
-                      {{"epochs", "100"}, {"lr", "0.01"}, {"lambda", "0.1"}, {"plot", "digits_curves.svg"},
-                       {"save", ""}, {"load", ""}});
+  int64_t epochs = 100, batch = 100;
+  double lr = 0.01, lambda = 0.1;
+  std::string plot = "digits_curves.svg", images = "digits_images.svg", save, load;
+  examples::Cli cli("Notebook 001: a 64-50-10 sigmoid network on the 8x8 digits, SGD with L2");
+  cli.epochs(epochs);
+  cli.option("--lr", lr, "learning rate eta (on the loss summed over a batch)")
+      ->check(examples::positive);
+  cli.option("--lambda", lambda, "L2 weight decay on the weights")->check(examples::at_least(0));
+  cli.option("--batch", batch, "rows per batch; the training rows (1437) or more: full batch")
+      ->check(examples::at_least(1));
+  cli.option("--plot", plot, "loss and accuracy curves (SVG; '' for none)");
+  cli.option("--images", images, "the first test digits and their predictions (SVG; '' for none)");
+  cli.option("--save", save, "write the trained model to this safetensors file");
+  cli.option("--load", load, "start from this safetensors checkpoint");
+  cli.parse(argc, argv);
   try {
-    Device dev = args.device();
+    Device dev = cli.common.dev();
     auto digits = data::load_digits();
     auto [train, test] = data::digits_sklearn_split(digits);
     train = train.to(dev);
     test = test.to(dev);
-    manual_seed(static_cast<uint64_t>(args.integer("seed")));
+    manual_seed(cli.common.seed);
 
-    nn::LinearOptions init{.weight_init = nn::init::normal(0, 1), .bias_init = nn::init::constant(0.01)};
+    nn::LinearOptions init{.weight_init = nn::init::normal(0, 1),
+                           .bias_init = nn::init::constant(0.01)};
     nn::Sequential model(nn::Linear(64, 50, init), nn::Sigmoid(), nn::Linear(50, 10, init));
     model->to(dev);
-    if (!args.str("load").empty()) nn::load(model, args.str("load"));
+    if (!load.empty()) nn::load(model, load);
+    {
+      NoGradGuard no_grad;  // the network before training (cells 16 and 17)
+      Tensor p = softmax(model(train.x), 1);
+      std::string row;
+      for (float v : p.select(0, 0).cpu().to_vector<float>()) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%s%.3e", row.empty() ? "" : ",", static_cast<double>(v));
+        row += buf;
+      }
+      std::printf("initial_probabilities_image0 %s\n", row.c_str());
+      std::printf("initial_prediction_image0 %lld\n",
+                  static_cast<long long>(argmax(p.select(0, 0)).item()));
+      std::printf("label_image0 %lld\n", static_cast<long long>(train.y.select(0, 0).item()));
+      std::printf("initial_train_accuracy %.4f\n", metrics::accuracy(p, train.y));
+    }
 
     // L2 on the weights only: the biases form a group without weight decay.
     std::vector<Tensor> weights, biases;
     for (auto& [name, p] : model->named_parameters())
       (name.find("bias") != std::string::npos ? biases : weights).push_back(p);
-    double lr = args.real("lr");
-    optim::SGD opt(weights, {.lr = lr, .weight_decay = args.real("lambda")});
+    optim::SGD opt(weights, {.lr = lr, .weight_decay = lambda});
     opt.add_param_group(biases, {.lr = lr});
 
-    int64_t epochs = args.integer("epochs");
-    data::DataLoader loader(train, {.batch_size = 100, .shuffle = true, .drop_last = true});
-    data::Progress progress(std::max<int64_t>(epochs, 1), train.size() / 100, {.quiet = args.quiet, .every = 10});
+    batch = std::min(batch, train.size());
+    data::DataLoader loader(train, {.batch_size = batch, .shuffle = true, .drop_last = true});
+    data::Progress progress(std::max<int64_t>(epochs, 1), train.size() / batch,
+                            {.quiet = cli.common.quiet, .every = 10});
     plot::History history;
     auto start = std::chrono::steady_clock::now();
     for (int64_t epoch = 0; epoch < epochs; ++epoch) {
@@ -64,17 +97,33 @@ int main(int argc, char** argv) {
       history.add("val_accuracy", metrics::accuracy(test_logits, test.y));
       progress.end_epoch({{"train_accuracy", acc}});
     }
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     progress.finish();
 
     NoGradGuard no_grad;
     model->eval();
-    if (!args.str("plot").empty() && epochs > 0) plot::plot_loss_acc(args.str("plot"), history);
-    if (!args.str("save").empty()) nn::save(model, args.str("save"));
+    if (!plot.empty() && epochs > 0) plot::plot_loss_acc(plot, history);
+    if (!images.empty()) {
+      const int64_t shown = std::min<int64_t>(10, test.size());
+      Tensor x = test.x.slice(0, 0, shown);
+      std::vector<int64_t> predicted = argmax(model(x), 1).cpu().to_vector<int64_t>();
+      std::vector<int64_t> labels = test.y.slice(0, 0, shown).cpu().to_vector<int64_t>();
+      std::vector<std::string> captions;
+      for (int64_t i = 0; i < shown; ++i)
+        captions.push_back("Label " + std::to_string(labels[i]) + ": it's a " +
+                           std::to_string(predicted[i]));
+      plot::image_grid(
+          images, x.reshape({shown, 8, 8}), captions,
+          {.title = "The first test digits and the network's predictions", .cell = 128});
+    }
+    if (!save.empty()) nn::save(model, save);
+    std::printf("batch %lld\n", static_cast<long long>(batch));
     std::printf("train_seconds %.3f\n", seconds);
     std::printf("train_accuracy %.4f\n", metrics::accuracy(model(train.x), train.y));
     std::printf("test_accuracy %.4f\n", metrics::accuracy(model(test.x), test.y));
-    if (args.deterministic) std::printf("weights_checksum %s\n", examples::weights_checksum(model).c_str());
+    if (cli.common.deterministic)
+      std::printf("weights_checksum %s\n", examples::weights_checksum(model).c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "digits: %s\n", e.what());
     return 1;

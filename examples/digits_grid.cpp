@@ -1,8 +1,9 @@
 // Notebook 001's eta x lambda grid: the digits recipe of examples/digits.cpp (64-50-10 sigmoid,
 // N(0, 1) weights, biases 0.01, SGD on batches of 100 with L2 on the weights only) trained once
 // for each learning rate eta and L2 strength lambda in logspace(-5, 1, 7), every run from the same
-// seeded initialization and batch order. A run whose loss stops being finite is stopped and
-// reported as `diverged` (a gray cell in the heat map) rather than as NaN accuracies.
+// seeded initialization and batch order. Each cell's train and test accuracy are printed, as the
+// notebook's cell 18 does. A run whose loss stops being finite is stopped and reported as
+// `diverged` (a gray cell in the heat map) rather than as NaN accuracies.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "args.hpp"
+#include "cli.hpp"
 
 using namespace xgrad;
 
@@ -23,10 +24,11 @@ struct Result {
   double train_accuracy = 0, test_accuracy = 0;
 };
 
-Result train_one(const data::TensorDataset& train, const data::TensorDataset& test, Device dev, uint64_t seed,
-                 int64_t epochs, double lr, double lambda) {
+Result train_one(const data::TensorDataset& train, const data::TensorDataset& test, Device dev,
+                 uint64_t seed, int64_t epochs, double lr, double lambda) {
   manual_seed(seed);  // the same initial weights and batch order for every cell
-  nn::LinearOptions init{.weight_init = nn::init::normal(0, 1), .bias_init = nn::init::constant(0.01)};
+  nn::LinearOptions init{.weight_init = nn::init::normal(0, 1),
+                         .bias_init = nn::init::constant(0.01)};
   nn::Sequential model(nn::Linear(64, 50, init), nn::Sigmoid(), nn::Linear(50, 10, init));
   model->to(dev);
   std::vector<Tensor> weights, biases;
@@ -79,15 +81,20 @@ std::string label(double v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::Args args(argc, argv, {{"epochs", "100"}, {"plot", "digits_grid.svg"}});
+  int64_t epochs = 100;
+  std::string plot = "digits_grid.svg";
+  examples::Cli cli(
+      "Notebook 001's grid: the digits recipe for each eta and lambda in logspace(-5, 1, 7)");
+  cli.epochs(epochs);
+  cli.option("--plot", plot, "heat map of the test accuracies (SVG; '' for none)");
+  cli.parse(argc, argv);
   try {
-    Device dev = args.device();
+    Device dev = cli.common.dev();
     auto digits = data::load_digits();
     auto [train, test] = data::digits_sklearn_split(digits);
     train = train.to(dev);
     test = test.to(dev);
-    auto seed = static_cast<uint64_t>(args.integer("seed"));
-    int64_t epochs = args.integer("epochs");
+    uint64_t seed = cli.common.seed;
 
     std::vector<double> grid;  // logspace(-5, 1, 7)
     for (int e = -5; e <= 1; ++e) grid.push_back(std::pow(10.0, e));
@@ -97,7 +104,8 @@ int main(int argc, char** argv) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     std::vector<std::vector<Result>> results(grid.size(), std::vector<Result>(grid.size()));
     std::vector<std::vector<double>> test_acc(grid.size(), std::vector<double>(grid.size(), nan));
-    data::Progress progress(static_cast<int64_t>(grid.size() * grid.size()), 1, {.quiet = args.quiet, .every = 7});
+    data::Progress progress(static_cast<int64_t>(grid.size() * grid.size()), 1,
+                            {.quiet = cli.common.quiet, .every = 7});
     auto start = std::chrono::steady_clock::now();
     for (size_t i = 0; i < grid.size(); ++i) {
       for (size_t j = 0; j < grid.size(); ++j) {
@@ -105,30 +113,37 @@ int main(int argc, char** argv) {
         results[i][j] = r;
         if (!r.diverged) test_acc[i][j] = r.test_accuracy;
         progress.batch(r.diverged ? nan : r.loss);
-        progress.end_epoch({{"eta", grid[i]}, {"lambda", grid[j]}, {"test_accuracy", r.diverged ? nan : r.test_accuracy}});
+        progress.end_epoch({{"eta", grid[i]},
+                            {"lambda", grid[j]},
+                            {"test_accuracy", r.diverged ? nan : r.test_accuracy}});
       }
     }
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     progress.finish();
 
-    // The table: one row per eta, one column per lambda, test accuracy or "diverged".
-    std::printf("test accuracy after %lld epochs (rows: eta, columns: lambda)\n", static_cast<long long>(epochs));
-    std::printf("%10s", "eta\\lambda");
-    for (auto& l : labels) std::printf(" %9s", l.c_str());
-    std::printf("\n");
-    for (size_t i = 0; i < grid.size(); ++i) {
-      std::printf("%10s", labels[i].c_str());
-      for (size_t j = 0; j < grid.size(); ++j) {
-        if (results[i][j].diverged)
-          std::printf(" %9s", "diverged");
-        else
-          std::printf(" %9.4f", results[i][j].test_accuracy);
-      }
+    // The tables: one row per eta, one column per lambda, accuracy or "diverged".
+    for (bool on_test : {false, true}) {
+      std::printf("%s accuracy after %lld epochs (rows: eta, columns: lambda)\n",
+                  on_test ? "test" : "train", static_cast<long long>(epochs));
+      std::printf("%10s", "eta\\lambda");
+      for (auto& l : labels) std::printf(" %9s", l.c_str());
       std::printf("\n");
+      for (size_t i = 0; i < grid.size(); ++i) {
+        std::printf("%10s", labels[i].c_str());
+        for (size_t j = 0; j < grid.size(); ++j) {
+          const Result& r = results[i][j];
+          if (r.diverged)
+            std::printf(" %9s", "diverged");
+          else
+            std::printf(" %9.4f", on_test ? r.test_accuracy : r.train_accuracy);
+        }
+        std::printf("\n");
+      }
     }
 
-    if (!args.str("plot").empty())
-      plot::heatmap(args.str("plot"), test_acc, labels, labels,
+    if (!plot.empty())
+      plot::heatmap(plot, test_acc, labels, labels,
                     {.title = "digits: test accuracy after " + std::to_string(epochs) + " epochs",
                      .xlabel = "lambda (L2)",
                      .ylabel = "eta (learning rate)"});
@@ -140,12 +155,14 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < grid.size(); ++i) {
       for (size_t j = 0; j < grid.size(); ++j) {
         const Result& r = results[i][j];
-        std::string key = "test_accuracy_eta_" + labels[i] + "_lambda_" + labels[j];
+        std::string cell = "_eta_" + labels[i] + "_lambda_" + labels[j];
         if (r.diverged) {
           ++diverged;
-          std::printf("%s diverged\n", key.c_str());
+          std::printf("train_accuracy%s diverged\ntest_accuracy%s diverged\n", cell.c_str(),
+                      cell.c_str());
         } else {
-          std::printf("%s %.4f\n", key.c_str(), r.test_accuracy);
+          std::printf("train_accuracy%s %.4f\ntest_accuracy%s %.4f\n", cell.c_str(),
+                      r.train_accuracy, cell.c_str(), r.test_accuracy);
           if (!any || r.test_accuracy > results[bi][bj].test_accuracy) bi = i, bj = j, any = true;
         }
       }

@@ -15,14 +15,14 @@
 // Dense pixels take more steps to memorize than IMDB's sparse words: the subset trains in batches
 // of 64 (IMDB's ~30 steps an epoch) for 100 epochs, where the 16-16-1 net overfits (validation
 // loss triples after epoch ~25) and the regularized 8-8-1 keeps the lowest validation loss.
-// `--epochs` and `--batch` (0: these defaults) apply to either data set.
+// `--epochs` and `--batch`, when given, apply to either data set.
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include "args.hpp"
+#include "cli.hpp"
 
 using namespace xgrad;
 
@@ -136,9 +136,17 @@ struct Result {
   int64_t best_val_epoch = 0;  // the epoch (from 1) of the lowest validation loss
 };
 
-Result fit(const Variant& v, const Sets& sets, const examples::Args& args) {
-  Device dev = args.device();
-  manual_seed(static_cast<uint64_t>(args.integer("seed")));  // the same init stream per model
+struct Recipe {
+  Device dev;
+  uint64_t seed;
+  double lr;
+  bool quiet;
+  std::string plots;
+};
+
+Result fit(const Variant& v, const Sets& sets, const Recipe& recipe) {
+  Device dev = recipe.dev;
+  manual_seed(recipe.seed);  // the same init stream per model
   const int64_t in = sets.train.x.size(1);
   nn::LinearOptions keras_dense{.weight_init = nn::init::glorot_uniform(),
                                 .bias_init = nn::init::zeros()};
@@ -150,7 +158,7 @@ Result fit(const Variant& v, const Sets& sets, const examples::Args& args) {
   model->push_back(nn::Linear(v.hidden, 1, keras_dense));
   model->push_back(nn::Sigmoid());
   model->to(dev);
-  if (!args.quiet) {
+  if (!recipe.quiet) {
     std::cout << "\n" << v.name << "\n";
     model->summary({in});
   }
@@ -161,11 +169,11 @@ Result fit(const Variant& v, const Sets& sets, const examples::Args& args) {
       regularized.push_back(p);
   auto penalty = [&] { return v.l2 * nn::functional::l2_penalty(regularized); };
 
-  optim::RMSprop opt(model->parameters(), {.lr = args.real("lr"), .alpha = 0.9, .eps = 1e-7});
+  optim::RMSprop opt(model->parameters(), {.lr = recipe.lr, .alpha = 0.9, .eps = 1e-7});
   const int64_t epochs = sets.epochs;
   data::DataLoader loader(sets.train, {.batch_size = sets.batch, .shuffle = true});
   data::Progress progress(std::max<int64_t>(epochs, 1), loader.size(),
-                          {.quiet = args.quiet, .every = std::max<int64_t>(epochs / 20, 1)});
+                          {.quiet = recipe.quiet, .every = std::max<int64_t>(epochs / 20, 1)});
   Result r;
   double best_val = 1e300;
   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
@@ -205,8 +213,8 @@ Result fit(const Variant& v, const Sets& sets, const examples::Args& args) {
   NoGradGuard no_grad;
   model->eval();
   r.test_accuracy = metrics::accuracy(model(sets.test.x), sets.test.y);
-  std::string prefix = args.str("plots");
-  if (!prefix.empty() && epochs > 0) plot::plot_loss_acc(prefix + "_" + v.name + ".svg", r.history);
+  if (!recipe.plots.empty() && epochs > 0)
+    plot::plot_loss_acc(recipe.plots + "_" + v.name + ".svg", r.history);
   return r;
 }
 
@@ -217,34 +225,43 @@ double last(const plot::History& h, const std::string& key) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::Args args(argc, argv,
-                      {{"epochs", "0"},
-                       {"lr", "0.001"},
-                       {"batch", "0"},
-                       {"classes", "0,6"},
-                       {"data", ""},
-                       {"words", "10000"},
-                       {"validation", "10000"},
-                       {"subset", "2000"},
-                       {"plots", "imdb"}});
+  int64_t epochs = 20, batch = 512, words = 10000, validation = 10000, subset = 2000;
+  double lr = 0.001;
+  std::string classes = "0,6", dir, plots = "imdb";
+  examples::Cli cli(
+      "Notebook 003's overfitting lesson: 16-16-1 and 8-8-1 nets, L2 and dropout, on IMDB reviews");
+  auto* epochs_option =
+      cli.epochs(epochs, "passes (default: 20 on IMDB, 100 on the Fashion-MNIST stand-in)");
+  auto* batch_option =
+      cli.option("--batch", batch, "rows per batch (default: 512 on IMDB, 64 on the stand-in)")
+          ->check(examples::at_least(1));
+  cli.option("--lr", lr, "RMSprop's learning rate")->check(examples::positive);
+  cli.option("--data", dir,
+             "the aclImdb folder ({train,test}/{pos,neg}/*.txt); none: the stand-in");
+  cli.option("--words", words, "IMDB: the most frequent training words kept")
+      ->check(examples::at_least(1));
+  cli.option("--validation", validation, "rows held out for validation")
+      ->check(examples::at_least(1));
+  cli.option("--subset", subset, "stand-in: training images")->check(examples::at_least(1));
+  cli.option("--classes", classes, "stand-in: two Fashion-MNIST labels NEG,POS");
+  cli.option("--plots", plots, "plot_loss_acc SVGs PLOTS_<model>.svg ('' for none)");
+  cli.parse(argc, argv);
   try {
-    Device dev = args.device();
-    manual_seed(static_cast<uint64_t>(args.integer("seed")));  // the IMDB shuffle
+    Device dev = cli.common.dev();
+    manual_seed(cli.common.seed);  // the IMDB shuffle
     Sets sets;
-    if (!args.str("data").empty()) {
-      sets = load_imdb(args.str("data"), args.integer("words"), args.integer("validation"),
-                       args.quiet);
+    if (!dir.empty()) {
+      sets = load_imdb(dir, words, validation, cli.common.quiet);
     } else {
       std::cout << "IMDB is not present (Debian ships no IMDB data; give the aclImdb folder with "
                    "--data DIR).\n";
-      sets = load_fashion_subset(args.str("classes"), args.integer("subset"),
-                                 args.integer("validation"));
+      sets = load_fashion_subset(classes, subset, validation);
       sets.batch = 64;    // 2,000 / 64: 32 steps an epoch, as IMDB's 15,000 / 512
       sets.epochs = 100;  // enough steps for the 16-16-1 net to overfit the pixels
     }
-    if (args.integer("batch") > 0) sets.batch = args.integer("batch");
-    if (args.integer("epochs") > 0) sets.epochs = args.integer("epochs");
-    if (args.str("data").empty())
+    if (batch_option->count() > 0) sets.batch = batch;
+    if (epochs_option->count() > 0) sets.epochs = epochs;
+    if (dir.empty())
       std::cout << "Running the same four variants on a " << sets.train.size()
                 << "-image Fashion-MNIST subset instead, framed as a binary task (" << sets.framing
                 << "), in batches of " << sets.batch << " for " << sets.epochs << " epochs.\n";
@@ -255,7 +272,8 @@ int main(int argc, char** argv) {
     std::vector<Variant> variants = {
         {"16-16-1", 16}, {"8-8-1", 8}, {"8-8-1-l2", 8, 0.001}, {"8-8-1-l2-dropout", 8, 0.001, 0.5}};
     std::vector<Result> results;
-    for (const auto& v : variants) results.push_back(fit(v, sets, args));
+    Recipe recipe{dev, cli.common.seed, lr, cli.common.quiet, plots};
+    for (const auto& v : variants) results.push_back(fit(v, sets, recipe));
 
     std::printf("data %s\n", sets.source.c_str());
     std::printf("framing %s\n", sets.framing.c_str());

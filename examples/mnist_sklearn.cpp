@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "args.hpp"
+#include "cli.hpp"
 
 using namespace xgrad;
 
@@ -32,41 +32,43 @@ nn::Linear sklearn_linear(int64_t in, int64_t out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::Args args(argc, argv,
-                      {{"epochs", "10"},
-                       {"lr", "0.1"},
-                       {"momentum", "0.9"},
-                       {"alpha", "1e-4"},
-                       {"batch", "200"},
-                       {"hidden", "50"},
-                       {"data", data::kFashionMnistDir},
-                       {"limit", "0"},
-                       {"plot", "mnist_sklearn_curves.svg"}});
+  int64_t epochs = 10, batch = 200, hidden = 50, limit = 0;
+  double lr = 0.1, momentum = 0.9, alpha = 1e-4;
+  std::string dir = data::kFashionMnistDir, plot = "mnist_sklearn_curves.svg";
+  examples::Cli cli(
+      "Notebook 000: scikit-learn's MLPClassifier recipe (784-50-10 ReLU, Nesterov SGD) in xgrad");
+  cli.epochs(epochs);
+  cli.option("--lr", lr, "learning rate")->check(examples::positive);
+  cli.option("--momentum", momentum, "Nesterov momentum")->check(examples::probability);
+  cli.option("--alpha", alpha, "L2 strength, scaled as scikit-learn")->check(examples::at_least(0));
+  cli.option("--batch", batch, "images per batch")->check(examples::at_least(1));
+  cli.option("--hidden", hidden, "hidden units")->check(examples::at_least(1));
+  cli.option("--data", dir, "folder of MNIST-format IDX files (default: Debian's Fashion-MNIST)");
+  cli.option("--limit", limit, "train on the first N images only (0: all)")
+      ->check(examples::at_least(0));
+  cli.option("--plot", plot, "loss and accuracy curves (SVG; '' for none)");
+  cli.parse(argc, argv);
   try {
-    Device dev = args.device();
+    Device dev = cli.common.dev();
     data::MnistOptions format{.scale = true, .flatten = true};  // X / 255, as the notebook
-    auto train = data::load_mnist(args.str("data"), true, format);
-    auto test = data::load_mnist(args.str("data"), false, format);
-    int64_t limit = args.integer("limit");
+    auto train = data::load_mnist(dir, true, format);
+    auto test = data::load_mnist(dir, false, format);
     if (limit > 0 && limit < train.size()) train = train.slice(0, limit);
     train = train.to(dev);
     test = test.to(dev);
-    manual_seed(static_cast<uint64_t>(args.integer("seed")));
+    manual_seed(cli.common.seed);
 
-    int64_t hidden = args.integer("hidden");
     nn::Sequential model(sklearn_linear(784, hidden), nn::ReLU(), sklearn_linear(hidden, 10));
     model->to(dev);
-    if (!args.quiet) model->summary({784});
+    if (!cli.common.quiet) model->summary({784});
     std::vector<Tensor> weights;  // scikit-learn's L2 term covers coefs_, not intercepts_
     for (auto& [name, p] : model->named_parameters())
       if (name.find("weight") != std::string::npos) weights.push_back(p);
-    optim::SGD opt(model->parameters(),
-                   {.lr = args.real("lr"), .momentum = args.real("momentum"), .nesterov = true});
-    double alpha = args.real("alpha");
+    optim::SGD opt(model->parameters(), {.lr = lr, .momentum = momentum, .nesterov = true});
 
-    int64_t epochs = args.integer("epochs"), batch = args.integer("batch");
     data::DataLoader loader(train, {.batch_size = batch, .shuffle = true});
-    data::Progress progress(std::max<int64_t>(epochs, 1), loader.size(), {.quiet = args.quiet});
+    data::Progress progress(std::max<int64_t>(epochs, 1), loader.size(),
+                            {.quiet = cli.common.quiet});
     plot::History history;
     double seconds = 0;  // training only; the per-epoch evaluations are not timed
     for (int64_t epoch = 0; epoch < epochs; ++epoch) {
@@ -101,8 +103,8 @@ int main(int argc, char** argv) {
 
     NoGradGuard no_grad;
     model->eval();
-    if (!args.str("plot").empty() && epochs > 0) plot::plot_loss_acc(args.str("plot"), history);
-    bool fashion = args.str("data") == data::kFashionMnistDir;
+    if (!plot.empty() && epochs > 0) plot::plot_loss_acc(plot, history);
+    bool fashion = dir == data::kFashionMnistDir;
     std::printf("train_samples %lld\n", static_cast<long long>(train.size()));
     std::printf("final_loss %.6f\n", history["loss"].empty() ? NAN : history["loss"].back());
     std::printf("train_seconds %.3f\n", seconds);

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "args.hpp"
+#include "cli.hpp"
 
 using namespace xgrad;
 
@@ -23,38 +23,54 @@ struct Method {
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::Args args(argc, argv,
-                      {{"epochs", "20"}, {"batch", "32"}, {"lr", "0.1"}, {"adaptive-lr", "0.001"},
-                       {"plot", "optimizers_loss.svg"}});
+  int64_t epochs = 20, batch = 32;
+  double lr = 0.1, alr = 0.001;
+  std::string plot = "optimizers_loss.svg";
+  examples::Cli cli(
+      "Notebook 004: SGD, momentum, Nesterov, Adam and RMSprop on the digits from the same init");
+  cli.epochs(epochs);
+  cli.option("--batch", batch, "rows per batch")->check(examples::at_least(1));
+  cli.option("--lr", lr, "learning rate of SGD, momentum and Nesterov")->check(examples::positive);
+  cli.option("--adaptive-lr", alr, "learning rate of Adam and RMSprop")->check(examples::positive);
+  cli.option("--plot", plot, "the five loss curves (SVG; '' for none)");
+  cli.parse(argc, argv);
   try {
-    Device dev = args.device();
-    uint64_t seed = static_cast<uint64_t>(args.integer("seed"));
+    Device dev = cli.common.dev();
+    uint64_t seed = cli.common.seed;
     auto digits = data::load_digits();
     digits.x = digits.x / 16.0;
     auto [train, test] = data::digits_sklearn_split(digits);
     train = train.to(dev);
     test = test.to(dev);
 
-    double lr = args.real("lr"), alr = args.real("adaptive-lr");
     std::vector<Method> methods = {
-        {"sgd", [&](std::vector<Tensor> p) { return std::make_unique<optim::SGD>(p, optim::SGDOptions{.lr = lr}); }},
+        {"sgd",
+         [&](std::vector<Tensor> p) {
+           return std::make_unique<optim::SGD>(p, optim::SGDOptions{.lr = lr});
+         }},
         {"momentum",
          [&](std::vector<Tensor> p) {
            return std::make_unique<optim::SGD>(p, optim::SGDOptions{.lr = lr, .momentum = 0.9});
          }},
         {"nesterov",
          [&](std::vector<Tensor> p) {
-           return std::make_unique<optim::SGD>(p, optim::SGDOptions{.lr = lr, .momentum = 0.9, .nesterov = true});
+           return std::make_unique<optim::SGD>(
+               p, optim::SGDOptions{.lr = lr, .momentum = 0.9, .nesterov = true});
          }},
-        {"adam", [&](std::vector<Tensor> p) { return std::make_unique<optim::Adam>(p, optim::AdamOptions{.lr = alr}); }},
+        {"adam",
+         [&](std::vector<Tensor> p) {
+           return std::make_unique<optim::Adam>(p, optim::AdamOptions{.lr = alr});
+         }},
         {"rmsprop",
-         [&](std::vector<Tensor> p) { return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions{.lr = alr}); }},
+         [&](std::vector<Tensor> p) {
+           return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions{.lr = alr});
+         }},
     };
 
-    int64_t epochs = args.integer("epochs"), batch = args.integer("batch");
     data::DataLoader loader(train, {.batch_size = batch, .shuffle = true});
     std::vector<plot::Series> curves;
-    std::vector<double> initial(methods.size()), final_loss(methods.size()), test_acc(methods.size());
+    std::vector<double> initial(methods.size()), final_loss(methods.size()),
+        test_acc(methods.size());
     for (size_t m = 0; m < methods.size(); ++m) {
       // The same seed: the same initial weights and the same shuffles for every optimizer.
       manual_seed(seed);
@@ -66,8 +82,9 @@ int main(int argc, char** argv) {
         initial[m] = nn::functional::cross_entropy(model(train.x), train.y).item();
       }
       plot::Series curve{.label = methods[m].name, .x = {0}, .y = {initial[m]}};
-      data::Progress progress(std::max<int64_t>(epochs, 1), loader.size(),
-                              {.quiet = args.quiet, .every = std::max<int64_t>(epochs / 4, 1)});
+      data::Progress progress(
+          std::max<int64_t>(epochs, 1), loader.size(),
+          {.quiet = cli.common.quiet, .every = std::max<int64_t>(epochs / 4, 1)});
       for (int64_t epoch = 0; epoch < epochs; ++epoch) {
         for (auto [x, y] : loader) {
           opt->zero_grad();
@@ -90,10 +107,12 @@ int main(int argc, char** argv) {
       curves.push_back(std::move(curve));
     }
 
-    if (!args.str("plot").empty() && epochs > 0)
-      plot::line_plot(args.str("plot"), curves,
-                      {.title = "Digits 64-50-10: training loss by optimizer", .xlabel = "epoch",
-                       .ylabel = "cross-entropy", .log_y = true});
+    if (!plot.empty() && epochs > 0)
+      plot::line_plot(plot, curves,
+                      {.title = "Digits 64-50-10: training loss by optimizer",
+                       .xlabel = "epoch",
+                       .ylabel = "cross-entropy",
+                       .log_y = true});
     std::printf("initial_loss %.6f\n", initial[0]);
     for (size_t m = 0; m < methods.size(); ++m) {
       std::printf("final_loss_%s %.6f\n", methods[m].name.c_str(), final_loss[m]);

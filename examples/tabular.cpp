@@ -1,16 +1,23 @@
 // Notebook 004's two tabular examples. First, scikit-learn's MLPClassifier() defaults rebuilt in
 // xgrad on one fold: 100 ReLU hidden units and a logistic output unit (binary log-loss),
 // scikit-learn's Glorot-uniform init, Adam lr 1e-3, L2 alpha 1e-4 scaled as scikit-learn does
-// (alpha / 2 * sum of squared weights / batch size), batches of min(200, n) (`--batch 0`) from a
-// fresh permutation each epoch, at most 200 epochs with scikit-learn's stopping rule (tol 1e-4
-// for 10 epochs; `--tol -1` trains every epoch); ROC AUC on the training rows and on the
-// held-out fold, and the loss curve. Second, the learning-rate sweep (1e-4, 1e-3, 1e-2, 1e-1):
-// four loss curves in one SVG.
+// (alpha / 2 * sum of squared weights / batch size), batches of min(200, n) from a fresh
+// permutation each epoch, at most 200 epochs with scikit-learn's stopping rule (tol 1e-4 for 10
+// epochs; `--tol -1` trains every epoch); ROC AUC on the training rows and on the held-out fold,
+// and the loss curve. Second, the learning-rate sweep (1e-4, 1e-3, 1e-2, 1e-1): four loss curves
+// in one SVG. Folds: data::KFold(3, shuffle, seed), fold 0 held out.
 //
-// Data: a CSV of an id column, a 0/1 label column and feature columns after a header line (the
-// notebook's bcsmall.csv layout), given with `--data FILE`; by default scikit-learn's breast
-// cancer set (data/breast_cancer.csv), standardized as the reference run did (StandardScaler on
-// every row). Folds: data::KFold(3, shuffle, seed), fold 0 held out.
+// Data (`--data`):
+// - breast-cancer (the default): scikit-learn's breast cancer set (data/breast_cancer.csv),
+//   standardized as the reference run did (StandardScaler on every row). It generalizes, as the
+//   notebook's Example 2 (compounds.fp) does.
+// - make-classification: the stand-in for Example 1's bcsmall.csv (TCGA, not shipped: 762 rows,
+//   thousands of binary features, 11% of class 0), whose lesson is overfitting: a seeded
+//   data::make_classification table of the same shape, 762 rows of 5,000 features of which 5
+//   carry the class, 11% of class 0, 10% of the labels redrawn.
+// - FILE: a table of an id column, a 0/1 label column and feature columns (the notebook's
+//   layouts: bcsmall.csv, comma-separated with a header; compounds.fp, whitespace-separated
+//   without one). `--delimiter` and the header are detected from the first line unless given.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -18,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "args.hpp"
+#include "cli.hpp"
 
 using namespace xgrad;
 
@@ -37,26 +44,31 @@ struct Fit {
   double train_auc = 0, test_auc = 0;
 };
 
-Fit fit_mlp(const data::Split& split, double lr, const examples::Args& args) {
-  Device dev = args.device();
-  manual_seed(static_cast<uint64_t>(args.integer("seed")));  // the same init for every lr
-  const int64_t features = split.train.x.size(1), hidden = args.integer("hidden");
-  nn::Sequential model(sklearn_linear(features, hidden), nn::ReLU(), sklearn_linear(hidden, 1));
-  model->to(dev);
+struct Recipe {
+  Device dev;
+  uint64_t seed;
+  int64_t epochs, hidden, batch, patience;  // batch 0: min(200, n)
+  double alpha, tol;
+};
+
+Fit fit_mlp(const data::Split& split, double lr, const Recipe& r) {
+  manual_seed(r.seed);  // the same init for every lr
+  const int64_t features = split.train.x.size(1);
+  nn::Sequential model(sklearn_linear(features, r.hidden), nn::ReLU(), sklearn_linear(r.hidden, 1));
+  model->to(r.dev);
   std::vector<Tensor> weights;
   for (auto& [name, p] : model->named_parameters())
     if (name.find("weight") != std::string::npos) weights.push_back(p);
   optim::Adam opt(model->parameters(), {.lr = lr});
-  const double alpha = args.real("alpha"), tol = args.real("tol");
-  const int64_t n = split.train.size(), patience = args.integer("n-iter-no-change");
-  const int64_t batch =
-      args.integer("batch") > 0 ? args.integer("batch") : std::min<int64_t>(200, n);
+  const double alpha = r.alpha, tol = r.tol;
+  const int64_t n = split.train.size(), patience = r.patience;
+  const int64_t batch = r.batch > 0 ? r.batch : std::min<int64_t>(200, n);
   Tensor y_train = split.train.y.to(kFloat32).reshape({-1, 1});
   data::DataLoader loader(data::TensorDataset(split.train.x, y_train),
                           {.batch_size = batch, .shuffle = true});
 
   Fit fit;
-  int64_t epochs = args.integer("epochs"), stale = 0;
+  int64_t epochs = r.epochs, stale = 0;
   double best = 1e300;
   model->train();
   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
@@ -85,13 +97,6 @@ Fit fit_mlp(const data::Split& split, double lr, const examples::Args& args) {
   return fit;
 }
 
-std::vector<double> reals(const std::string& list) {
-  std::vector<double> out;
-  std::stringstream s(list);
-  for (std::string item; std::getline(s, item, ',');) out.push_back(std::stod(item));
-  return out;
-}
-
 std::string short_number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
@@ -101,50 +106,84 @@ std::string short_number(double v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::Args args(argc, argv,
-                      {{"epochs", "200"},
-                       {"lr", "0.001"},
-                       {"alpha", "1e-4"},
-                       {"hidden", "100"},
-                       {"batch", "0"},
-                       {"tol", "1e-4"},
-                       {"n-iter-no-change", "10"},
-                       {"data", ""},
-                       {"standardize", "auto"},
-                       {"folds", "3"},
-                       {"sweep", "1e-4,1e-3,1e-2,1e-1"},
-                       {"plots", "tabular"}});
+  int64_t epochs = 200, hidden = 100, batch = 0, patience = 10, folds = 3;
+  double lr = 0.001, alpha = 1e-4, tol = 1e-4;
+  std::string data = "breast-cancer", standardize = "auto", delimiter = "auto", plots = "tabular";
+  std::vector<double> sweep_lrs = {1e-4, 1e-3, 1e-2, 1e-1};
+  bool no_header = false;
+  examples::Cli cli(
+      "Notebook 004: MLPClassifier() rebuilt on a table, ROC AUC on a held-out fold, a "
+      "learning-rate sweep");
+  cli.epochs(epochs, "at most this many passes (scikit-learn's max_iter)");
+  cli.option("--lr", lr, "Adam's learning rate")->check(examples::positive);
+  cli.option("--alpha", alpha, "L2 strength, scaled as scikit-learn")->check(examples::at_least(0));
+  cli.option("--hidden", hidden, "hidden units")->check(examples::at_least(1));
+  cli.option("--batch", batch, "rows per batch")
+      ->check(examples::at_least(1))
+      ->default_str("min(200, rows)");
+  cli.option("--tol", tol, "stop when the loss has not dropped by this (negative: never stop)");
+  cli.option("--n-iter-no-change", patience, "... for this many epochs")
+      ->check(examples::at_least(1));
+  cli.option("--data", data,
+             "breast-cancer, make-classification, or a table FILE (id, 0/1 label, features)");
+  cli.option("--delimiter", delimiter, "FILE's field separator (whitespace: runs of blanks)")
+      ->check(CLI::IsMember({"auto", "comma", "semicolon", "tab", "whitespace"}));
+  cli.flag("--no-header", no_header,
+           "FILE's first line is data (default: a header when it holds a non-number)");
+  cli.option("--standardize", standardize,
+             "scale every feature to mean 0, variance 1 (auto: breast-cancer only)")
+      ->check(CLI::IsMember({"auto", "yes", "no"}));
+  cli.option("--folds", folds, "KFold's splits (fold 0 is held out)")->check(examples::at_least(2));
+  cli.option("--sweep", sweep_lrs, "learning rates of the sweep, comma-separated")
+      ->delimiter(',')
+      ->check(examples::positive);
+  cli.option("--plots", plots, "SVGs PLOTS_loss.svg and PLOTS_lr_sweep.svg ('' for none)");
+  cli.parse(argc, argv);
   try {
-    Device dev = args.device();
-    bool shipped = args.str("data").empty();
-    data::TensorDataset table =
-        shipped ? data::load_breast_cancer()
-                : data::read_csv_dataset(args.str("data"),
-                                         {.header = true, .label_column = 1, .drop_columns = {0}});
-    std::string standardize = args.str("standardize");
-    if (standardize != "auto" && standardize != "yes" && standardize != "no")
-      throw Error("--standardize must be auto, yes or no, got '" + standardize + "'");
+    Device dev = cli.common.dev();
+    const bool shipped = data == "breast-cancer", synthetic = data == "make-classification";
+    data::TensorDataset table;
+    if (shipped) {
+      table = data::load_breast_cancer();
+    } else if (synthetic) {  // bcsmall.csv's shape: many features, few rows, a few that matter
+      table = data::make_classification({.n_samples = 762,
+                                         .n_features = 5000,
+                                         .n_informative = 5,
+                                         .n_redundant = 0,
+                                         .weights = {0.11},
+                                         .flip_y = 0.1},
+                                        cli.common.seed);
+    } else {
+      data::CsvLayout layout = data::sniff_csv(data, {0});
+      if (delimiter != "auto")
+        layout.delimiter = delimiter == "comma"       ? ','
+                           : delimiter == "semicolon" ? ';'
+                           : delimiter == "tab"       ? '\t'
+                                                      : ' ';
+      table = data::read_csv_dataset(data, {.header = layout.header && !no_header,
+                                            .delimiter = layout.delimiter,
+                                            .label_column = 1,
+                                            .drop_columns = {0}});
+    }
     bool scaled = standardize == "yes" || (standardize == "auto" && shipped);
     if (scaled) table.x = data::StandardScaler().fit_transform(table.x);
 
-    auto folds =
-        data::KFold(args.integer("folds"), true, static_cast<uint64_t>(args.integer("seed")))
-            .split(table);
-    data::Split split{folds[0].train.to(dev),
-                      folds[0].test.to(dev)};  // fold 0 held out, as the notebook
-    if (!args.quiet)
+    auto split_folds = data::KFold(folds, true, cli.common.seed).split(table);
+    data::Split split{split_folds[0].train.to(dev),
+                      split_folds[0].test.to(dev)};  // fold 0 held out, as the notebook
+    if (!cli.common.quiet)
       std::printf("%lld rows of %lld features; training on %lld, holding out %lld\n",
                   static_cast<long long>(table.size()), static_cast<long long>(table.x.size(1)),
                   static_cast<long long>(split.train.size()),
                   static_cast<long long>(split.test.size()));
 
-    Fit main_fit = fit_mlp(split, args.real("lr"), args);
-    std::vector<double> sweep_lrs = reals(args.str("sweep"));
+    Recipe recipe{dev, cli.common.seed, epochs, hidden, batch, patience, alpha, tol};
+    Fit main_fit = fit_mlp(split, lr, recipe);
     std::vector<Fit> sweep;
-    for (double lr : sweep_lrs)  // the same seed gives the same run: no need to train lr twice
-      sweep.push_back(lr == args.real("lr") ? main_fit : fit_mlp(split, lr, args));
+    for (double rate : sweep_lrs)  // the same seed gives the same run: no need to train lr twice
+      sweep.push_back(rate == lr ? main_fit : fit_mlp(split, rate, recipe));
 
-    std::string prefix = args.str("plots");
+    const std::string& prefix = plots;
     if (!prefix.empty()) {
       plot::line_plot(
           prefix + "_loss.svg", {{.label = "training loss", .y = main_fit.loss_curve}},
@@ -176,13 +215,16 @@ int main(int argc, char** argv) {
     }
     std::printf("train_auc %.4f\n", main_fit.train_auc);
     std::printf("test_auc %.4f\n", main_fit.test_auc);
+    if (synthetic) {  // the lesson's numbers, on bcsmall.csv (notebook 004, cell 35)
+      std::printf("notebook_bcsmall_train_auc 0.9999\n");
+      std::printf("notebook_bcsmall_test_auc 0.5201\n");
+    }
     if (shipped && scaled) {
       // Debian's scikit-learn 1.2.1, MLPClassifier(random_state=0), on its own fold 0 of
       // KFold(3, shuffle=True, random_state=0) (NumPy's permutation, not xgrad's) ...
       std::printf("reference_train_auc 0.9997\n");
       std::printf("reference_test_auc 0.9939\n");
-      if (args.integer("seed") == 0 &&
-          args.integer("folds") == 3) {  // ... and on this run's fold 0
+      if (cli.common.seed == 0 && folds == 3) {  // ... and on this run's fold 0
         std::printf("reference_same_fold_train_auc 0.9997\n");
         std::printf("reference_same_fold_test_auc 0.9987\n");
       }

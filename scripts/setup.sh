@@ -2,7 +2,7 @@
 # configures and builds. Safe to rerun.
 
 XGRAD_PACKAGES=(cmake g++ make pkg-config libxtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev doctest-dev
-                libopenblas-dev zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist libboost-context-dev
+                libopenblas-dev zlib1g-dev nlohmann-json3-dev libcli11-dev dataset-fashion-mnist libboost-context-dev
                 openmpi-bin libopenmpi-dev)
 
 # Installs the named Debian packages that are not installed yet.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -19,7 +20,8 @@ struct Run {
 };
 
 inline Run run(const std::string& name, const std::string& arguments) {
-  std::string cmd = std::string(XGRAD_BINARY_DIR) + "/examples/" + name + " " + arguments + " 2>/dev/null";
+  std::string cmd =
+      std::string(XGRAD_BINARY_DIR) + "/examples/" + name + " " + arguments + " 2>/dev/null";
   Run r;
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
@@ -33,6 +35,25 @@ inline Run run(const std::string& name, const std::string& arguments) {
   return r;
 }
 
+// Everything an example printed, stdout and stderr together, and its exit code: for --help and
+// for the messages of a bad command line.
+struct Output {
+  int exit_code = -1;
+  std::string text;
+};
+
+inline Output output(const std::string& name, const std::string& arguments) {
+  std::string cmd = std::string(XGRAD_BINARY_DIR) + "/examples/" + name + " " + arguments + " 2>&1";
+  Output o;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) o.text.append(buf, n);
+  int status = pclose(p);
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return o;
+}
+
 inline double number(const Run& r, const std::string& key) {
   auto it = r.values.find(key);
   REQUIRE_MESSAGE(it != r.values.end(), "missing output line: " << key);
@@ -40,8 +61,12 @@ inline double number(const Run& r, const std::string& key) {
 }
 
 // A file in the build folder (outputs) or the source folder (fixtures).
-inline std::string out(const std::string& file) { return std::string(XGRAD_BINARY_DIR) + "/" + file; }
-inline std::string source(const std::string& rel) { return std::string(XGRAD_SOURCE_DIR) + "/" + rel; }
+inline std::string out(const std::string& file) {
+  return std::string(XGRAD_BINARY_DIR) + "/" + file;
+}
+inline std::string source(const std::string& rel) {
+  return std::string(XGRAD_SOURCE_DIR) + "/" + rel;
+}
 
 inline bool is_svg(const std::string& path) {
   std::ifstream f(path);

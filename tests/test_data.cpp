@@ -155,6 +155,36 @@ TEST_CASE("CSV reader: dropped columns may hold text, as the notebook's sample-i
                  "'s0' is not a number"));
 }
 
+TEST_CASE("CSV reader: blank-separated files without a header, as notebook 004's compounds.fp") {
+  // tabular.fp: tabular.csv's rows with no header, a tab after the id and spaces elsewhere
+  auto csv = data::read_csv_dataset(fixture("tabular.csv"),
+                                    {.header = true, .label_column = 1, .drop_columns = {0}});
+  auto fp = data::read_csv_dataset(fixture("tabular.fp"),
+                                   {.delimiter = ' ', .label_column = 1, .drop_columns = {0}});
+  CHECK(fp.x.shape() == Shape{90, 12});
+  CHECK(allclose(fp.x, csv.x, 0, 0));
+  CHECK(labels_of(fp.y) == labels_of(csv.y));
+  auto good = data::read_csv(fixture("good.csv"), {.header = true});
+  CHECK(good.shape() == Shape{3, 4});  // ' 1.25 ' and "4" inside commas stay one field each
+}
+
+TEST_CASE("sniff_csv guesses the delimiter and whether the first line is a header") {
+  auto fp = data::sniff_csv(fixture("tabular.fp"), {0});
+  CHECK(fp.delimiter == ' ');
+  CHECK(!fp.header);  // its id column ("s0") may hold text
+  auto csv = data::sniff_csv(fixture("tabular.csv"), {0});
+  CHECK(csv.delimiter == ',');
+  CHECK(csv.header);
+  CHECK(data::sniff_csv(fixture("tabular.csv")).header);
+  CHECK(data::sniff_csv(fixture("tabular.fp")).header);  // without the text column: "s0" names
+  auto semi = data::sniff_csv(fixture("semicolon.csv"));
+  CHECK(semi.delimiter == ';');
+  CHECK(!semi.header);
+  CHECK(data::sniff_csv(fixture("good.csv")).header);
+  CHECK(contains(error_of([] { data::sniff_csv(fixture("empty.csv")); }), "no data rows"));
+  CHECK(contains(error_of([] { data::sniff_csv(fixture("no-such-file.csv")); }), "no such file"));
+}
+
 TEST_CASE("CSV reader: bad files raise errors naming the file, line and column") {
   std::string e = error_of([] { data::read_csv(fixture("bad-columns.csv")); });
   CHECK(contains(e, "bad-columns.csv"));

@@ -1,12 +1,13 @@
 // Runs the example programs as a user would and checks the `key value` lines they print last.
 #include <doctest/doctest.h>
 
-#include "example_runner.hpp"
-
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
+
+#include "example_runner.hpp"
 
 namespace {
 using example_runner::number;
@@ -25,15 +26,39 @@ TEST_CASE("backprop_worked prints notebook 002's numbers to 17 digits") {
 
 // Thresholds sit below the spread scripts/spread measured over seeds 0-9 and OpenBLAS core types
 // auto, Haswell, SkylakeX, Zen and Prescott (2026-11-30); deterministic mode's numbers are exact.
-TEST_CASE("digits trains notebook 001's recipe: test >= 0.93 on any CPU, exact in deterministic mode") {
-  Run r = run("digits", "--quiet --plot " + std::string(XGRAD_BINARY_DIR) + "/digits_test.svg");
+TEST_CASE(
+    "digits trains notebook 001's recipe: test >= 0.93 on any CPU, exact in deterministic mode") {
+  std::string images = example_runner::out("digits_images_test.svg");
+  std::filesystem::remove(images);
+  Run r = run("digits",
+              "--quiet --plot " + example_runner::out("digits_test.svg") + " --images " + images);
   CHECK(r.status == 0);
   CHECK(number(r, "test_accuracy") >= 0.93);   // spread 0.9417-0.9806 (seed 0: 0.9611-0.9778)
   CHECK(number(r, "train_accuracy") >= 0.96);  // spread 0.9743-1
-  Run d = run("digits", "--quiet --plot '' --deterministic");
+  CHECK(example_runner::is_svg(images));       // the first test digits and their predictions
+  Run d = run("digits", "--quiet --plot '' --images '' --deterministic");
   CHECK(d.status == 0);
   CHECK(d.values["train_accuracy"] == "0.9951");
   CHECK(d.values["test_accuracy"] == "0.9722");
+  // Before training (cells 16-17): image 0 is a 6, the N(0, 1) network says 5, and gets 9.46% of
+  // the training digits right (the notebook, with NumPy's draws: 7 and 4.3%).
+  CHECK(d.values["label_image0"] == "6");
+  CHECK(d.values["initial_prediction_image0"] == "5");
+  CHECK(d.values["initial_train_accuracy"] == "0.0946");
+  double total = 0;
+  std::stringstream probabilities(d.values["initial_probabilities_image0"]);
+  for (std::string p; std::getline(probabilities, p, ',');) total += std::stod(p);
+  CHECK(total == doctest::Approx(1.0).epsilon(1e-3));
+}
+
+TEST_CASE("digits --batch with every training row is notebook 001's full-batch descent: chance") {
+  // Cells 14-15: 100 steps of gradient descent on the summed loss, eta 0.01, lambda 0.01: the
+  // sigmoids saturate and the network ends at chance (the notebook: 0.1044 on the training set).
+  Run r = run("digits", "--quiet --plot '' --images '' --batch 100000 --lambda 0.01");
+  CHECK(r.status == 0);
+  CHECK(number(r, "batch") == 1437);         // capped at the training rows
+  CHECK(number(r, "train_accuracy") < 0.2);  // spread over seeds 0-9 x 5 core types: 0.0939-0.1072
+  CHECK(number(r, "test_accuracy") < 0.2);   // spread 0.0778-0.1306
 }
 
 TEST_CASE("digits saves a checkpoint that a later run loads") {
@@ -48,4 +73,57 @@ TEST_CASE("digits saves a checkpoint that a later run loads") {
 TEST_CASE("an example given a bad option says so and fails") {
   CHECK(run("digits", "--no-such-option").status != 0);
   CHECK(run("digits", "--quiet --load /nonexistent.safetensors").status != 0);
+}
+
+TEST_CASE("a bad value on the command line names the option and the value, and exits 2") {
+  struct Case {
+    const char* arguments;
+    const char* message;
+  };
+  // Each kind of bad value, on two examples (they parse with CLI11 through examples/cli.hpp).
+  const Case common[] = {
+      {"--epochs abc", "--epochs: 'abc' is not a whole number"},
+      {"--epochs 1.5", "--epochs: '1.5' is not a whole number"},
+      {"--epochs -3", "--epochs: must be >= 0, got -3"},
+      {"--lr 0", "--lr: must be > 0, got 0"},
+      {"--lr fast", "--lr: 'fast' is not a number"},
+      {"--batch 0", "--batch: must be >= 1, got 0"},
+      {"--seed -1", "--seed: '-1' is not a whole number >= 0"},
+      {"--device tpu", "--device: tpu not in {cpu,cuda}"},
+      {"--no-such-option", "unknown option or argument '--no-such-option'"},
+      {"--quiet --epochs", "--epochs: 1 required"},
+  };
+  for (const char* name : {"digits", "mnist_format"}) {
+    for (const Case& c : common) {
+      CAPTURE(name);
+      CAPTURE(c.arguments);
+      auto o = example_runner::output(name, c.arguments);
+      CHECK(o.exit_code == 2);
+      CHECK_MESSAGE(o.text.find(std::string(name) + ": " + c.message) != std::string::npos, o.text);
+      CHECK(o.text.find("see --help") != std::string::npos);
+    }
+  }
+  // Probabilities in [0, 1].
+  auto flip = example_runner::output("mnist_format", "--flip 1.5");
+  CHECK(flip.exit_code == 2);
+  CHECK(flip.text.find("mnist_format: --flip: must be in [0, 1], got 1.5") != std::string::npos);
+  auto momentum = example_runner::output("digits_tanh", "--sklearn --momentum -0.1");
+  CHECK(momentum.exit_code == 2);
+  CHECK(momentum.text.find("digits_tanh: --momentum: must be in [0, 1], got -0.1") !=
+        std::string::npos);
+}
+
+TEST_CASE("--help lists every option with its type, range, default and meaning") {
+  auto o = example_runner::output("digits", "--help");
+  CHECK(o.exit_code == 0);
+  for (const char* line : {"--epochs INT >= 0 [100]", "--lr FLOAT > 0 [0.01]",
+                           "--batch INT >= 1 [100]", "--device TEXT {cpu,cuda} [cpu]",
+                           "--seed UINT [0]", "--deterministic", "passes over the training set"}) {
+    CAPTURE(line);
+    CHECK(o.text.find(line) != std::string::npos);
+  }
+  // A value with leading zeros is decimal, not octal: --epochs 010 trains 10 epochs.
+  // (10 epochs in deterministic mode: test_deterministic's checksum.)
+  Run r = run("digits", "--quiet --plot '' --images '' --epochs 010 --deterministic");
+  CHECK(r.values["weights_checksum"] == "5f9572b1513c90dc");
 }

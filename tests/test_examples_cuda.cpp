@@ -41,7 +41,7 @@ std::string fashion_mnist_dir() {
 
 TEST_CASE("digits on the device reaches the CPU run's accuracy (notebook 001's recipe)") {
   skip_without_device();
-  auto [cpu, dev] = run_both("digits", "--quiet --plot ''");
+  auto [cpu, dev] = run_both("digits", "--quiet --plot '' --images ''");
   // The recipe (summed loss, lr 0.01) amplifies rounding: float64 runs on the two devices agree to
   // the last bit for a few steps, then drift apart, so the device's numbers are one more draw
   // from the spread that seeds and OpenBLAS core types give (scripts/spread on the CPU: test
@@ -72,11 +72,24 @@ TEST_CASE("mnist_format trains one epoch on the device to the CPU run's accuracy
     return;
   }
   auto [cpu, dev] = run_both(
-      "mnist_format", "--quiet --epochs 1 --limit 5000 --save '' --plot '' --data '" + dir + "'");
+      "mnist_format",
+      "--quiet --epochs 1 --limit 5000 --save '' --plot '' --images '' --data '" + dir + "'");
   CHECK(number(dev, "train_samples") == 5000);
-  CHECK(number(dev, "test_accuracy") > 0.6);
+  CHECK(number(dev, "test_accuracy") > 0.4);  // the CPU's spread: 0.5149-0.691
   CHECK(number(dev, "test_accuracy") ==
         doctest::Approx(number(cpu, "test_accuracy")).epsilon(0.03));
+}
+
+TEST_CASE("optimizer_paths on the device takes the CPU's steps") {
+  skip_without_device();
+  auto [cpu, dev] = run_both("optimizer_paths", "--quiet --plots ''");
+  // float64 scalars through autograd: both devices compute 2x and 0.1 sign(y) exactly.
+  for (const char* name : {"gd_0.6", "cm_0.6_0.9", "nesterov_0.6_0.9", "nesterov_0.7_0.9"}) {
+    CAPTURE(name);
+    std::string key = std::string(name) + "_p10";
+    CHECK(dev.values[key] == cpu.values[key]);
+    CHECK(number(dev, std::string(name) + "_sgd_distance") <= 1e-12);
+  }
 }
 
 TEST_CASE("custom_op and optimizers run on the device like on the CPU") {

@@ -243,6 +243,86 @@ TEST_CASE("heatmap draws one rect per cell and marks non-finite cells as diverge
                "format"));
 }
 
+TEST_CASE("path_over_field draws the field, labelled contour lines and an arrow per step") {
+  TempDir dir;
+  plot::Field field{.x0 = -2, .x1 = 2, .y0 = -2, .y1 = 2};  // notebook 004's plotf of x^2 + |0.1 y|
+  for (int r = 0; r < 40; ++r) {
+    field.z.emplace_back();
+    for (int c = 0; c < 40; ++c) {
+      double x = -2 + (c + 0.5) * 0.1, y = -2 + (r + 0.5) * 0.1;
+      field.z.back().push_back(x * x + std::abs(0.1 * y));
+    }
+  }
+  std::vector<std::pair<double, double>> path = {
+      {-1, 1}, {0.2, 0.94}, {-0.04, 0.88}, {-0.04, 0.88}};
+  plot::path_over_field(dir / "path.svg", field, path,
+                        {.title = "Gradient descent (eta 0.6)", .levels = {0.5, 1.0, 1.5}});
+  std::string doc = read(dir / "path.svg");
+  Xml x = check_xml(doc);
+  REQUIRE_MESSAGE(x.ok, x.error);
+  CHECK(x.count["cells/rect"] == 1600);
+  CHECK(x.count["contours/line"] > 20);  // three closed curves of many segments
+  CHECK(x.count["contours/text"] == 3);  // one label per level
+  CHECK(contains(x.text, "1.5"));
+  CHECK(x.count["path/circle"] == 3);  // a dot at each point but the last
+  CHECK(x.count["path/line"] == 6);    // a shaft and two head strokes per step that moves
+  CHECK(x.count["clipPath"] == 2);     // contours and path stay inside the frame
+  CHECK(contains(x.text, "Gradient descent (eta 0.6)"));
+  // A path that leaves the field is clipped, not an error.
+  plot::path_over_field(dir / "far.svg", field, {{-1, 1}, {30, -40}});
+  CHECK(check_xml(read(dir / "far.svg")).count["path/line"] == 3);
+
+  CHECK(contains(error_of([&] {
+                   plot::path_over_field(dir / "bad.svg", {.z = {{1, 2}}}, {});
+                 }),
+                 "at least 2 x 2"));
+  plot::Field ragged{.z = {{1, 2}, {3}}};
+  CHECK(contains(error_of([&] { plot::path_over_field(dir / "bad.svg", ragged, {}); }),
+                 "row 1 has 1 values"));
+  plot::Field flat{.z = {{1, 2}, {3, 4}}, .x0 = 1, .x1 = 1};
+  CHECK(contains(error_of([&] { plot::path_over_field(dir / "bad.svg", flat, {}); }), "x1 > x0"));
+  CHECK(contains(error_of([&] {
+                   plot::path_over_field(dir / "bad.svg", field, {{0, NAN}});
+                 }),
+                 "finite"));
+  CHECK(!fs::exists(dir / "bad.svg"));
+}
+
+TEST_CASE("image_grid draws each image in its own group, scaled to its range, under its caption") {
+  TempDir dir;
+  // Three 2 x 2 images: a checkerboard, a constant one, and a ramp with a middle gray.
+  Tensor images =
+      tensor({0.0, 1.0, 1.0, 0.0, 5.0, 5.0, 5.0, 5.0, 0.0, 0.5, 1.0, 1.0}).reshape({3, 2, 2});
+  plot::image_grid(dir / "grid.svg", images, {"Label: 6", "It's a 7", "a & b"},
+                   {.title = "digits", .columns = 2});
+  std::string doc = read(dir / "grid.svg");
+  Xml x = check_xml(doc);
+  REQUIRE_MESSAGE(x.ok, x.error);
+  // White (0 under the default gray_r) is the frame's fill: a border per image, then one rect per
+  // run of equal gray in a row: 2 + 0 + 2 runs.
+  CHECK(x.count["image/rect"] == 3 + 4);
+  CHECK(contains(doc, "#000000"));
+  CHECK(contains(doc, "#808080"));
+  CHECK(contains(x.text, "Label: 6"));
+  CHECK(contains(x.text, "a &amp; b"));
+  CHECK(contains(x.text, "digits"));
+  // Rows of h * w pixels work when the images are square; no captions is fine.
+  plot::image_grid(dir / "flat.svg", images.reshape({3, 4}), {}, {.invert = false});
+  CHECK(check_xml(read(dir / "flat.svg")).count["image/rect"] == 3 + 4);
+
+  CHECK(contains(error_of([&] {
+                   plot::image_grid(dir / "bad.svg", zeros({2, 6}), {});
+                 }),
+                 "not a square image"));
+  CHECK(contains(error_of([&] { plot::image_grid(dir / "bad.svg", images, {"one"}); }),
+                 "1 captions for 3 images"));
+  CHECK(
+      contains(error_of([&] { plot::image_grid(dir / "bad.svg", zeros({4}), {}); }), "[n, h, w]"));
+  CHECK(contains(error_of([&] { plot::image_grid(dir / "bad.svg", images, {}, {.columns = 0}); }),
+                 "columns"));
+  CHECK(!fs::exists(dir / "bad.svg"));
+}
+
 TEST_CASE("plots are written atomically: a failed write leaves no file behind") {
   TempDir dir;
   std::string path = dir / "missing-folder/plot.svg";

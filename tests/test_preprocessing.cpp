@@ -72,6 +72,62 @@ TEST_CASE("make_moons shuffles and adds noise from the seeded generator") {
   CHECK(contains(error_of([] { data::make_moons(10, -1.0); }), "noise"));
 }
 
+TEST_CASE(
+    "make_classification lays out scikit-learn's columns: informative, redundant, repeated, "
+    "noise") {
+  data::ClassificationOptions o{.n_samples = 400,
+                                .n_features = 10,
+                                .n_informative = 3,
+                                .n_redundant = 2,
+                                .n_repeated = 1,
+                                .weights = {0.25},
+                                .flip_y = 0,
+                                .class_sep = 2.0,
+                                .shuffle = false};
+  auto d = data::make_classification(o, 3);
+  REQUIRE(d.x.shape() == Shape{400, 10});
+  CHECK(d.x.dtype() == kFloat32);
+  CHECK(d.y.dtype() == kInt64);
+  CHECK(d.y.sum().item() == 300.0);  // weights {0.25}: 100 rows of class 0, the rest class 1
+  auto column = [&](int64_t j) { return d.x.select(1, j).to(kFloat64); };
+  // Informative columns sit around the hypercube's vertices at +-2; the noise columns are N(0, 1).
+  for (int64_t j = 0; j < 3; ++j) CHECK(column(j).abs().mean().item() > 1.5);
+  for (int64_t j = 6; j < 10; ++j) {
+    CAPTURE(j);
+    CHECK(std::abs(column(j).mean().item()) < 0.2);
+    CHECK(var(column(j)).item() == doctest::Approx(1.0).epsilon(0.2));
+  }
+  // The repeated column copies one of the informative or redundant ones exactly.
+  int copies = 0;
+  for (int64_t j = 0; j < 5; ++j) copies += allclose(column(5), column(j), 0, 0) ? 1 : 0;
+  CHECK(copies == 1);
+  // The same seed gives the same table; shuffling permutes rows and columns, not the labels'
+  // counts.
+  CHECK(allclose(data::make_classification(o, 3).x, d.x, 0, 0));
+  o.shuffle = true;
+  auto shuffled = data::make_classification(o, 3);
+  CHECK(shuffled.y.sum().item() == 300.0);
+  CHECK(!allclose(shuffled.x, d.x));
+  CHECK(shuffled.x.sum().item() == doctest::Approx(d.x.sum().item()).epsilon(1e-4));
+  // flip_y redraws labels at random: with 1, about half of them change class.
+  o.flip_y = 1;
+  o.shuffle = false;
+  double same = eq(data::make_classification(o, 3).y, d.y).to(kFloat64).mean().item();
+  CHECK(same > 0.3);
+  CHECK(same < 0.8);
+}
+
+TEST_CASE("make_classification names the option that is out of range") {
+  using O = data::ClassificationOptions;
+  auto error = [](const O& o) { return error_of([&] { data::make_classification(o); }); };
+  CHECK(contains(error(O{.n_features = 3, .n_informative = 2, .n_redundant = 2}), "n_features"));
+  CHECK(contains(error(O{.n_informative = 1, .n_classes = 3, .n_clusters_per_class = 1}),
+                 "2^n_informative"));
+  CHECK(contains(error(O{.flip_y = 1.5}), "flip_y"));
+  CHECK(contains(error(O{.weights = {0.2, 0.3, 0.5}}), "weights"));
+  CHECK(contains(error(O{.n_samples = 0}), "n_samples"));
+}
+
 TEST_CASE("one_hot gives float rows ready for a loss") {
   auto oh = data::one_hot(tensor({3, 5, 4, 8, 0}, kInt64), 9);
   CHECK(oh.dtype() == kFloat32);

@@ -3,9 +3,11 @@
 One result a line, `gpu <what> torch <value>` / `gpu gemm<n> torch_gflops <value>`:
 the Fashion-MNIST MLP 784-256-256-10 ReLU, Adam lr 1e-3, batches of 256 shuffled each epoch with
 the data on the device (mean seconds of the epochs after the first, the first, test accuracy), and
-float32 matmul GFLOP/s at n = 1024 and 4096 (best of 3 runs; TF32 off, PyTorch's default).
+float32 matmul GFLOP/s at n = 1024 and 4096 (best of 3 runs; TF32 off, PyTorch's default), and
+notebook 004's y += x on 1e6 float64 elements on the CPU and on the device (`gpu add1e6_us
+torch_cpu|torch_cuda <us>`, best of 3 runs of 200 adds).
 Needs only torch (no numpy, no torchvision, no network).
-Usage: torch_gpu_bench.py [--data DIR] [--epochs N] [--no-mlp] [--no-gemm]
+Usage: torch_gpu_bench.py [--data DIR] [--epochs N] [--no-mlp] [--no-gemm] [--no-add]
 Exits 77 without a CUDA device.
 """
 import argparse
@@ -96,12 +98,35 @@ def gemm(n, iters, device):
     put(f"gemm{n}", "torch_gflops", best)
 
 
+def best_us(iters, body, sync):
+    for _ in range(3):
+        body()
+    sync()
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(iters):
+            body()
+        sync()
+        best = min(best, (time.perf_counter() - start) / iters * 1e6)
+    return best
+
+
+def add(n, device):
+    x = torch.rand(n, dtype=torch.float64)
+    y = torch.rand(n, dtype=torch.float64)
+    put("add1e6_us", "torch_cpu", best_us(200, lambda: y.add_(x), lambda: None))
+    xc, yc = x.to(device), y.to(device)
+    put("add1e6_us", "torch_cuda", best_us(200, lambda: yc.add_(xc), torch.cuda.synchronize))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--no-mlp", action="store_true")
     p.add_argument("--no-gemm", action="store_true")
+    p.add_argument("--no-add", action="store_true")
     args = p.parse_args()
     if not torch.cuda.is_available():
         print("torch_gpu_bench: SKIPPED: no CUDA device")
@@ -109,6 +134,8 @@ def main():
     torch.backends.cuda.matmul.allow_tf32 = False  # the default; xgrad and cuBLAS run plain FP32
     device = torch.device("cuda")
     print(f"# device {torch.cuda.get_device_name(0)}, torch {torch.__version__}", flush=True)
+    if not args.no_add:
+        add(1000000, device)
     if not args.no_gemm:
         gemm(1024, 500, device)
         gemm(4096, 30, device)

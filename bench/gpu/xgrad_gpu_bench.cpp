@@ -9,7 +9,10 @@
 //   gpu gemm1024 xgrad_gflops G     float32 matmul(a, b) of n x n through the Tensor API
 //   gpu gemm1024 cublas_gflops G    cublasSgemm called directly on the same device buffers' sizes
 //   gpu gemm4096 ...                (best of 3 timed runs each; cuBLAS's default math, no TF32)
-// Usage: xgrad_gpu_bench [--data DIR] [--epochs N] [--no-mlp] [--no-gemm]
+//   gpu add1e6_us xgrad_cpu U       notebook 004's y += x on 1e6 float64 elements (cells 24-27:
+//   gpu add1e6_us xgrad_cuda U      NumPy 826 us, a numba kernel 47.5 us), the data already where
+//                                   it is added: best of 3 runs of 200 adds, microseconds per add
+// Usage: xgrad_gpu_bench [--data DIR] [--epochs N] [--no-mlp] [--no-gemm] [--no-add]
 // Exits 77 without a CUDA device.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -120,12 +123,39 @@ void gemm(int64_t n, int iters) {
   check(cublasDestroy(handle), "cublasDestroy");
 }
 
+// Microseconds per call of `body`, best of 3 runs of `iters` calls; `sync` waits for the device.
+template <class Body, class Sync>
+double best_us(int iters, Body body, Sync sync) {
+  for (int i = 0; i < 3; ++i) body();  // warm-up: kernels, allocator
+  sync();
+  double best = 1e300;
+  for (int run = 0; run < 3; ++run) {
+    double start = now();
+    for (int i = 0; i < iters; ++i) body();
+    sync();
+    best = std::min(best, (now() - start) / iters * 1e6);
+  }
+  return best;
+}
+
+void add(int64_t n) {
+  NoGradGuard no_grad;
+  Tensor x = rand({n}, kFloat64), y = rand({n}, kFloat64);
+  put("add1e6_us", "xgrad_cpu",
+      best_us(
+          200, [&] { y.add_(x); }, [] {}));
+  Tensor xc = x.to(kCUDA), yc = y.to(kCUDA);
+  put("add1e6_us", "xgrad_cuda",
+      best_us(
+          200, [&] { yc.add_(xc); }, [] { cuda::synchronize(); }));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string dir = data::kFashionMnistDir;
   int epochs = 5;
-  bool run_mlp = true, run_gemm = true;
+  bool run_mlp = true, run_gemm = true, run_add = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--data" && i + 1 < argc) {
@@ -136,8 +166,12 @@ int main(int argc, char** argv) {
       run_mlp = false;
     } else if (a == "--no-gemm") {
       run_gemm = false;
+    } else if (a == "--no-add") {
+      run_add = false;
     } else {
-      std::fprintf(stderr, "usage: %s [--data DIR] [--epochs N] [--no-mlp] [--no-gemm]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--data DIR] [--epochs N] [--no-mlp] [--no-gemm] [--no-add]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -149,6 +183,7 @@ int main(int argc, char** argv) {
     cudaDeviceProp prop{};
     check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
     std::printf("# device %s\n", prop.name);
+    if (run_add) add(1000000);
     if (run_gemm) {
       gemm(1024, 500);
       gemm(4096, 30);
