@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
 
     // Finite differences need float64.
     manual_seed(seed);
-    Tensor probe = randn({3, 4}, TensorOptions{.dtype = kFloat64, .requires_grad = true});
+    Tensor probe = randn({3, 4}, TensorOptions(kFloat64).requires_grad(true));
     auto swish = [](const std::vector<Tensor>& in) { return Swish::apply(in[0]); };
     auto grad_result = autograd::gradcheck(swish, {probe});
     auto gradgrad_result = autograd::gradgradcheck(swish, {probe});
