@@ -15,7 +15,7 @@
 #include <cstdio>
 #include <xgrad/distributed.hpp>
 
-#include "args.hpp"
+#include "cli.hpp"
 
 using namespace xgrad;
 namespace dist = xgrad::distributed;
@@ -50,27 +50,27 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::Args args(argc, argv,
-                      {{"mode", "sync"},
-                       {"epochs", "100"},
-                       {"batch", "100"},
-                       {"lr", "1"},
-                       {"lambda", "0.001"},
-                       {"backups", "0"},
-                       {"dtype", "float32"},
-                       {"shards", "0"}});
+  std::string mode = "sync", dtype_name = "float32";
+  int64_t epochs = 100, batch = 100, backups = 0, shard_option = 0;
+  double lr = 1, lambda = 0.001;
+  examples::Cli cli("Notebook 004's synchronous, asynchronous and backup-worker SGD on notebook "
+                    "001's digits net, over MPI (run under mpirun)");
+  cli.option("--mode", mode, "sync (DataParallel), async (parameter server), backup, or single")
+      ->check(CLI::IsMember({"sync", "async", "backup", "single"}));
+  cli.epochs(epochs);
+  cli.option("--batch", batch, "rows per step, over all ranks")->check(examples::at_least(1));
+  cli.option("--lr", lr, "learning rate (on the batch's mean loss)")->check(examples::positive);
+  cli.option("--lambda", lambda, "L2 weight decay on the weights")->check(examples::at_least(0));
+  cli.option("--backups", backups, "backup workers (--mode backup)")->check(examples::at_least(0));
+  cli.option("--dtype", dtype_name, "float32 or float64")->check(CLI::IsMember({"float32", "float64"}));
+  cli.option("--shards", shard_option, "--mode single: the global batches of this many ranks (0: 2)")
+      ->check(examples::at_least(0));
+  cli.parse(argc, argv);
   try {
     dist::init();
     const int rank = dist::rank(), ranks = dist::world_size();
-    const std::string mode = args.str("mode");
-    if (mode != "sync" && mode != "async" && mode != "backup" && mode != "single")
-      throw Error("--mode must be sync, async, backup or single, got '" + mode + "'");
-    const Dtype dtype = args.str("dtype") == "float64" ? kFloat64 : kFloat32;
-    if (args.str("dtype") != "float32" && args.str("dtype") != "float64")
-      throw Error("--dtype must be float32 or float64, got '" + args.str("dtype") + "'");
-    const int64_t epochs = args.integer("epochs"), batch = args.integer("batch");
-    const auto seed = static_cast<uint64_t>(args.integer("seed"));
-    const double lr = args.real("lr"), lambda = args.real("lambda");
+    const Dtype dtype = dtype_name == "float64" ? kFloat64 : kFloat32;
+    const auto seed = cli.common.seed;
 
     auto [train, test] = data::digits_sklearn_split(data::load_digits());
     train.x = train.x.to(dtype);
@@ -83,8 +83,8 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     if (mode == "sync" || mode == "single") {
       // A global batch is every rank's local batch; `single` walks the same global batches alone.
-      const int shards = mode == "single" && args.integer("shards") > 0
-                             ? static_cast<int>(args.integer("shards"))
+      const int shards = mode == "single" && shard_option > 0
+                             ? static_cast<int>(shard_option)
                              : ranks;
       if (batch % shards != 0)
         throw Error("--batch " + std::to_string(batch) + " must divide by the " +
@@ -132,13 +132,13 @@ int main(int argc, char** argv) {
     } else {
       dist::ParameterServer ps(
           net->parameters(), {.mode = mode == "async" ? dist::PsMode::async : dist::PsMode::backup,
-                              .backups = static_cast<int>(args.integer("backups"))});
+                              .backups = static_cast<int>(backups)});
       const int workers = ps.workers();
       const int64_t per_worker =
-          mode == "async" ? batch : batch / (workers - args.integer("backups"));
-      if (mode == "backup" && per_worker * (workers - args.integer("backups")) != batch)
+          mode == "async" ? batch : batch / (workers - backups);
+      if (mode == "backup" && per_worker * (workers - backups) != batch)
         throw Error("--batch must divide by workers - backups (" +
-                    std::to_string(workers - args.integer("backups")) + ")");
+                    std::to_string(workers - backups) + ")");
       if (ps.is_server()) {
         auto opt = make_sgd(net->named_parameters(), lr, lambda);
         auto stats = ps.serve(epochs * steps_per_epoch, [&] { opt->step(); });
@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
       for (auto& [k, v] : results) std::printf("%s %.6g\n", k.c_str(), v);
       std::printf("train_accuracy %.4f\n", metrics::accuracy(net(train.x), train.y));
       std::printf("test_accuracy %.4f\n", metrics::accuracy(net(test.x), test.y));
-      if (args.deterministic)
+      if (cli.common.deterministic)
         std::printf("weights_checksum %s\n", examples::weights_checksum(net).c_str());
     }
   } catch (const std::exception& e) {
