@@ -63,9 +63,9 @@ TEST_CASE("digits --batch with every training row is notebook 001's full-batch d
 
 TEST_CASE("digits saves a checkpoint that a later run loads") {
   std::string ckpt = std::string(XGRAD_BINARY_DIR) + "/digits_test.safetensors";
-  Run a = run("digits", "--quiet --epochs 20 --plot '' --save " + ckpt);
+  Run a = run("digits", "--quiet --epochs 20 --plot '' --images '' --save " + ckpt);
   REQUIRE(a.status == 0);
-  Run b = run("digits", "--quiet --epochs 0 --plot '' --load " + ckpt);
+  Run b = run("digits", "--quiet --epochs 0 --plot '' --images '' --load " + ckpt);
   CHECK(b.status == 0);
   CHECK(b.values["test_accuracy"] == a.values["test_accuracy"]);
 }
