@@ -219,7 +219,7 @@ TEST_CASE("deterministic mode and the default agree to rounding on a training st
 
 TEST_CASE("digits in deterministic mode trains to the committed checksum, run after run") {
   // XGRAD_BINARY_DIR's examples/digits: in scripts/test's portable build, the portable one.
-  std::string args = "--quiet --deterministic --epochs 10 --plot ''";
+  std::string args = "--quiet --deterministic --epochs 10 --plot '' --images ''";
   example_runner::Run a = example_runner::run("digits", args);
   example_runner::Run b = example_runner::run("digits", args);
   REQUIRE(a.status == 0);
