@@ -1,4 +1,4 @@
-#include "autograd/core.hpp"
+#include "xgrad/autograd/core.hpp"
 
 #include <ostream>
 #include <sstream>
@@ -46,14 +46,35 @@ void Shape::erase(int64_t pos) {
   --n_;
 }
 
-std::string Shape::str() const {
+namespace {
+std::string list_str(const int64_t* begin, const int64_t* end) {
   std::string s = "[";
-  for (int i = 0; i < n_; ++i) {
-    if (i) s += ", ";
-    s += std::to_string(d_[i]);
+  for (const int64_t* p = begin; p != end; ++p) {
+    if (p != begin) s += ", ";
+    s += std::to_string(*p);
   }
   return s + "]";
 }
+}  // namespace
+
+std::string Shape::str() const { return list_str(begin(), end()); }
+
+Dims::Dims(std::initializer_list<int64_t> dims) {
+  for (int64_t d : dims) push_back(d);
+}
+
+Dims::Dims(const std::vector<int64_t>& dims) {
+  for (int64_t d : dims) push_back(d);
+}
+
+void Dims::push_back(int64_t dim) {
+  if (n_ == Shape::kMaxDims)
+    throw Error("Dims: more than " + std::to_string(Shape::kMaxDims) + " dims given, at most " +
+                std::to_string(Shape::kMaxDims) + " are supported");
+  d_[n_++] = dim;
+}
+
+std::string Dims::str() const { return list_str(begin(), end()); }
 
 bool operator==(const Shape& a, const Shape& b) {
   if (a.n_ != b.n_) return false;

@@ -1,7 +1,7 @@
 // The deterministic-mode switch that kernels read (see set_deterministic in tensor.hpp).
 #include <atomic>
 
-#include "autograd/tensor.hpp"
+#include "xgrad/autograd/tensor.hpp"
 
 namespace xgrad {
 

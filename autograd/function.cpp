@@ -1,5 +1,5 @@
 // The node behind user-defined ops (autograd::Function<T>).
-#include "autograd/function.hpp"
+#include "xgrad/autograd/function.hpp"
 
 #include "autograd/op.hpp"
 

@@ -1,5 +1,5 @@
 // Finite-difference checks of backward formulas (built-in or user-defined).
-#include "autograd/gradcheck.hpp"
+#include "xgrad/autograd/gradcheck.hpp"
 
 #include <cmath>
 #include <sstream>

@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "autograd/graph.hpp"
+#include "xgrad/autograd/graph.hpp"
 
 namespace xgrad {
 

@@ -11,9 +11,9 @@ using kernels::Reduce;
 namespace {
 
 // Sorted, unique, non-negative dims; all dims when `dims` is empty.
-std::vector<int64_t> normalize_dims(const char* op, const Shape& dims, int64_t ndim) {
+std::vector<int64_t> normalize_dims(const char* op, const Dims& dims, int64_t ndim) {
   std::vector<int64_t> out;
-  if (dims.ndim() == 0) {
+  if (dims.empty()) {
     for (int64_t i = 0; i < ndim; ++i) out.push_back(i);
     return out;
   }
@@ -70,7 +70,7 @@ Tensor reduce_dims(const char* op, Reduce k, const Tensor& x, const std::vector<
 
 }  // namespace
 
-Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
+Tensor sum(const Tensor& x, const Dims& dims, bool keepdim) {
   const char* op = "sum";
   check_defined(op, x);
   auto d = normalize_dims(op, dims, x.dim());
@@ -83,9 +83,9 @@ Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
     });
   return out;
 }
-Tensor sum(const Tensor& x) { return sum(x, Shape{}, false); }
+Tensor sum(const Tensor& x) { return sum(x, Dims{}, false); }
 
-Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
+Tensor mean(const Tensor& x, const Dims& dims, bool keepdim) {
   check_defined("mean", x);
   check_floating("mean", x);
   auto d = normalize_dims("mean", dims, x.dim());
@@ -94,9 +94,9 @@ Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
   if (count == 0) fail("mean", "the reduced dims of shape " + x.shape().str() + " are empty");
   return div(sum(x, dims, keepdim), static_cast<double>(count));
 }
-Tensor mean(const Tensor& x) { return mean(x, Shape{}, false); }
+Tensor mean(const Tensor& x) { return mean(x, Dims{}, false); }
 
-Tensor var(const Tensor& x, const Shape& dims, int64_t correction, bool keepdim) {
+Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) {
   check_defined("var", x);
   check_floating("var", x);
   auto d = normalize_dims("var", dims, x.dim());
@@ -107,8 +107,8 @@ Tensor var(const Tensor& x, const Shape& dims, int64_t correction, bool keepdim)
   Tensor centered = sub(x, mean(x, dims, true));
   return div(sum(mul(centered, centered), dims, keepdim), static_cast<double>(count - correction));
 }
-Tensor var(const Tensor& x) { return var(x, Shape{}, 1, false); }
-Tensor std(const Tensor& x, const Shape& dims, int64_t correction, bool keepdim) {
+Tensor var(const Tensor& x) { return var(x, Dims{}, 1, false); }
+Tensor std(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) {
   return sqrt(var(x, dims, correction, keepdim));
 }
 Tensor std(const Tensor& x) { return sqrt(var(x)); }
@@ -180,7 +180,7 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   int64_t lead = x.dim() - shape.ndim();
   if (lead < 0) fail("sum_to", "cannot sum shape " + x.shape().str() + " to the larger shape " + shape.str());
-  Shape dims;
+  Dims dims;
   for (int64_t i = 0; i < x.dim(); ++i) {
     if (i < lead) {
       dims.push_back(i);
@@ -190,14 +190,14 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
       fail("sum_to", "shape " + x.shape().str() + " does not reduce to " + shape.str());
     }
   }
-  if (dims.ndim() == 0) return reshape(x, shape);
+  if (dims.empty()) return reshape(x, shape);
   return reshape(sum(x, dims, true), shape);
 }
 
 Tensor Tensor::sum() const { return xgrad::sum(*this); }
-Tensor Tensor::sum(const Shape& dims, bool keepdim) const { return xgrad::sum(*this, dims, keepdim); }
+Tensor Tensor::sum(const Dims& dims, bool keepdim) const { return xgrad::sum(*this, dims, keepdim); }
 Tensor Tensor::mean() const { return xgrad::mean(*this); }
-Tensor Tensor::mean(const Shape& dims, bool keepdim) const { return xgrad::mean(*this, dims, keepdim); }
+Tensor Tensor::mean(const Dims& dims, bool keepdim) const { return xgrad::mean(*this, dims, keepdim); }
 Tensor Tensor::max() const { return xgrad::max(*this); }
 Tensor Tensor::min() const { return xgrad::min(*this); }
 Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const {

@@ -92,15 +92,15 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
   return reshape(x, s);
 }
 
-Tensor permute(const Tensor& x, const Shape& dims) {
+Tensor permute(const Tensor& x, const Dims& dims) {
   const char* op = "permute";
   check_defined(op, x);
-  if (dims.ndim() != x.dim())
-    fail(op, "got " + std::to_string(dims.ndim()) + " dims " + dims.str() + " for a tensor of shape " + x.shape().str());
+  if (dims.size() != x.dim())
+    fail(op, "got " + std::to_string(dims.size()) + " dims " + dims.str() + " for a tensor of shape " + x.shape().str());
   Shape perm, out_shape;
   std::vector<bool> seen(x.dim(), false);
   bool identity = true;
-  for (int64_t i = 0; i < dims.ndim(); ++i) {
+  for (int64_t i = 0; i < dims.size(); ++i) {
     int64_t d = wrap_dim(op, dims[i], x.dim());
     if (seen[d]) fail(op, "dim " + std::to_string(dims[i]) + " repeats in " + dims.str());
     seen[d] = true;
@@ -112,9 +112,9 @@ Tensor permute(const Tensor& x, const Shape& dims) {
   Tensor out = make_tensor(out_shape, x.dtype(), x.device());
   kernels_for(x, op).permute(x, out, perm);
   if (Recorder r{op, out, {&x}}) {
-    Shape inverse = perm;  // the permutation that undoes perm
+    std::vector<int64_t> inverse(perm.ndim());  // the permutation that undoes perm
     for (int64_t i = 0; i < perm.ndim(); ++i) inverse[perm[i]] = i;
-    r.backward([inverse](Grads& g) { g[0] = permute(g.out, inverse); });
+    r.backward([inverse = Dims(inverse)](Grads& g) { g[0] = permute(g.out, inverse); });
   }
   return out;
 }
@@ -123,8 +123,8 @@ Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
   check_defined("transpose", x);
   int64_t a = wrap_dim("transpose", d0, x.dim()), b = wrap_dim("transpose", d1, x.dim());
   if (x.dim() < 2) return x;
-  Shape perm;
-  for (int64_t i = 0; i < x.dim(); ++i) perm.push_back(i);
+  std::vector<int64_t> perm(x.dim());
+  for (int64_t i = 0; i < x.dim(); ++i) perm[i] = i;
   std::swap(perm[a], perm[b]);
   return permute(x, perm);
 }
@@ -246,7 +246,7 @@ Tensor Tensor::t() const {
   return xgrad::transpose(*this, 0, 1);
 }
 Tensor Tensor::transpose(int64_t a, int64_t b) const { return xgrad::transpose(*this, a, b); }
-Tensor Tensor::permute(const Shape& dims) const { return xgrad::permute(*this, dims); }
+Tensor Tensor::permute(const Dims& dims) const { return xgrad::permute(*this, dims); }
 Tensor Tensor::expand(const Shape& s) const { return xgrad::expand(*this, s); }
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t len) const { return xgrad::narrow(*this, d, start, len); }
 Tensor Tensor::slice(int64_t d, int64_t start, int64_t end) const {

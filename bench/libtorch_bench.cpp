@@ -209,6 +209,30 @@ void w6() {
   put("grad", a.grad().item<double>());
 }
 
+// T1: elementwise ops and reductions on 1e7 float32 on 1 and on 2 intra-op threads (us per op).
+void t1() {
+  auto x = torch::randn({10'000'000}), y = torch::randn({10'000'000});
+  auto m = x.reshape({10'000, 1'000});
+  for (int threads : {1, 2}) {
+    torch::set_num_threads(threads);
+    auto time = [&](const char* name, auto&& op) {
+      std::vector<double> t;
+      for (int rep = 0; rep <= 20; ++rep) {
+        auto start = Clock::now();
+        torch::Tensor r = op();
+        if (rep) t.push_back(seconds_since(start) * 1e6);
+      }
+      std::printf("%s_t%d %.6g\n", name, threads, bench::median(t));
+    };
+    time("exp", [&] { return torch::exp(x); });
+    time("add", [&] { return x + y; });
+    time("relu", [&] { return torch::relu(x); });
+    time("sum", [&] { return x.sum(); });
+    time("max", [&] { return x.max(); });
+    time("sum_rows", [&] { return m.sum(1); });
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -227,6 +251,7 @@ int main(int argc, char** argv) {
     else if (what == "W4") w4(dir, epochs ? epochs : 3);
     else if (what == "W5") w5();
     else if (what == "W6") w6();
+    else if (what == "T1") t1();
     else throw std::runtime_error("unknown workload " + what);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "libtorch_bench %s: %s\n", what.c_str(), e.what());

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs the workloads W0-W6 in xgrad, LibTorch and PyTorch (and OpenBLAS alone where a GEMM
+"""Runs the workloads W0-W6 and T1 in xgrad, LibTorch and PyTorch (and OpenBLAS alone where a GEMM
 yardstick is wanted), interleaved: each round runs every library once, one process each, and the
 reported figure is the median over rounds of each process's own median. Prints one table, writes
 it with the machine, versions and thread settings to bench/results/<date>.md, and prints last one
@@ -36,6 +36,8 @@ WORKLOADS = {
     "W4": ("Fashion-MNIST 784-256-256-10, Adam", "s_per_epoch", "s/epoch", 0.7, "test_accuracy", 0.015),
     "W5": ("matmul float32, square", None, "GFLOP/s", 0.95, None, 0),
     "W6": ("chain of 1e6 multiplies + backward", "seconds", "s", 1.0, None, 0),
+    # every library on 1 and on 2 threads (xgrad's set_num_threads, torch's intra-op threads)
+    "T1": ("1e7 float32, elementwise and reductions", None, "us/op", 1.0, None, 0),
     # xgrad alone: W2 and W4 in deterministic mode against the default mode, in turns
     "D": ("deterministic mode / default mode", None, "ratio", None, None, 0),
 }
@@ -44,6 +46,8 @@ D_PARTS = [("W2", "ms_per_epoch", 1.5), ("W4", "s_per_epoch", 2.0)]
 W0_KEYS = [("add_grad_us", "(a) add, grad mode"), ("add_nograd_us", "(b) add, no-grad"),
            ("chain_us", "(c) 100-add chain + backward")]
 W5_SIZES = [256, 1024, 2048]
+T1_OPS = [("exp", "exp(x)"), ("add", "x + y"), ("relu", "relu(x)"), ("sum", "sum(x)"), ("max", "max(x)"),
+          ("sum_rows", "sum of [1e4, 1e3] over dim 1")]
 
 
 def run(cmd, env):
@@ -116,7 +120,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=str(ROOT / "build-bench"))
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--workloads", default="W0,W1,W2,W3,W4,W5,W6,D,P1,P2,P3")
+    ap.add_argument("--workloads", default="W0,W1,W2,W3,W4,W5,W6,T1,D,P1,P2,P3")
     ap.add_argument("--w3-epochs", type=int, default=0, help="per-sample epochs in W3 (default 100)")
     ap.add_argument("--pin-cpu", type=int, default=os.cpu_count() - 1,
                     help="CPU for the single-threaded workloads W0 W1 W3 W6 (-1: no pinning)")
@@ -185,6 +189,19 @@ def main():
                 rows.append(f"| W0 {label} | {unit} | {fmt(x)} | {fmt(p)} | {fmt(l)} | {ratio:.3f} | <= {goal} | {'yes' if ratio <= goal else 'no'} | |")
             ratios[w] = worst
             continue
+        if w == "T1":
+            worst = 0
+            for k, label in T1_OPS:
+                cells = []
+                for threads in (1, 2):
+                    x, p, l = (median_of(res[lib], f"{k}_t{threads}") for lib in ("xgrad", "pytorch", "libtorch"))
+                    cells.append((x, p, l))
+                    if threads == 2:
+                        worst = max(worst, x / l)
+                (x1, p1, l1), (x2, p2, l2) = cells
+                rows.append(f"| T1 {label}, 1 / 2 threads | {unit} | {fmt(x1)} / {fmt(x2)} | {fmt(p1)} / {fmt(p2)} | {fmt(l1)} / {fmt(l2)} | {x1 / l1:.3f} / {x2 / l2:.3f} | <= {goal} on 2 | {'yes' if x2 / l2 <= goal else 'no'} | speedup on 2: xgrad {x1 / x2:.2f}, LibTorch {l1 / l2:.2f} |")
+            ratios[w] = worst
+            continue
         if w == "W5":
             worst = float("inf")
             for n in W5_SIZES:
@@ -229,11 +246,12 @@ def main():
         rows.append(f"| {w} {title} | {unit} | {fmt(x)} | {fmt(p)} | {fmt(l)} | {ratio:.3f} | <= {goal} | {'yes' if met else 'no'} | {accs or extra} |")
 
     info = versions()
-    threads = (f"xgrad: OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads, and its own pool (one thread per CPU "
-               f"allowed) for deterministic mode's GEMM only; LibTorch and PyTorch: "
+    threads = (f"xgrad: get_num_threads() = the CPUs allowed, for OpenBLAS's large GEMMs and its own pool "
+               f"(deterministic mode's GEMM, elementwise ops and reductions from 65536 elements); LibTorch and PyTorch: "
                f"intra-op threads 1 (set_num_threads), OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads; "
                f"OMP_NUM_THREADS=1; OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(unset)')}; "
-               + (f"W0 W1 W3 W6 pinned to CPU {pin} for every library (taskset), W2 W4 W5 unpinned"
+               + (f"W0 W1 W3 W6 pinned to CPU {pin} for every library (taskset), W2 W4 W5 unpinned; "
+                  f"T1 sets every library's threads to 1 then 2"
                   if pin is not None else "nothing pinned"))
     text = [f"# Benchmark, {datetime.date.today()}", ""]
     text += [f"- {k}: {v}" for k, v in info.items()]

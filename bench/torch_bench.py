@@ -213,9 +213,27 @@ def w6(_d, _e):
     put("grad", a.grad.item())
 
 
+def t1(_d, _e):
+    """Elementwise ops and reductions on 1e7 float32 on 1 and on 2 intra-op threads (us per op)."""
+    x, y = torch.randn(10_000_000), torch.randn(10_000_000)
+    m = x.reshape(10_000, 1_000)
+    ops = {"exp": lambda: torch.exp(x), "add": lambda: x + y, "relu": lambda: torch.relu(x),
+           "sum": lambda: x.sum(), "max": lambda: x.max(), "sum_rows": lambda: m.sum(1)}
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        for name, op in ops.items():
+            t = []
+            for rep in range(21):
+                start = time.perf_counter()
+                op()
+                if rep:
+                    t.append((time.perf_counter() - start) * 1e6)
+            put(f"{name}_t{threads}", statistics.median(t))
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     what = sys.argv[1]
     data_dir = sys.argv[2] if len(sys.argv) > 2 else "bench-data"
     epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-    {"W0": w0, "W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6}[what](data_dir, epochs)
+    {"W0": w0, "W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "T1": t1}[what](data_dir, epochs)

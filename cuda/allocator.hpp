@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cuda/cuda.hpp"
+#include "xgrad/cuda/cuda.hpp"
 
 namespace xgrad::cuda {
 

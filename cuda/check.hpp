@@ -5,7 +5,7 @@
 
 #include <cuda_runtime.h>
 
-#include "autograd/core.hpp"
+#include "xgrad/autograd/core.hpp"
 
 #if defined(__CUDACC__) && __cplusplus < 202002L
 // CMake 3.25 knows no nvcc flag for C++20: CMakeLists.txt must set

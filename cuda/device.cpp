@@ -1,13 +1,11 @@
-// Device queries and controls of cuda/cuda.hpp for builds with CUDA, and the error helpers.
+// Whether this process sees a CUDA device (asked once), and the error helpers.
 #include "cuda/device.hpp"
 
 #include <cuda_runtime.h>
 
 #include <string>
 
-#include "cuda/allocator.hpp"
 #include "cuda/check.hpp"
-#include "cuda/cuda.hpp"
 
 namespace xgrad::cuda {
 
@@ -66,24 +64,6 @@ int multiprocessor_count() {
   return n;
 }
 
-bool is_available() { return detection().count > 0; }
-
 int device_count() { return detection().count; }
-
-// Without a device there is no work to wait for and no cache to empty.
-void synchronize() {
-  if (!is_available()) return;
-  XGRAD_CUDA_CHECK("synchronize", cudaDeviceSynchronize);
-}
-
-void empty_cache() {
-  if (!is_available()) return;
-  CachingAllocator::instance().empty_cache();
-}
-
-MemoryStats memory_stats() {
-  if (!is_available()) return {};
-  return CachingAllocator::instance().stats();
-}
 
 }  // namespace xgrad::cuda

@@ -7,6 +7,9 @@ namespace xgrad::cuda {
 // when none is present.
 void require_device(const char* op);
 
+// Devices this process sees; 0 where none (or no driver).
+int device_count();
+
 // Streaming multiprocessors of the current device (for sizing grids); requires a device.
 int multiprocessor_count();
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "autograd/tensor.hpp"
+#include "xgrad/autograd/tensor.hpp"
 #include "cuda/check.hpp"
 #include "cuda/device.hpp"
 

@@ -1,4 +1,4 @@
-#include "data/csv.hpp"
+#include "xgrad/data/csv.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -6,7 +6,7 @@
 #include <limits>
 #include <string_view>
 
-#include "data/files.hpp"
+#include "xgrad/data/files.hpp"
 
 namespace xgrad::data {
 

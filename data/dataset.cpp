@@ -1,11 +1,11 @@
-#include "data/dataset.hpp"
+#include "xgrad/data/dataset.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
-#include "data/files.hpp"
+#include "xgrad/data/files.hpp"
 
 namespace xgrad::data {
 

@@ -1,10 +1,10 @@
-#include "data/datasets.hpp"
+#include "xgrad/data/datasets.hpp"
 
 #include <filesystem>
 
-#include "data/csv.hpp"
-#include "data/files.hpp"
-#include "data/idx.hpp"
+#include "xgrad/data/csv.hpp"
+#include "xgrad/data/files.hpp"
+#include "xgrad/data/idx.hpp"
 
 namespace xgrad::data {
 

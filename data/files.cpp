@@ -1,4 +1,4 @@
-#include "data/files.hpp"
+#include "xgrad/data/files.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "autograd/core.hpp"
+#include "xgrad/autograd/core.hpp"
 
 namespace xgrad::data {
 

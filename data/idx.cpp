@@ -1,11 +1,11 @@
-#include "data/idx.hpp"
+#include "xgrad/data/idx.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <vector>
 
-#include "data/files.hpp"
+#include "xgrad/data/files.hpp"
 
 namespace xgrad::data {
 

@@ -1,8 +1,8 @@
-#include "data/preprocessing.hpp"
+#include "xgrad/data/preprocessing.hpp"
 
 #include <string>
 
-#include "autograd/grad_mode.hpp"
+#include "xgrad/autograd/grad_mode.hpp"
 
 namespace xgrad::data {
 

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <string>
 
-#include "autograd/core.hpp"
-#include "data/sampler.hpp"
+#include "xgrad/autograd/core.hpp"
+#include "xgrad/data/sampler.hpp"
 
 namespace xgrad::data {
 

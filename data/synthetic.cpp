@@ -1,4 +1,4 @@
-#include "data/synthetic.hpp"
+#include "xgrad/data/synthetic.hpp"
 
 #include <cmath>
 #include <numbers>

@@ -1,10 +1,10 @@
-#include "data/text.hpp"
+#include "xgrad/data/text.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <utility>
 
-#include "data/files.hpp"
+#include "xgrad/data/files.hpp"
 
 namespace xgrad::data {
 

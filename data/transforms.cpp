@@ -1,10 +1,10 @@
-#include "data/transforms.hpp"
+#include "xgrad/data/transforms.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
-#include "autograd/grad_mode.hpp"
+#include "xgrad/autograd/grad_mode.hpp"
 
 namespace xgrad::data::transforms {
 

@@ -7,8 +7,8 @@
 #include <exception>
 
 #include "autograd/impl.hpp"
-#include "cuda/cuda.hpp"
-#include "distributed/distributed.hpp"
+#include "xgrad/cuda/cuda.hpp"
+#include "xgrad/distributed/distributed.hpp"
 #include "distributed/mpi_backend.hpp"
 #include "distributed/mpi_group.hpp"
 #include "distributed/nccl_backend.hpp"

@@ -1,10 +1,10 @@
 // DataParallel and its Reducer: buckets of gradients reduced while the backward runs.
-#include "distributed/data_parallel.hpp"
+#include "xgrad/distributed/data_parallel.hpp"
 
 #include <cstring>
 #include <functional>
 
-#include "autograd/graph.hpp"
+#include "xgrad/autograd/graph.hpp"
 #include "autograd/impl.hpp"
 #include "distributed/work.hpp"
 

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/tensor.hpp"
+#include "xgrad/autograd/tensor.hpp"
 #include "distributed/liveness.hpp"
 
 namespace xgrad::distributed::detail {

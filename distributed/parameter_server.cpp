@@ -1,13 +1,13 @@
 // The parameter server's messages, on their own communicator. Every message has the same layout,
 // [kind, version, bytes of every parameter (or gradient) in order], and size, so each transfer is
 // checked for its length; a stop is a message of kind kStop.
-#include "distributed/parameter_server.hpp"
+#include "xgrad/distributed/parameter_server.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <memory>
 
-#include "autograd/graph.hpp"
+#include "xgrad/autograd/graph.hpp"
 #include "autograd/impl.hpp"
 #include "distributed/mpi_group.hpp"
 

@@ -1,7 +1,7 @@
 // Host staging of device tensors for backends that reach host memory only.
 #include "distributed/staging.hpp"
 
-#include "autograd/graph.hpp"
+#include "xgrad/autograd/graph.hpp"
 
 namespace xgrad::distributed::detail {
 

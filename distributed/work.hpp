@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "distributed/distributed.hpp"
+#include "xgrad/distributed/distributed.hpp"
 
 namespace xgrad::distributed::detail {
 

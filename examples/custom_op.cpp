@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     model->to(dev);
     optim::Adam opt(model->parameters(), {.lr = lr});
     Tensor ytrain = train.y.to(kFloat32).reshape({-1, 1});
-    data::Progress progress(
+    plot::Progress progress(
         std::max<int64_t>(epochs, 1), 1,
         {.quiet = cli.common.quiet, .every = std::max<int64_t>(epochs / 10, 1)});
     double first = 0, last = 0;

@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
 
     batch = std::min(batch, train.size());
     data::DataLoader loader(train, {.batch_size = batch, .shuffle = true, .drop_last = true});
-    data::Progress progress(std::max<int64_t>(epochs, 1), train.size() / batch,
+    plot::Progress progress(std::max<int64_t>(epochs, 1), train.size() / batch,
                             {.quiet = cli.common.quiet, .every = 10});
     plot::History history;
     auto start = std::chrono::steady_clock::now();

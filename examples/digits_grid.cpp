@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     std::vector<std::vector<Result>> results(grid.size(), std::vector<Result>(grid.size()));
     std::vector<std::vector<double>> test_acc(grid.size(), std::vector<double>(grid.size(), nan));
-    data::Progress progress(static_cast<int64_t>(grid.size() * grid.size()), 1,
+    plot::Progress progress(static_cast<int64_t>(grid.size() * grid.size()), 1,
                             {.quiet = cli.common.quiet, .every = 7});
     auto start = std::chrono::steady_clock::now();
     for (size_t i = 0; i < grid.size(); ++i) {

@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     data::DataLoader loader(train,
                             sklearn ? data::DataLoaderOptions{.batch_size = batch, .shuffle = true}
                                     : data::DataLoaderOptions{.batch_size = 1, .shuffle = false});
-    data::Progress progress(std::max<int64_t>(epochs, 1), loader.size(),
+    plot::Progress progress(std::max<int64_t>(epochs, 1), loader.size(),
                             {.quiet = cli.common.quiet, .every = 10});
     plot::History history;
     double best = INFINITY;

@@ -172,7 +172,7 @@ Result fit(const Variant& v, const Sets& sets, const Recipe& recipe) {
   optim::RMSprop opt(model->parameters(), {.lr = recipe.lr, .alpha = 0.9, .eps = 1e-7});
   const int64_t epochs = sets.epochs;
   data::DataLoader loader(sets.train, {.batch_size = sets.batch, .shuffle = true});
-  data::Progress progress(std::max<int64_t>(epochs, 1), loader.size(),
+  plot::Progress progress(std::max<int64_t>(epochs, 1), loader.size(),
                           {.quiet = recipe.quiet, .every = std::max<int64_t>(epochs / 20, 1)});
   Result r;
   double best_val = 1e300;

@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
 
     data::DataLoader loader(train, {.batch_size = batch, .shuffle = true});
     int64_t batches = (train.size() + batch - 1) / batch;
-    data::Progress progress(std::max<int64_t>(epochs, 1), batches, {.quiet = cli.common.quiet});
+    plot::Progress progress(std::max<int64_t>(epochs, 1), batches, {.quiet = cli.common.quiet});
     plot::History history;
     auto start = std::chrono::steady_clock::now();
     for (int64_t epoch = 0; epoch < epochs; ++epoch) {

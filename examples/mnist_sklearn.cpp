@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
     optim::SGD opt(model->parameters(), {.lr = lr, .momentum = momentum, .nesterov = true});
 
     data::DataLoader loader(train, {.batch_size = batch, .shuffle = true});
-    data::Progress progress(std::max<int64_t>(epochs, 1), loader.size(),
+    plot::Progress progress(std::max<int64_t>(epochs, 1), loader.size(),
                             {.quiet = cli.common.quiet});
     plot::History history;
     double seconds = 0;  // training only; the per-epoch evaluations are not timed

@@ -58,7 +58,7 @@ Result fit(const Variant& v, const data::TensorDataset& train, const data::Tenso
   optim::SGD opt(model->parameters(), {.lr = r.lr});
   Tensor ytrain = train.y.to(kFloat32).reshape({-1, 1});
   const int64_t epochs = r.epochs;
-  data::Progress progress(std::max<int64_t>(epochs, 1), 1,
+  plot::Progress progress(std::max<int64_t>(epochs, 1), 1,
                           {.quiet = r.quiet, .every = std::max<int64_t>(epochs / 5, 1)});
   double last = 0;
   model->train();

@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
         initial[m] = nn::functional::cross_entropy(model(train.x), train.y).item();
       }
       plot::Series curve{.label = methods[m].name, .x = {0}, .y = {initial[m]}};
-      data::Progress progress(
+      plot::Progress progress(
           std::max<int64_t>(epochs, 1), loader.size(),
           {.quiet = cli.common.quiet, .every = std::max<int64_t>(epochs / 4, 1)});
       for (int64_t epoch = 0; epoch < epochs; ++epoch) {

@@ -19,7 +19,7 @@ double train(const Tensor& x, const Tensor& y, Device dev, int64_t epochs, doubl
   nn::Sequential model(nn::Linear(2, 4), nn::Tanh(), nn::Linear(4, 1), nn::Sigmoid());
   model->to(dev);
   optim::Adam opt(model->parameters(), {.lr = lr});
-  data::Progress progress(std::max<int64_t>(epochs, 1), 1,
+  plot::Progress progress(std::max<int64_t>(epochs, 1), 1,
                           {.quiet = quiet, .every = std::max<int64_t>(epochs / 5, 1)});
   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
     opt.zero_grad();

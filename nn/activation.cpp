@@ -1,6 +1,6 @@
-#include "nn/activation.hpp"
+#include "xgrad/nn/activation.hpp"
 
-#include "nn/functional.hpp"
+#include "xgrad/nn/functional.hpp"
 
 namespace xgrad::nn {
 

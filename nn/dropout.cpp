@@ -1,6 +1,6 @@
-#include "nn/dropout.hpp"
+#include "xgrad/nn/dropout.hpp"
 
-#include "nn/functional.hpp"
+#include "xgrad/nn/functional.hpp"
 
 namespace xgrad::nn {
 

@@ -1,4 +1,4 @@
-#include "nn/functional.hpp"
+#include "xgrad/nn/functional.hpp"
 
 #include <string>
 

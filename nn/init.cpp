@@ -1,8 +1,8 @@
-#include "nn/init.hpp"
+#include "xgrad/nn/init.hpp"
 
 #include <cmath>
 
-#include "autograd/grad_mode.hpp"
+#include "xgrad/autograd/grad_mode.hpp"
 
 namespace xgrad::nn::init {
 

@@ -1,8 +1,8 @@
-#include "nn/linear.hpp"
+#include "xgrad/nn/linear.hpp"
 
 #include <cmath>
 
-#include "nn/functional.hpp"
+#include "xgrad/nn/functional.hpp"
 
 namespace xgrad::nn {
 

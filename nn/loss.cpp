@@ -1,4 +1,4 @@
-#include "nn/loss.hpp"
+#include "xgrad/nn/loss.hpp"
 
 #include <optional>
 #include <string>

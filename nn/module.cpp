@@ -1,4 +1,4 @@
-#include "nn/module.hpp"
+#include "xgrad/nn/module.hpp"
 
 #include <charconv>
 #include <ostream>
@@ -6,7 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "autograd/grad_mode.hpp"
+#include "xgrad/autograd/grad_mode.hpp"
 
 namespace xgrad::nn {
 

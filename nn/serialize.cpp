@@ -1,4 +1,4 @@
-#include "nn/serialize.hpp"
+#include "xgrad/nn/serialize.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

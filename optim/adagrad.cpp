@@ -1,6 +1,6 @@
-#include "optim/adagrad.hpp"
+#include "xgrad/optim/adagrad.hpp"
 
-#include "autograd/grad_mode.hpp"
+#include "xgrad/autograd/grad_mode.hpp"
 
 namespace xgrad::optim {
 

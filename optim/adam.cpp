@@ -1,9 +1,9 @@
-#include "optim/adam.hpp"
+#include "xgrad/optim/adam.hpp"
 
 #include <cmath>
 
-#include "autograd/grad_mode.hpp"
-#include "optim/adamw.hpp"
+#include "xgrad/autograd/grad_mode.hpp"
+#include "xgrad/optim/adamw.hpp"
 
 namespace xgrad::optim {
 

@@ -1,8 +1,8 @@
-#include "optim/clip_grad.hpp"
+#include "xgrad/optim/clip_grad.hpp"
 
 #include <cmath>
 
-#include "autograd/grad_mode.hpp"
+#include "xgrad/autograd/grad_mode.hpp"
 
 namespace xgrad::optim {
 

@@ -1,4 +1,4 @@
-#include "optim/lr_scheduler.hpp"
+#include "xgrad/optim/lr_scheduler.hpp"
 
 #include <cmath>
 #include <numbers>

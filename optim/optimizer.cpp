@@ -1,11 +1,11 @@
-#include "optim/optimizer.hpp"
+#include "xgrad/optim/optimizer.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <sstream>
 #include <unordered_set>
 
-#include "autograd/grad_mode.hpp"
+#include "xgrad/autograd/grad_mode.hpp"
 
 namespace xgrad::optim {
 

@@ -1,6 +1,6 @@
-#include "optim/rmsprop.hpp"
+#include "xgrad/optim/rmsprop.hpp"
 
-#include "autograd/grad_mode.hpp"
+#include "xgrad/autograd/grad_mode.hpp"
 
 namespace xgrad::optim {
 

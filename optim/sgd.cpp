@@ -1,6 +1,6 @@
-#include "optim/sgd.hpp"
+#include "xgrad/optim/sgd.hpp"
 
-#include "autograd/grad_mode.hpp"
+#include "xgrad/autograd/grad_mode.hpp"
 
 namespace xgrad::optim {
 

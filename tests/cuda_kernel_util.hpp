@@ -12,7 +12,7 @@
 #include <string>
 
 #include "autograd/kernels.hpp"
-#include "cuda/cuda.hpp"
+#include "xgrad/cuda/cuda.hpp"
 
 namespace cuda_test {
 

@@ -442,7 +442,7 @@ inline Group large_shapes() {
            {{300, 257}},
            [](const V& x) {
              return V{sum(x[0]),       sum(x[0], {0}),      sum(x[0], {1}, true),
-                      mean(x[0], {1}), var(x[0], Shape{0}), max(x[0], 1).values,
+                      mean(x[0], {1}), var(x[0], Dims{0}), max(x[0], 1).values,
                       argmin(x[0], 0), logsumexp(x[0], 1),  xgrad::std(x[0])};
            },
            Domain::normal,

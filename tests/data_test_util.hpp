@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "autograd/core.hpp"
+#include "xgrad/autograd/core.hpp"
 
 namespace data_test {
 

@@ -11,7 +11,7 @@
 #include <xgrad/distributed.hpp>
 #include <xgrad/xgrad.hpp>
 
-#include "cuda/cuda.hpp"
+#include "xgrad/cuda/cuda.hpp"
 
 using namespace xgrad;
 namespace dist = xgrad::distributed;

@@ -141,7 +141,7 @@ TEST_CASE("out-of-range dims: the op, the dim and the valid range") {
   CHECK_ERROR(narrow(x, 2, 0, 1), "narrow", "dim 2");
   CHECK_ERROR(index_select(x, 2, tensor({0.0}, kInt64)), "index_select", "dim 2");
   CHECK_ERROR(gather(x, -3, ones({2, 3}, kInt64)), "gather", "dim -3");
-  CHECK_ERROR(var(x, Shape{2}), "var", "dim 2");
+  CHECK_ERROR(var(x, Dims{2}), "var", "dim 2");
 }
 
 TEST_CASE("out-of-range indices: the op, the index and the size") {

@@ -348,16 +348,23 @@ TEST_CASE("reductions: sum, mean, var, std, max, min, logsumexp") {
   CHECK_VALUES(sum(x, {1}, true), Shape({2, 1}), {6, 15});
   CHECK_VALUES(sum(x, {-1}), Shape({2}), {6, 15});
   CHECK_VALUES(sum(x, {0, 1}), Shape{}, {21});
+  CHECK_VALUES(sum(x, 1), Shape({2}), {6, 15});  // one dim converts to Dims, as in PyTorch
+  CHECK_VALUES(x.mean(-1, true), Shape({2, 1}), {2, 5});
+  CHECK_VALUES(var(x, 1), Shape({2}), {1, 1});
+  CHECK_VALUES(sum(x, Dims(std::vector<int64_t>{1, 0})), Shape{}, {21});
+  CHECK_THROWS_WITH_AS(sum(x, {0, 0}), doctest::Contains("dim 0 appears more than once"), Error);
+  CHECK_THROWS_WITH_AS(sum(x, Dims(std::vector<int64_t>(9, 0))), doctest::Contains("at most 8"), Error);
+  CHECK(Dims({0, -1}).str() == "[0, -1]");
   CHECK_VALUES(mean(x), Shape{}, {3.5});
   CHECK_VALUES(mean(x, {1}), Shape({2}), {2, 5});
   CHECK_VALUES(mean(x, {0}, true), Shape({1, 3}), {2.5, 3.5, 4.5});
   CHECK_VALUES(var(x), Shape{}, {3.5});
-  CHECK_VALUES(var(x, Shape{}, 0), Shape{}, {17.5 / 6});
+  CHECK_VALUES(var(x, Dims{}, 0), Shape{}, {17.5 / 6});
   CHECK_VALUES(var(x, {1}), Shape({2}), {1, 1});  // braces mean dims, never a correction
-  CHECK_VALUES(var(x, Shape{1}), Shape({2}), {1, 1});
-  CHECK_VALUES(var(x, Shape{0}, 0, true), Shape({1, 3}), {2.25, 2.25, 2.25});
+  CHECK_VALUES(var(x, Dims{1}), Shape({2}), {1, 1});
+  CHECK_VALUES(var(x, Dims{0}, 0, true), Shape({1, 3}), {2.25, 2.25, 2.25});
   CHECK_VALUES(xgrad::std(x), Shape{}, {std::sqrt(3.5)});
-  CHECK_VALUES(xgrad::std(x, Shape{0}), Shape({3}), {std::sqrt(4.5), std::sqrt(4.5), std::sqrt(4.5)});
+  CHECK_VALUES(xgrad::std(x, Dims{0}), Shape({3}), {std::sqrt(4.5), std::sqrt(4.5), std::sqrt(4.5)});
   CHECK_VALUES(max(x), Shape{}, {6});
   CHECK_VALUES(min(x), Shape{}, {1});
   auto mx = max(x, 1);

@@ -339,7 +339,7 @@ TEST_CASE("plots are written atomically: a failed write leaves no file behind") 
 TEST_CASE("Progress prints one plain line per epoch when not on a terminal") {
   std::ostringstream out;
   {
-    data::Progress p(3, 2, {.mode = data::ProgressOptions::Mode::lines, .out = &out});
+    plot::Progress p(3, 2, {.mode = plot::ProgressOptions::Mode::lines, .out = &out});
     CHECK(!p.is_bar());
     for (int e = 0; e < 3; ++e) {
       p.batch(1.0);
@@ -357,7 +357,7 @@ TEST_CASE("Progress prints one plain line per epoch when not on a terminal") {
 TEST_CASE("Progress draws a bar with batch, loss and ETA on a terminal; quiet prints nothing") {
   std::ostringstream out;
   {
-    data::Progress p(2, 4, {.mode = data::ProgressOptions::Mode::bar, .every = 2, .out = &out});
+    plot::Progress p(2, 4, {.mode = plot::ProgressOptions::Mode::bar, .every = 2, .out = &out});
     for (int b = 0; b < 4; ++b) p.batch(0.25);  // the last batch of an epoch always draws
     CHECK(contains(out.str(), "\r"));
     CHECK(contains(out.str(), "4/4 loss 0.2500"));
@@ -371,13 +371,13 @@ TEST_CASE("Progress draws a bar with batch, loss and ETA on a terminal; quiet pr
   CHECK(contains(out.str(), "epoch 2/2  loss 0.5000"));
   std::ostringstream quiet;
   {
-    data::Progress p(2, 1,
-                     {.quiet = true, .mode = data::ProgressOptions::Mode::bar, .out = &quiet});
+    plot::Progress p(2, 1,
+                     {.quiet = true, .mode = plot::ProgressOptions::Mode::bar, .out = &quiet});
     p.batch(1.0);
     p.end_epoch();
   }
   CHECK(quiet.str().empty());
-  CHECK(data::format_duration(5.31) == "5.3s");
-  CHECK(data::format_duration(125) == "2:05");
-  CHECK(data::format_duration(3725) == "1:02:05");
+  CHECK(plot::format_duration(5.31) == "5.3s");
+  CHECK(plot::format_duration(125) == "2:05");
+  CHECK(plot::format_duration(3725) == "1:02:05");
 }

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <xgrad/xgrad.hpp>
 
-#include "autograd/xtensor_interop.hpp"
+#include "xgrad/autograd/xtensor_interop.hpp"
 
 using namespace xgrad;
 

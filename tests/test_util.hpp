@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "autograd/core.hpp"
+#include "xgrad/autograd/core.hpp"
 
 namespace test_util {
 

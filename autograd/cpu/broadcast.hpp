@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "autograd/core.hpp"
+#include "xgrad/autograd/core.hpp"
 
 namespace xgrad::kernels::cpu_detail {
 

@@ -19,6 +19,7 @@
 
 #include "autograd/cpu/broadcast.hpp"
 #include "autograd/cpu/cpu.hpp"
+#include "autograd/cpu/parallel.hpp"
 
 namespace xgrad::kernels::cpu_detail {
 
@@ -83,11 +84,13 @@ void binary_rows(const Tensor& a, const Tensor& b, Tensor& out, T alpha) {
         return;
       }
     }
-    return vv(pa, pb, po, total);
+    return parallel_range(total, [&](int64_t i, int64_t n) { vv(pa + i, pb + i, po + i, n); });
   }
   if constexpr (kScalarPaths) {
-    if (na == total && nb == 1) return vs(pa, *pb, po, total);
-    if (na == 1 && nb == total) return sv(*pa, pb, po, total);
+    if (na == total && nb == 1)
+      return parallel_range(total, [&](int64_t i, int64_t n) { vs(pa + i, *pb, po + i, n); });
+    if (na == 1 && nb == total)
+      return parallel_range(total, [&](int64_t i, int64_t n) { sv(*pa, pb + i, po + i, n); });
   }
 
   // Broadcasting, over out's rows in order. Inner strides are 1 (a row) or 0 (a repeated value).

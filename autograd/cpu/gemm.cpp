@@ -8,6 +8,7 @@
 #include <string>
 
 #include "autograd/cpu/cpu.hpp"
+#include "autograd/cpu/parallel.hpp"
 
 namespace xgrad::kernels::cpu_detail {
 namespace {
@@ -44,17 +45,12 @@ void ger_call(int m, int n, double alpha, const double* x, const double* y, doub
 // One thread policy: OpenBLAS splits a GEMM over its threads once m*n*k passes 2^18, but on
 // problems of a few million multiply-adds the hand-off to the second thread costs more than it
 // saves (a 100x64x50 GEMM, as in a digits batch, ran several times slower on two threads here).
-// Below kSmallGemm the GEMM runs on the calling thread; above it on OpenBLAS's own thread count.
+// Below kSmallGemm the GEMM runs on the calling thread; above it on get_num_threads() threads.
 constexpr int64_t kSmallGemm = int64_t{1} << 22;
 
 void set_blas_threads(int64_t work) {
-  static const int machine_threads = std::max(1, openblas_get_num_threads());
-  static std::atomic<int> current{machine_threads};
-  int want = work < kSmallGemm ? 1 : machine_threads;
-  if (current.load(std::memory_order_relaxed) != want) {
-    openblas_set_num_threads(want);
-    current.store(want, std::memory_order_relaxed);
-  }
+  int want = work < kSmallGemm ? 1 : parallel_threads();
+  if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
 }
 
 // out = beta * out, for k = 0 (BLAS rejects a zero leading dimension); beta = 0 clears NaNs too.

@@ -1,4 +1,5 @@
-// A fixed pool of parallel_threads() - 1 workers, started at the first parallel_for. A loop is
+// A pool of parallel_threads() - 1 workers, started at the first parallel_for and replaced when
+// set_num_threads changes the count. A loop is
 // published as a generation; workers and the caller take task numbers from one atomic counter.
 #include "autograd/cpu/parallel.hpp"
 
@@ -7,7 +8,9 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 #include <vector>
 
@@ -92,27 +95,54 @@ class Pool {
   bool stop_ = false;
 };
 
-Pool& pool() {
-  static Pool p(parallel_threads() - 1);
-  return p;
+// The thread count (0 until first asked), and the pool sized to it: replaced when the count
+// changes, under the exclusive lock; every loop holds the shared one.
+std::atomic<int> g_threads{0};
+std::shared_mutex g_pool_mutex;
+std::unique_ptr<Pool> g_pool;
+
+// The CPUs this process may run on (sched_getaffinity, so `taskset -c 0` gives 1).
+int default_threads() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 }  // namespace
 
 int parallel_threads() {
-  static const int n = [] {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  }();
+  int n = g_threads.load(std::memory_order_relaxed);
+  if (n == 0) {
+    int expected = 0;
+    g_threads.compare_exchange_strong(expected, default_threads());
+    n = g_threads.load();
+  }
   return n;
+}
+
+void set_parallel_threads(int n) {
+  std::unique_lock<std::shared_mutex> lock(g_pool_mutex);
+  if (g_threads.load() == n && g_pool) return;
+  g_pool.reset();  // joins the old workers; no loop runs meanwhile
+  g_threads.store(n);
 }
 
 void parallel_for(int64_t tasks, const std::function<void(int64_t)>& fn) {
   if (tasks <= 0) return;
-  if (tasks == 1 || t_inside || parallel_threads() == 1 || !pool().run(tasks, fn)) {
-    for (int64_t t = 0; t < tasks; ++t) fn(t);
+  const int threads = parallel_threads();
+  if (tasks > 1 && !t_inside && threads > 1) {
+    std::shared_lock<std::shared_mutex> lock(g_pool_mutex);
+    if (!g_pool) {
+      lock.unlock();
+      {
+        std::unique_lock<std::shared_mutex> make(g_pool_mutex);
+        if (!g_pool) g_pool = std::make_unique<Pool>(g_threads.load() - 1);
+      }
+      lock.lock();
+    }
+    if (g_pool && g_pool->run(tasks, fn)) return;
   }
+  for (int64_t t = 0; t < tasks; ++t) fn(t);
 }
 
 }  // namespace xgrad::kernels::cpu_detail

@@ -2,14 +2,35 @@
 // the caller and the workers. Internal to autograd/cpu/.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 
 namespace xgrad::kernels::cpu_detail {
 
-// How many threads parallel_for runs on, the caller included: the CPUs this process may run on
-// (sched_getaffinity, so `taskset -c 0` gives 1), at least 1.
+// How many threads parallel_for runs on, the caller included: set_num_threads's value; by default
+// the CPUs this process may run on (sched_getaffinity, so `taskset -c 0` gives 1).
 int parallel_threads();
+void set_parallel_threads(int n);  // n >= 1 (set_num_threads checks); waits for a running loop
+
+// Elementwise kernels split a loop over threads from this many elements (measured: below it the
+// hand-off costs more than the second core saves).
+inline constexpr int64_t kParallelElements = int64_t{1} << 16;
+
+// Calls body(begin, count) over [0, n): in pieces on parallel_threads() threads when n reaches
+// kParallelElements, else once. For loops whose every element is independent of the others, so
+// the result does not depend on the split. Pieces are multiples of 64 elements (cache lines).
+template <class F>
+void parallel_range(int64_t n, F&& body) {
+  const int64_t threads = parallel_threads();
+  if (n < kParallelElements || threads == 1) return body(int64_t{0}, n);
+  const int64_t piece = ((n + threads - 1) / threads + 63) / 64 * 64;
+  const int64_t pieces = (n + piece - 1) / piece;
+  parallel_for(pieces, [&](int64_t t) {
+    const int64_t begin = t * piece;
+    body(begin, std::min(piece, n - begin));
+  });
+}
 
 // Calls fn(t) once for every t in [0, tasks), spread over parallel_threads() threads, and returns
 // when all calls are done. Runs everything on the calling thread when called from inside another

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "autograd/cpu/elementwise.hpp"
+#include "autograd/cpu/parallel.hpp"
 #include "autograd/portable_math.hpp"
 
 namespace xgrad::kernels::cpu_detail {
@@ -15,9 +16,12 @@ namespace {
 
 template <class T, class F>
 void map(const Tensor& x, Tensor& out, F f) {
-  const int64_t n = numel(out);
-  auto ro = xrow(data<T>(out), n);
-  xt::noalias(ro) = f(xrow(data<const T>(x), n));
+  const T* px = data<const T>(x);
+  T* po = data<T>(out);
+  parallel_range(numel(out), [&](int64_t begin, int64_t n) {
+    auto ro = xrow(po + begin, n);
+    xt::noalias(ro) = f(xrow(px + begin, n));
+  });
 }
 
 // Each functor: apply(v, a, b), the expression of a row v with the scalars as T (taken by
@@ -205,7 +209,10 @@ void portable(Unary op, const Tensor& x, Tensor& out, double a, double b) {
         throw Error(std::string(name(op)) + ": deterministic mode computes it for |x| < " +
                     std::to_string(F::kPortableRange) + ", got " + std::to_string(static_cast<double>(px[i])));
   }
-  for (int64_t i = 0; i < n; ++i) po[i] = static_cast<T>(F::portable(static_cast<double>(px[i]), a, b));
+  parallel_range(n, [&](int64_t begin, int64_t count) {
+    for (int64_t i = begin; i < begin + count; ++i)
+      po[i] = static_cast<T>(F::portable(static_cast<double>(px[i]), a, b));
+  });
 }
 
 template <class F, class T>

@@ -3,7 +3,7 @@
 // CUDA builds), which a program training in one process should neither need nor load.
 #pragma once
 
-#include "distributed/data_parallel.hpp"
-#include "distributed/distributed.hpp"
-#include "distributed/parameter_server.hpp"
+#include "xgrad/distributed/data_parallel.hpp"
+#include "xgrad/distributed/distributed.hpp"
+#include "xgrad/distributed/parameter_server.hpp"
 #include "xgrad/xgrad.hpp"

@@ -1,11 +1,14 @@
 // Everything a user of xgrad needs: #include <xgrad/xgrad.hpp>
 #pragma once
 
-#include "autograd/function.hpp"
-#include "autograd/gradcheck.hpp"
-#include "autograd/graph.hpp"
-#include "autograd/tensor.hpp"
-#include "cuda/cuda.hpp"
-#include "data/data.hpp"
-#include "nn/nn.hpp"
-#include "optim/optim.hpp"
+#include "xgrad/autograd/function.hpp"
+#include "xgrad/autograd/gradcheck.hpp"
+#include "xgrad/autograd/graph.hpp"
+#include "xgrad/autograd/tensor.hpp"
+#include "xgrad/cuda/cuda.hpp"
+#include "xgrad/data/data.hpp"
+#include "xgrad/nn/nn.hpp"
+#include "xgrad/optim/optim.hpp"
+#include "xgrad/plot/plot.hpp"
+#include "xgrad/plot/progress.hpp"
+#include "xgrad/plot/svg.hpp"

@@ -1,0 +1,245 @@
+// Module: the base of every layer and model, as torch.nn.Module. It owns named parameters,
+// buffers and child modules; gives them back recursively with dotted names ("0.weight");
+// switches train/eval; moves to a device or dtype; saves and loads a state_dict; prints itself.
+//
+// Modules live on the heap and are used through handles with value semantics, as in LibTorch:
+// `nn::Linear lin(64, 50)` holds a shared_ptr<LinearImpl>; copying `lin` shares the module,
+// `lin->weight` reaches its members, `lin(x)` runs its forward. A user-defined module:
+//
+//   struct NetImpl : nn::Module {
+//     nn::Linear fc1{4, 8}, fc2{8, 1};
+//     NetImpl() : Module("Net") { register_module("fc1", fc1); register_module("fc2", fc2); }
+//     Tensor forward(const Tensor& x) override { return fc2(relu(fc1(x))); }
+//   };
+//   XGRAD_MODULE(Net);  // the handle type `Net`
+#pragma once
+
+#include <concepts>
+#include <deque>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "xgrad/autograd/state_dict.hpp"
+#include "xgrad/autograd/tensor.hpp"
+
+namespace xgrad::nn {
+
+class Module;
+using ModulePtr = std::shared_ptr<Module>;
+using NamedTensor = std::pair<std::string, Tensor>;
+using NamedModule = std::pair<std::string, ModulePtr>;
+
+// What load_state_dict(strict = false) could not match (strict loading raises an error instead).
+struct LoadResult {
+  std::vector<std::string> missing_keys;
+  std::vector<std::string> unexpected_keys;
+};
+
+class Module : public std::enable_shared_from_this<Module> {
+ public:
+  explicit Module(std::string type_name = "Module");
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // The class name printed by operator<< and summary ("Linear").
+  const std::string& type_name() const { return type_name_; }
+
+  // One tensor in, one tensor out: what layers override and Sequential chains. Modules with other
+  // signatures define their own `forward` and are called through their handle.
+  virtual Tensor forward(const Tensor& x);
+  // forward, plus the bookkeeping summary() needs.
+  Tensor operator()(const Tensor& x);
+
+  // ---- registration (names must be non-empty, without '.', unique within the module)
+  // Returns a reference to the stored tensor, which to() and load_state_dict() update: keep the
+  // reference (`Tensor& w = register_parameter(...)`), not a copy. An undefined tensor registers
+  // an absent parameter (PyTorch's None), skipped by parameters() and state_dict().
+  Tensor& register_parameter(std::string name, Tensor tensor, bool requires_grad = true);
+  // Buffers are saved in the state_dict and moved by to(), but are not parameters.
+  Tensor& register_buffer(std::string name, Tensor tensor);
+  ModulePtr register_module(std::string name, ModulePtr module);
+  template <class Holder>
+  requires requires(const Holder& h) {
+    { h.ptr() } -> std::convertible_to<ModulePtr>;
+  }
+  Holder register_module(std::string name, Holder holder) {
+    register_module(std::move(name), ModulePtr(holder.ptr()));
+    return holder;
+  }
+
+  // ---- what it holds (recursively, in registration order; a tensor shared by two modules once)
+  std::vector<Tensor> parameters(bool recurse = true) const;
+  std::vector<NamedTensor> named_parameters(bool recurse = true) const;
+  std::vector<Tensor> buffers(bool recurse = true) const;
+  std::vector<NamedTensor> named_buffers(bool recurse = true) const;
+  std::vector<ModulePtr> children() const;
+  const std::vector<NamedModule>& named_children() const { return children_; }
+  // This module (named "") and every descendant, depth first.
+  std::vector<NamedModule> named_modules() const;
+
+  // ---- mode, gradients, placement
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+  // set_to_none drops the gradients (PyTorch 2's default); otherwise they are zeroed in place.
+  void zero_grad(bool set_to_none = true);
+  // Replace parameters and buffers by copies on `device` / in `dtype` (floating ones only).
+  // Optimizers hold the tensors they were given: build them after moving the model.
+  void to(Device device);
+  void to(DeviceType device) { to(Device(device)); }
+  void to(Dtype dtype);
+
+  // ---- state
+  // Parameters then buffers, module by module, with dotted names; the tensors share data with
+  // the module's (detached: no graph).
+  StateDict state_dict() const;
+  // Copies values in (converting dtype and device). Checks everything before copying anything:
+  // a mis-shaped key is always an error; missing and unexpected keys are errors when strict.
+  LoadResult load_state_dict(const StateDict& state, bool strict = true);
+
+  // ---- printing
+  // What goes inside the parentheses of this module's line: "in_features=64, out_features=50".
+  virtual std::string extra_repr() const { return {}; }
+  // PyTorch's format: `Sequential(\n  (0): Linear(...)\n  ...\n)`.
+  void pretty_print(std::ostream& os, int indent = 0) const;
+  // A Keras-like table: each leaf layer called by forward, its output shape and parameter count,
+  // then the totals. `input_shape` leaves out the batch dimension (printed as -1). Runs one
+  // forward on zeros in eval mode without recording a graph or drawing random numbers.
+  void summary(const Shape& input_shape, std::ostream& os = std::cout);
+
+ private:
+  void convert(const std::function<Tensor(const Tensor&)>& fn, bool floating_only);
+  void check_new_name(const std::string& name, const char* what) const;
+
+  std::string type_name_;
+  bool training_ = true;
+  // deques: references returned by register_* stay valid as more are added.
+  std::deque<NamedTensor> parameters_;
+  std::deque<NamedTensor> buffers_;
+  std::vector<NamedModule> children_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Module& m);
+
+namespace detail {
+// Called after every one-tensor forward; records the output shape while summary() runs.
+void note_forward(const Module& m, const Tensor& output);
+// A double as Python prints it (shortest round trip: 0.01, 1e-05, 0.5); py_bool: True/False.
+std::string py_repr(double v);
+inline const char* py_bool(bool v) { return v ? "True" : "False"; }
+}  // namespace detail
+
+// ---- handles
+
+// Value-semantics handle to a module of type Impl (LibTorch's ModuleHolder): `->` reaches the
+// module, `()` calls its forward, and the Module API is forwarded so `model.parameters()` works.
+template <class Impl>
+class ModuleHolder {
+ public:
+  using element_type = Impl;
+
+  // Default-constructs the module where it can be (nn::ReLU()); otherwise use nullptr for empty.
+  ModuleHolder() requires std::default_initializable<Impl> : impl_(std::make_shared<Impl>()) {}
+  ModuleHolder(std::nullptr_t) {}
+  ModuleHolder(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  // Constructs the module from the arguments of one of its constructors. (A single argument of
+  // the handle's own type copies the handle, as in LibTorch: Sequential(Sequential(...)) shares.)
+  template <class First, class... Rest>
+  requires(!(sizeof...(Rest) == 0 &&
+             (std::derived_from<std::remove_cvref_t<First>, ModuleHolder> ||
+              std::is_same_v<std::remove_cvref_t<First>, std::nullptr_t> ||
+              std::is_same_v<std::remove_cvref_t<First>, std::shared_ptr<Impl>>)) &&
+           std::constructible_from<Impl, First, Rest...>) explicit ModuleHolder(First&& first,
+                                                                                Rest&&... rest)
+      : impl_(std::make_shared<Impl>(std::forward<First>(first), std::forward<Rest>(rest)...)) {}
+
+  Impl* operator->() const { return checked(); }
+  Impl& operator*() const { return *checked(); }
+  Impl* get() const { return impl_.get(); }
+  const std::shared_ptr<Impl>& ptr() const { return impl_; }
+  bool is_empty() const { return impl_ == nullptr; }
+  explicit operator bool() const { return impl_ != nullptr; }
+
+  // Calls the module's forward; a one-tensor forward is also shown to summary().
+  template <class... Args>
+  decltype(auto) operator()(Args&&... args) const {
+    using Result = decltype(std::declval<Impl&>().forward(std::forward<Args>(args)...));
+    if constexpr (std::is_same_v<Result, Tensor>) {
+      Tensor y = checked()->forward(std::forward<Args>(args)...);
+      detail::note_forward(*impl_, y);
+      return y;
+    } else {
+      return checked()->forward(std::forward<Args>(args)...);
+    }
+  }
+
+  // ---- the Module API, forwarded
+  std::vector<Tensor> parameters(bool recurse = true) const {
+    return checked()->parameters(recurse);
+  }
+  std::vector<NamedTensor> named_parameters(bool recurse = true) const {
+    return checked()->named_parameters(recurse);
+  }
+  std::vector<Tensor> buffers(bool recurse = true) const { return checked()->buffers(recurse); }
+  std::vector<NamedTensor> named_buffers(bool recurse = true) const {
+    return checked()->named_buffers(recurse);
+  }
+  std::vector<ModulePtr> children() const { return checked()->children(); }
+  const std::vector<NamedModule>& named_children() const { return checked()->named_children(); }
+  std::vector<NamedModule> named_modules() const { return checked()->named_modules(); }
+  void train(bool on = true) const { checked()->train(on); }
+  void eval() const { checked()->eval(); }
+  bool is_training() const { return checked()->is_training(); }
+  void zero_grad(bool set_to_none = true) const { checked()->zero_grad(set_to_none); }
+  void to(Device device) const { checked()->to(device); }
+  void to(DeviceType device) const { checked()->to(Device(device)); }
+  void to(Dtype dtype) const { checked()->to(dtype); }
+  StateDict state_dict() const { return checked()->state_dict(); }
+  LoadResult load_state_dict(const StateDict& state, bool strict = true) const {
+    return checked()->load_state_dict(state, strict);
+  }
+  void summary(const Shape& input_shape, std::ostream& os = std::cout) const {
+    checked()->summary(input_shape, os);
+  }
+
+ private:
+  Impl* checked() const {
+    if (!impl_) throw Error("nn: use of an empty module handle (constructed from nullptr)");
+    return impl_.get();
+  }
+  std::shared_ptr<Impl> impl_;
+};
+
+template <class Impl>
+std::ostream& operator<<(std::ostream& os, const ModuleHolder<Impl>& m) {
+  return os << static_cast<const Module&>(*m);
+}
+
+// Anything that names a module: a handle or a shared_ptr to a Module-derived type.
+template <class Impl>
+ModulePtr module_ptr(const ModuleHolder<Impl>& h) {
+  return h.ptr();
+}
+template <class T>
+requires std::derived_from<T, Module> ModulePtr module_ptr(const std::shared_ptr<T>& p) {
+  return p;
+}
+template <class M>
+concept ModuleLike = requires(const std::remove_cvref_t<M>& m) {
+  { module_ptr(m) } -> std::convertible_to<ModulePtr>;
+};
+
+}  // namespace xgrad::nn
+
+// Declares the handle `Name` for a module class `NameImpl`, as LibTorch's TORCH_MODULE.
+#define XGRAD_MODULE(Name)                                     \
+  class Name : public ::xgrad::nn::ModuleHolder<Name##Impl> {  \
+   public:                                                     \
+    using ::xgrad::nn::ModuleHolder<Name##Impl>::ModuleHolder; \
+  }

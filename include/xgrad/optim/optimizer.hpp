@@ -1,0 +1,143 @@
+// Optimizer: the base of SGD, Adam, AdamW, RMSprop and Adagrad, as torch.optim.Optimizer.
+// It holds parameter groups, each with its own options (lr, weight_decay, ...), and per-parameter
+// state (step count, momentum and moment buffers). step() updates the parameters in place under
+// NoGradGuard with tensor ops, so it runs on whatever device the parameters live on.
+//
+//   optim::SGD opt(model.parameters(), {.lr = 0.01, .weight_decay = 0.1});
+//   optim::SGD opt(weights, {.lr = 0.01, .weight_decay = 0.1});   // decay the weights only:
+//   opt.add_param_group(biases, {.lr = 0.01});                     // a group of its own
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "xgrad/autograd/state_dict.hpp"
+#include "xgrad/autograd/tensor.hpp"
+
+namespace xgrad::optim {
+
+// What an optimizer keeps per parameter, named as in PyTorch's state (momentum_buffer, exp_avg,
+// exp_avg_sq, max_exp_avg_sq, square_avg, grad_avg, sum).
+struct ParamState {
+  int64_t step = 0;
+  std::map<std::string, Tensor> buffers;
+};
+
+// The buffer `key` of state `s`, created filled with `fill` like `p` (its shape, dtype, device)
+// when absent.
+Tensor& state_buffer(ParamState& s, const char* key, const Tensor& p, double fill = 0.0);
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  // One update of every parameter that has a gradient (others are skipped).
+  virtual void step() = 0;
+  // set_to_none drops the gradients (PyTorch 2's default); otherwise they are zeroed in place.
+  void zero_grad(bool set_to_none = true);
+
+  const std::string& name() const { return name_; }
+  size_t num_param_groups() const { return params_.size(); }
+  const std::vector<Tensor>& params(size_t group = 0) const;
+  // Learning rates, as schedulers read and write them.
+  double lr(size_t group = 0) const { return const_cast<Optimizer*>(this)->group_lr(group); }
+  void set_lr(size_t group, double lr) { group_lr(group) = lr; }
+  void set_lr(double lr);  // every group
+
+  // The state of parameter `index` of `group`, or of the parameter `p` (by identity).
+  ParamState& state(size_t group, size_t index);
+  const ParamState& state(const Tensor& p) const;
+
+  // PyTorch's layout, flattened to named tensors (so nn::save can write it):
+  //   "param_groups.G.params"  int64 indices of the group's parameters, numbered across groups
+  //   "param_groups.G.lr", ... the group's options, 0-d float64 (booleans as 0 or 1)
+  //   "state.I.step"           0-d int64, "state.I.exp_avg", ... the buffers of parameter I
+  StateDict state_dict() const;
+  // Checks the layout against this optimizer (group count and sizes, buffer shapes) before
+  // changing anything; buffers are copied to their parameter's device and dtype.
+  void load_state_dict(const StateDict& state);
+
+ protected:
+  explicit Optimizer(std::string name) : name_(std::move(name)) {}
+  // Checks `params` (non-empty, defined, floating, leaves, not already in a group) and adds them as
+  // a new group; the caller adds the group's options.
+  void add_group_params(std::vector<Tensor> params);
+
+  virtual double& group_lr(size_t group) = 0;
+  virtual std::vector<std::pair<std::string, double>> group_options(size_t group) const = 0;
+  virtual void set_group_options(size_t group, const std::map<std::string, double>& values) = 0;
+
+  std::string name_;
+  std::vector<std::vector<Tensor>> params_;     // per group
+  std::vector<std::vector<ParamState>> state_;  // parallel to params_
+};
+
+// The part that depends on the options type: groups of (params, Options). Options are
+// aggregates with a `validate(name)` and a `visit(f)` that calls f("field", field) on each field.
+template <class Options>
+class OptimizerWith : public Optimizer {
+ public:
+  struct ParamGroup {
+    std::vector<Tensor> params;
+    Options options;
+  };
+
+  // A group with the optimizer's defaults (the options it was constructed with), or its own.
+  void add_param_group(std::vector<Tensor> params) {
+    add_param_group(std::move(params), defaults_);
+  }
+  void add_param_group(std::vector<Tensor> params, Options options) {
+    options.validate(name_.c_str());
+    add_group_params(std::move(params));
+    options_.push_back(options);
+  }
+  Options& options(size_t group = 0) { return options_.at(group); }
+  const Options& options(size_t group = 0) const { return options_.at(group); }
+  const Options& defaults() const { return defaults_; }
+
+ protected:
+  OptimizerWith(std::string name, std::vector<Tensor> params, Options defaults)
+      : Optimizer(std::move(name)), defaults_(defaults) {
+    add_param_group(std::move(params), defaults);
+  }
+  OptimizerWith(std::string name, std::vector<ParamGroup> groups, Options defaults)
+      : Optimizer(std::move(name)), defaults_(defaults) {
+    if (groups.empty()) throw Error(name_ + ": no parameter groups given");
+    for (auto& g : groups) add_param_group(std::move(g.params), g.options);
+  }
+
+  double& group_lr(size_t group) override { return options_.at(group).lr; }
+  std::vector<std::pair<std::string, double>> group_options(size_t group) const override {
+    std::vector<std::pair<std::string, double>> out;
+    Options o = options_.at(group);
+    o.visit([&](const char* key, auto& v) { out.emplace_back(key, static_cast<double>(v)); });
+    return out;
+  }
+  void set_group_options(size_t group, const std::map<std::string, double>& values) override {
+    Options o = options_.at(group);
+    o.visit([&](const char* key, auto& v) {
+      using T = std::remove_reference_t<decltype(v)>;
+      if constexpr (std::is_same_v<T, bool>)
+        v = values.at(key) != 0.0;
+      else
+        v = static_cast<T>(values.at(key));
+    });
+    o.validate(name_.c_str());
+    options_.at(group) = o;
+  }
+
+  std::vector<Options> options_;
+  Options defaults_;
+};
+
+namespace detail {
+// "SGD: invalid momentum -1 (must be >= 0)" unless ok.
+void check_option(bool ok, const char* optimizer, const char* option, double value,
+                  const char* requirement);
+void check_lr(const char* optimizer, double lr);
+}  // namespace detail
+
+}  // namespace xgrad::optim

@@ -1,0 +1,63 @@
+// Training feedback on stderr: a live progress bar (epoch, batch, loss, elapsed, ETA) when stderr
+// is a terminal, one plain line per epoch when it is not (CI logs stay readable), nothing when
+// quiet.
+//
+//   plot::Progress progress(epochs, loader.size(), {.quiet = quiet});
+//   for (...epochs...) {
+//     for (auto [x, y] : loader) { ...; progress.batch(loss.item()); }
+//     progress.end_epoch({{"accuracy", acc}});
+//   }
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace xgrad::plot {
+
+struct ProgressOptions {
+  bool quiet = false;
+  enum class Mode { automatic, bar, lines };
+  Mode mode = Mode::automatic;  // automatic: bar when stderr is a terminal (isatty), else lines
+  int64_t every = 1;            // an epoch line every `every` epochs (and after the last)
+  std::ostream* out = nullptr;  // default std::cerr
+};
+
+class Progress {
+ public:
+  Progress(int64_t epochs, int64_t batches_per_epoch, ProgressOptions options = {});
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  // One batch done with this loss; the epoch's loss is the mean of its batches'.
+  void batch(double loss);
+  // Ends the epoch: prints its line (when due) with the mean loss and the given metrics.
+  void end_epoch(const std::vector<std::pair<std::string, double>>& metrics = {});
+  // Clears a live bar; called by the destructor.
+  void finish();
+
+  bool is_bar() const { return bar_; }
+  int64_t epoch() const { return epoch_; }  // epochs ended so far
+  double epoch_loss() const;                // mean loss of the current epoch's batches so far
+  double elapsed_seconds() const;
+
+ private:
+  void draw_bar(bool force);
+
+  int64_t epochs_, batches_;
+  ProgressOptions options_;
+  std::ostream* out_;
+  bool bar_ = false, bar_visible_ = false;
+  int64_t epoch_ = 0, batch_ = 0;
+  double loss_sum_ = 0;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+// "12.3s", "4:05", "1:02:03".
+std::string format_duration(double seconds);
+
+}  // namespace xgrad::plot

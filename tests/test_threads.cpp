@@ -1,0 +1,106 @@
+// set_num_threads: one setting for xgrad's kernel threads and OpenBLAS's, which sticks, and large
+// elementwise ops and reductions that give the same bits on any number of threads.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "autograd/cpu/parallel.hpp"
+#include "xgrad/xgrad.hpp"
+
+extern "C" int openblas_get_num_threads(void);
+
+using namespace xgrad;
+
+namespace {
+
+// The distinct threads one parallel_for ran on.
+size_t threads_used() {
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  kernels::cpu_detail::parallel_for(64, [&](int64_t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::lock_guard<std::mutex> lock(m);
+    ids.insert(std::this_thread::get_id());
+  });
+  return ids.size();
+}
+
+bool same_bits(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
+  return std::memcmp(a.data_ptr(), b.data_ptr(), a.numel() * element_size(a.dtype())) == 0;
+}
+
+struct Restore {
+  int n = get_num_threads();
+  ~Restore() { set_num_threads(n); }
+};
+
+}  // namespace
+
+TEST_CASE("set_num_threads governs the kernels' pool and OpenBLAS, and sticks") {
+  Restore restore;
+  CHECK_THROWS_WITH_AS(set_num_threads(0), "set_num_threads: the thread count must be at least 1, got 0", Error);
+  CHECK_THROWS_AS(set_num_threads(-3), Error);
+
+  set_num_threads(1);
+  CHECK(get_num_threads() == 1);
+  CHECK(threads_used() == 1);
+  Tensor a = randn({512, 512}), b = randn({512, 512});
+  (void)matmul(a, b);  // above the small-GEMM bound: OpenBLAS runs on get_num_threads() threads
+  CHECK(openblas_get_num_threads() == 1);
+  CHECK(get_num_threads() == 1);  // still, after work
+
+  set_num_threads(3);  // more than this machine may have: the user's choice, honoured
+  CHECK(get_num_threads() == 3);
+  CHECK(threads_used() == 3);
+  (void)matmul(a, b);
+  CHECK(openblas_get_num_threads() == 3);
+  (void)matmul(randn({4, 4}), randn({4, 4}));  // small: on the calling thread, setting unchanged
+  CHECK(get_num_threads() == 3);
+  (void)matmul(a, b);
+  CHECK(openblas_get_num_threads() == 3);
+}
+
+TEST_CASE("large elementwise ops and reductions: the same bits on 1, 2 and 3 threads") {
+  Restore restore;
+  manual_seed(7);
+  Tensor x = randn({1 << 19});  // 8 pieces of kParallelElements
+  Tensor y = randn({1 << 19});
+  Tensor m = randn({300, 700});
+  float* px = static_cast<float*>(x.data_ptr());
+  px[400000] = 9.5f;  // the max, in a later piece
+  px[450000] = 9.5f;  // a tie after it: argmax keeps the first
+  auto run = [&] {
+    return std::vector<Tensor>{exp(x), tanh(x), add(x, y), mul(x, 2.5), sum(x), mean(x),
+                               max(x), argmax(x), sum(m, {0}), sum(m, {1}), argmin(m, 1),
+                               xgrad::max(m, 0).values, sum(x.reshape({8, -1}), {0})};
+  };
+  set_num_threads(1);
+  std::vector<Tensor> one = run();
+  CHECK(argmax(x).item<int64_t>() == 400000);
+  for (int threads : {2, 3}) {
+    set_num_threads(threads);
+    std::vector<Tensor> many = run();
+    for (size_t i = 0; i < one.size(); ++i) {
+      CAPTURE(threads);
+      CAPTURE(i);
+      CHECK(same_bits(one[i], many[i]));
+    }
+  }
+  // The pieces' sum is still a sum: against a plain double loop.
+  double ref = 0;
+  for (int64_t i = 0; i < x.numel(); ++i) ref += px[i];
+  CHECK(sum(x).item<float>() == doctest::Approx(ref).epsilon(1e-6));
+  // A NaN in any piece wins max, and argmax points at the first one.
+  px[300000] = std::numeric_limits<float>::quiet_NaN();
+  px[500000] = std::numeric_limits<float>::quiet_NaN();
+  CHECK(std::isnan(max(x).item<float>()));
+  CHECK(argmax(x).item<int64_t>() == 300000);
+}
