@@ -16,6 +16,7 @@ import os
 import platform
 import shutil
 import statistics
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,8 @@ WORKLOADS = {
     "W4": ("Fashion-MNIST 784-256-256-10, Adam", "s_per_epoch", "s/epoch", 0.7, "test_accuracy", 0.015),
     "W5": ("matmul float32, square", None, "GFLOP/s", 0.95, None, 0),
     "W6": ("chain of 1e6 multiplies + backward", "seconds", "s", 1.0, None, 0),
+    # a small whole program from exec to exit, compiling it, and the library's size on disk
+    "S": ("start-up, compile time, size", None, "", None, None, 0),
     # every library on 1 and on 2 threads (xgrad's set_num_threads, torch's intra-op threads)
     "T1": ("1e7 float32, elementwise and reductions", None, "us/op", 1.0, None, 0),
     # xgrad alone: W2 and W4 in deterministic mode against the default mode, in turns
@@ -85,6 +88,45 @@ def command(lib, build, workload, data, epochs, pin):
     return [build / "blas_bench", "W4floor" if workload == "W4" else workload]
 
 
+def startup(build, env):
+    """S, one round: each program's wall time (ms, from spawning it to its exit) and its peak resident
+    memory (MiB, its own VmHWM),
+    the compile time (s) and the compiler's peak memory (MiB) of its one translation unit, and the size
+    of each library on disk (MB)."""
+    out = {}
+    for lib in ("xgrad", "libtorch"):
+        walls, rss = [], []
+        for _ in range(5):
+            start = time.perf_counter()
+            proc = subprocess.run([build / f"{lib}_startup"], env=env, capture_output=True, text=True)
+            walls.append((time.perf_counter() - start) * 1e3)
+            if proc.returncode != 0:
+                sys.exit(f"bench: {lib}_startup failed ({proc.returncode}): {proc.stderr}")
+            # The program's own VmHWM: a child's ru_maxrss would count the forked parent.
+            kib = [int(l.split()[1]) for l in proc.stdout.splitlines() if l.startswith("peak_kib")]
+            rss.append(kib[0] / 1024)
+        out[f"{lib}_start_ms"], out[f"{lib}_start_mib"] = statistics.median(walls), statistics.median(rss)
+    cxx = os.environ.get("CXX", "c++")
+    compiles = {
+        "xgrad": [cxx, "-std=c++20", "-O2", "-I", str(ROOT / "include"), "-c", str(ROOT / "bench" / "startup.cpp")],
+        "libtorch": [cxx, "-std=c++17", "-O2", "-I", "/usr/include/torch/csrc/api/include",
+                     "-c", str(ROOT / "bench" / "libtorch_startup.cpp")],
+    }
+    for lib, cmd in compiles.items():
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd + ["-o", os.devnull], env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        if status != 0:
+            sys.exit(f"bench: compiling {lib}'s program failed")
+        out[f"{lib}_compile_s"] = time.perf_counter() - start
+        out[f"{lib}_compile_mib"] = usage.ru_maxrss / 1024
+    out["xgrad_size_mb"] = (build / "xgrad" / "libxgrad.a").stat().st_size / 1e6
+    torch_libs = ["libtorch_cpu.so", "libtorch.so", "libc10.so"]
+    out["libtorch_size_mb"] = sum(Path("/usr/lib/x86_64-linux-gnu", n).resolve().stat().st_size
+                                  for n in torch_libs) / 1e6
+    return out
+
+
 def median_of(results, key):
     vals = [r[key] for r in results if key in r]
     return statistics.median(vals) if vals else float("nan")
@@ -120,7 +162,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=str(ROOT / "build-bench"))
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--workloads", default="W0,W1,W2,W3,W4,W5,W6,T1,D,P1,P2,P3")
+    ap.add_argument("--workloads", default="W0,W1,W2,W3,W4,W5,W6,T1,S,D,P1,P2,P3")
     ap.add_argument("--w3-epochs", type=int, default=0, help="per-sample epochs in W3 (default 100)")
     ap.add_argument("--pin-cpu", type=int, default=os.cpu_count() - 1,
                     help="CPU for the single-threaded workloads W0 W1 W3 W6 (-1: no pinning)")
@@ -156,6 +198,12 @@ def main():
                     results[w][name].append(run(command("xgrad", build, name, data, 0, pin), env))
                 print(f"bench: D round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
             continue
+        if w == "S":
+            results[w] = {"both": []}
+            for r in range(args.rounds):
+                results[w]["both"].append(startup(build, env))
+                print(f"bench: S round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+            continue
         libs = ["xgrad", "libtorch", "pytorch"] + (["openblas"] if w in ("W4", "W5") else [])
         epochs = args.w3_epochs if w == "W3" else 0
         results[w] = {lib: [] for lib in libs}
@@ -188,6 +236,25 @@ def main():
                 worst = max(worst, ratio)
                 rows.append(f"| W0 {label} | {unit} | {fmt(x)} | {fmt(p)} | {fmt(l)} | {ratio:.3f} | <= {goal} | {'yes' if ratio <= goal else 'no'} | |")
             ratios[w] = worst
+            continue
+        if w == "S":
+            b = res["both"]
+            parts = [("start", "ms", "a 10-step training program, exec to exit", 20),
+                     ("start_mib_", "MiB", "its peak resident memory", 20),
+                     ("compile", "s", "compiling it (one TU, -O2)", 2),
+                     ("compile_mib_", "MiB", "the compiler's peak memory", None),
+                     ("size", "MB", "the CPU library on disk (LibTorch: libtorch_cpu + libtorch + c10)", 10)]
+            keys = {"start": "start_ms", "start_mib_": "start_mib", "compile": "compile_s",
+                    "compile_mib_": "compile_mib", "size": "size_mb"}
+            worst = 0
+            for part, unit_s, label, goal_s in parts:
+                x, l = median_of(b, f"xgrad_{keys[part]}"), median_of(b, f"libtorch_{keys[part]}")
+                met = "" if goal_s is None else ("yes" if x <= goal_s else "no")
+                goal_txt = "" if goal_s is None else f"<= {goal_s} {unit_s}"
+                rows.append(f"| S {label} | {unit_s} | {fmt(x)} | | {fmt(l)} | {x / l:.3f} | {goal_txt} | {met} | |")
+                if goal_s is not None:
+                    worst = max(worst, x / goal_s)
+            ratios[w] = worst  # the worst share of a goal (<= 1: every goal met)
             continue
         if w == "T1":
             worst = 0

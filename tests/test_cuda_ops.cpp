@@ -98,7 +98,8 @@ void check_group(const Group& g) {
 std::set<std::string> public_ops() {
   const std::regex decl(R"(^\s*(?:Tensor&?|ValuesIndices)\s+(operator\S*?|\w+)\()");
   const std::pair<const char*, const char*> headers[] = {
-      {"xgrad/autograd/tensor.hpp", ""}, {"xgrad/nn/functional.hpp", "F::"}, {"xgrad/nn/loss.hpp", "F::"}};
+      {"include/xgrad/autograd/tensor.hpp", ""}, {"include/xgrad/nn/functional.hpp", "F::"},
+      {"include/xgrad/nn/loss.hpp", "F::"}};
   std::set<std::string> names;
   for (auto [file, prefix] : headers) {
     std::string path = std::string(XGRAD_SOURCE_DIR) + "/" + file;
