@@ -26,16 +26,16 @@ namespace {
 
 // Without a device there is no work to wait for and no cache to empty.
 void synchronize_device() {
-  if (device_count() == 0) return;
+  if (detected_devices() == 0) return;
   XGRAD_CUDA_CHECK("synchronize", cudaDeviceSynchronize);
 }
 
 void empty_device_cache() {
-  if (device_count() > 0) CachingAllocator::instance().empty_cache();
+  if (detected_devices() > 0) CachingAllocator::instance().empty_cache();
 }
 
 MemoryStats device_memory_stats() {
-  if (device_count() == 0) return {};
+  if (detected_devices() == 0) return {};
   return CachingAllocator::instance().stats();
 }
 
@@ -63,7 +63,7 @@ extern "C" __attribute__((visibility("default"))) const xgrad::cuda::Backend* xg
                                .table_size = sizeof(xgrad::kernels::Table),
                                .table = &table(),
                                .require_device = &require_device,
-                               .device_count = &device_count,
+                               .device_count = &detected_devices,
                                .synchronize = &synchronize_device,
                                .empty_cache = &empty_device_cache,
                                .memory_stats = &device_memory_stats};

@@ -64,6 +64,6 @@ int multiprocessor_count() {
   return n;
 }
 
-int device_count() { return detection().count; }
+int detected_devices() { return detection().count; }
 
 }  // namespace xgrad::cuda

@@ -8,7 +8,7 @@ namespace xgrad::cuda {
 void require_device(const char* op);
 
 // Devices this process sees; 0 where none (or no driver).
-int device_count();
+int detected_devices();
 
 // Streaming multiprocessors of the current device (for sizing grids); requires a device.
 int multiprocessor_count();

@@ -31,6 +31,6 @@ cmake --build "$scratch/cmake-build" > "$scratch.build.log"
 
 # pkg-config.
 flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs xgrad)
-"${CXX:-c++}" -std=c++20 -O1 "$here/main.cpp" -o "$scratch/consumer-pc" $flags
+"${CXX:-c++}" -std=c++20 -O1 "$here/main.cpp" -o "$scratch/consumer-pc" $flags -Wl,-rpath,"$prefix/lib"
 "$scratch/consumer-pc"
 echo "test_consumer: find_package and pkg-config programs built and ran"
