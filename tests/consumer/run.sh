@@ -3,8 +3,8 @@
 # what was installed, then builds tests/consumer against it with CMake (find_package) and with
 # pkg-config, and runs both programs. Usage: run.sh BUILD_DIR SCRATCH_DIR
 set -euo pipefail
-build="$1"
-scratch="$2"
+build="$(cd "$1" && pwd)"
+mkdir -p "$2" && scratch="$(cd "$2" && pwd)"
 here="$(cd "$(dirname "$0")" && pwd)"
 rm -rf "$scratch"
 prefix="$scratch/prefix"
