@@ -314,7 +314,7 @@ def main():
 
     info = versions()
     threads = (f"xgrad: get_num_threads() = the CPUs allowed, for OpenBLAS's large GEMMs and its own pool "
-               f"(deterministic mode's GEMM, elementwise ops and reductions from 65536 elements); LibTorch and PyTorch: "
+               f"(deterministic mode's GEMM, elementwise ops and reductions from 2^18 elements); LibTorch and PyTorch: "
                f"intra-op threads 1 (set_num_threads), OpenBLAS {env['OPENBLAS_NUM_THREADS']} threads; "
                f"OMP_NUM_THREADS=1; OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(unset)')}; "
                + (f"W0 W1 W3 W6 pinned to CPU {pin} for every library (taskset), W2 W4 W5 unpinned; "

@@ -71,12 +71,13 @@ TEST_CASE("set_num_threads governs the kernels' pool and OpenBLAS, and sticks") 
 TEST_CASE("large elementwise ops and reductions: the same bits on 1, 2 and 3 threads") {
   Restore restore;
   manual_seed(7);
-  Tensor x = randn({1 << 19});  // 8 pieces of kParallelElements
-  Tensor y = randn({1 << 19});
-  Tensor m = randn({300, 700});
+  const int64_t piece = kernels::cpu_detail::kParallelElements;
+  Tensor x = randn({8 * piece});  // 8 pieces
+  Tensor y = randn({8 * piece});
+  Tensor m = randn({600, 700});  // 420,000 elements: reductions over rows and columns split
   float* px = static_cast<float*>(x.data_ptr());
-  px[400000] = 9.5f;  // the max, in a later piece
-  px[450000] = 9.5f;  // a tie after it: argmax keeps the first
+  px[piece + 5] = 9.5f;      // the max, in the second piece
+  px[3 * piece + 7] = 9.5f;  // a tie in a later piece: argmax keeps the first
   auto run = [&] {
     return std::vector<Tensor>{exp(x), tanh(x), add(x, y), mul(x, 2.5), sum(x), mean(x),
                                max(x), argmax(x), sum(m, {0}), sum(m, {1}), argmin(m, 1),
@@ -84,7 +85,7 @@ TEST_CASE("large elementwise ops and reductions: the same bits on 1, 2 and 3 thr
   };
   set_num_threads(1);
   std::vector<Tensor> one = run();
-  CHECK(argmax(x).item<int64_t>() == 400000);
+  CHECK(argmax(x).item<int64_t>() == piece + 5);
   for (int threads : {2, 3}) {
     set_num_threads(threads);
     std::vector<Tensor> many = run();
@@ -99,8 +100,8 @@ TEST_CASE("large elementwise ops and reductions: the same bits on 1, 2 and 3 thr
   for (int64_t i = 0; i < x.numel(); ++i) ref += px[i];
   CHECK(sum(x).item<float>() == doctest::Approx(ref).epsilon(1e-6));
   // A NaN in any piece wins max, and argmax points at the first one.
-  px[300000] = std::numeric_limits<float>::quiet_NaN();
-  px[500000] = std::numeric_limits<float>::quiet_NaN();
+  px[2 * piece + 1] = std::numeric_limits<float>::quiet_NaN();
+  px[6 * piece] = std::numeric_limits<float>::quiet_NaN();
   CHECK(std::isnan(max(x).item<float>()));
-  CHECK(argmax(x).item<int64_t>() == 300000);
+  CHECK(argmax(x).item<int64_t>() == 2 * piece + 1);
 }

@@ -15,7 +15,7 @@ void set_parallel_threads(int n);  // n >= 1 (set_num_threads checks); waits for
 
 // Elementwise kernels split a loop over threads from this many elements (measured: below it the
 // hand-off costs more than the second core saves).
-inline constexpr int64_t kParallelElements = int64_t{1} << 16;
+inline constexpr int64_t kParallelElements = int64_t{1} << 18;
 
 // Calls body(begin, count) over [0, n): in pieces on parallel_threads() threads when n reaches
 // kParallelElements, else once. For loops whose every element is independent of the others, so
