@@ -1,6 +1,7 @@
 // The backward engine: iterative (an explicit ready stack, never recursion), each node run once
 // after every gradient for it has arrived, gradients of a tensor used many times summed.
 #include <algorithm>
+#include <mutex>
 #include <unordered_map>
 
 #include "autograd/op.hpp"
@@ -12,9 +13,30 @@ std::atomic<int64_t> g_live_nodes{0};
 thread_local bool g_grad_enabled = true;
 thread_local bool g_releasing = false;
 thread_local std::vector<std::shared_ptr<Node>> g_release_stack;
-std::atomic<uint64_t> g_visit_epoch{0};  // backward passes on different threads get distinct marks
+thread_local const std::shared_ptr<Node>* g_running = nullptr;
+std::atomic<uint32_t> g_visit_epoch{0};  // backward passes on different threads get distinct marks
+
+struct PreHook {
+  uint32_t output_nr;
+  GradHook fn;
+};
+// Pre-hooks by node: few nodes have one (register_hook on a non-leaf, retain_grad), so they are
+// kept here rather than in every node.
+std::mutex g_pre_hooks_mutex;
+std::unordered_map<const Node*, std::vector<PreHook>>& pre_hooks() {
+  static auto* m = new std::unordered_map<const Node*, std::vector<PreHook>>;  // outlives static nodes
+  return *m;
+}
+
+// A node ready to run: its owning reference (an edge of a node that runs earlier, or a root, so
+// alive for the whole pass) and the gradients of its outputs.
+struct Ready {
+  const std::shared_ptr<Node>* node;
+  std::vector<Tensor> grads;
+};
 struct Scratch {
-  std::vector<Node*> stack, order, ready;
+  std::vector<Node*> stack;
+  std::vector<Ready> ready;
 };
 thread_local Scratch g_scratch;
 thread_local int g_engine_depth = 0;
@@ -27,11 +49,39 @@ Node::Node() { g_live_nodes.fetch_add(1, std::memory_order_relaxed); }
 
 Node::~Node() {
   g_live_nodes.fetch_sub(1, std::memory_order_relaxed);
-  for (auto& e : next_edges_)
-    if (e.fn) release_node(std::move(e.fn));
+  release_edges();
+  if (has_pre_hooks_) {
+    std::lock_guard lock(g_pre_hooks_mutex);
+    pre_hooks().erase(this);
+  }
+}
+
+void Node::set_edges(Edge* storage, Edge* edges, size_t n) {
+  release_edges();
+  edges_on_heap_ = storage == nullptr && n > 0;
+  edges_ = edges_on_heap_ ? new Edge[n] : storage;
+  num_edges_ = static_cast<uint32_t>(n);
+  for (size_t i = 0; i < n; ++i) edges_[i] = std::move(edges[i]);
+}
+
+void Node::release_edges() {
+  for (uint32_t i = 0; i < num_edges_; ++i)
+    if (edges_[i].fn) release_node(std::move(edges_[i].fn));
+  if (edges_on_heap_) delete[] edges_;
+  edges_ = nullptr;
+  num_edges_ = 0;
+  edges_on_heap_ = false;
+}
+
+void Node::add_pre_hook(uint32_t output_nr, GradHook hook) {
+  std::lock_guard lock(g_pre_hooks_mutex);
+  pre_hooks()[this].push_back({output_nr, std::move(hook)});
+  has_pre_hooks_ = true;
 }
 
 int64_t Node::live_count() { return g_live_nodes.load(std::memory_order_relaxed); }
+
+const std::shared_ptr<Node>* Node::running() { return g_running; }
 
 void release_node(std::shared_ptr<Node>&& node) {
   // Destroying the last reference to a node destroys its inputs' nodes in turn; doing that by
@@ -45,6 +95,9 @@ void release_node(std::shared_ptr<Node>&& node) {
     n.reset();  // may push more
   }
   g_releasing = false;
+  // A 1e7-deep chain grows nothing here (each node pushes at most its few edges), but a wide
+  // graph might: give a large stack back.
+  if (g_release_stack.capacity() > 4096) std::vector<std::shared_ptr<Node>>().swap(g_release_stack);
 }
 
 // ---- saved tensors
@@ -85,17 +138,19 @@ Edge gradient_edge(const Tensor& t) {
   TensorImpl* impl = t.impl();
   if (impl->grad_fn) return {impl->grad_fn, impl->output_nr};
   if (!impl->requires_grad) return {};
-  auto acc = impl->grad_accumulator.lock();
+  LeafState& leaf = impl->leaf();
+  auto acc = leaf.grad_accumulator.lock();
   if (!acc) {
     acc = pool::make_shared<AccumulateGrad>(t.impl_ptr());
-    impl->grad_accumulator = acc;
+    leaf.grad_accumulator = acc;
   }
   return {acc, 0};
 }
 
 std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
   Tensor g = std::move(grads[0]);
-  for (auto& hook : leaf_->hooks) {
+  LeafState& state = leaf_->leaf();
+  for (auto& hook : state.hooks) {
     Tensor r = hook(g);
     if (r.defined()) g = r;
   }
@@ -115,9 +170,9 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
   } else {
     acc.add_(g);
   }
-  if (!leaf_->post_accumulate_hooks.empty()) {
+  if (!state.post_accumulate_hooks.empty()) {
     Tensor leaf(leaf_);
-    for (auto& hook : leaf_->post_accumulate_hooks) hook(leaf);
+    for (auto& hook : state.post_accumulate_hooks) hook(leaf);
   }
   return {};
 }
@@ -140,13 +195,18 @@ class Engine {
       ~Depth() { --g_engine_depth; }
     } depth;
     std::vector<Node*>& stack = scratch.stack;
-    std::vector<Node*>& order = scratch.order;
-    std::vector<Node*>& ready = scratch.ready;
+    std::vector<Ready>& ready = scratch.ready;
     stack.clear();
-    order.clear();
     ready.clear();
-    // Count the dependencies of every node reachable from the roots.
-    uint64_t epoch = ++g_visit_epoch;
+    struct ClearReady {  // leave no gradients behind if a backward formula throws
+      std::vector<Ready>& ready;
+      ~ClearReady() { ready.clear(); }
+    } clear_ready{ready};
+    // Count the dependencies of every node reachable from the roots. Nothing else is kept per
+    // node: a gradient goes straight into the ready list when its node's last one arrives, and
+    // only a node still waiting for more (used many times, or with many outputs) gets a buffer.
+    uint32_t epoch = ++g_visit_epoch;
+    if (epoch == 0) epoch = ++g_visit_epoch;  // 0 is a fresh node's mark
     for (auto& r : roots)
       if (r.fn && r.fn->visit_ != epoch) {
         r.fn->visit_ = epoch;
@@ -156,10 +216,9 @@ class Engine {
     while (!stack.empty()) {
       Node* n = stack.back();
       stack.pop_back();
-      order.push_back(n);
-      for (auto& e : n->next_edges_) {
-        if (!e.fn) continue;
-        Node* m = e.fn.get();
+      for (uint32_t i = 0; i < n->num_edges_; ++i) {
+        Node* m = n->edges_[i].fn.get();
+        if (!m) continue;
         if (m->visit_ != epoch) {
           m->visit_ = epoch;
           m->dependencies_ = 0;
@@ -168,43 +227,45 @@ class Engine {
         m->dependencies_++;
       }
     }
+    if (stack.capacity() > (1 << 16)) std::vector<Node*>().swap(stack);  // a wide graph's stack goes back
     // Capture targets: the node and slot whose gradient is wanted.
     std::unordered_multimap<Node*, size_t> capture_at;
     if (captures)
       for (size_t i = 0; i < captures->size(); ++i)
         if ((*captures)[i].fn) capture_at.emplace((*captures)[i].fn.get(), i);
 
-    for (Node* n : order) n->input_buffer_.assign(n->num_outputs(), Tensor());
+    std::unordered_map<Node*, std::vector<Tensor>> waiting;  // gradients of nodes not yet ready
+    auto buffer_of = [&](Node* n) -> std::vector<Tensor>& {
+      auto [it, fresh] = waiting.try_emplace(n);
+      if (fresh) it->second.resize(n->num_outputs());
+      return it->second;
+    };
     for (size_t i = 0; i < roots.size(); ++i)
-      if (roots[i].fn) accumulate(roots[i].fn->input_buffer_[roots[i].input_nr], grads[i]);
-
-    for (auto& r : roots)
-      if (r.fn && r.fn->dependencies_ == 0 && std::find(ready.begin(), ready.end(), r.fn.get()) == ready.end())
-        ready.push_back(r.fn.get());
-
-    struct BufferCleanup {  // leave no gradients behind if a backward formula throws
-      std::vector<Node*>& nodes;
-      ~BufferCleanup() {
-        for (Node* n : nodes) n->input_buffer_.clear();
-      }
-    } cleanup{order};
+      if (roots[i].fn) accumulate(buffer_of(roots[i].fn.get())[roots[i].input_nr], grads[i]);
+    for (auto& r : roots) {
+      if (!r.fn || r.fn->dependencies_ != 0) continue;
+      auto it = waiting.find(r.fn.get());
+      if (it == waiting.end()) continue;  // the same root given twice
+      ready.push_back({&r.fn, std::move(it->second)});
+      waiting.erase(it);
+    }
 
     struct Restore {
       bool prev;
-      ~Restore() { GradMode::set_enabled(prev); }
-    } restore{GradMode::is_enabled()};
+      const std::shared_ptr<Node>* running;
+      ~Restore() {
+        GradMode::set_enabled(prev);
+        g_running = running;
+      }
+    } restore{GradMode::is_enabled(), g_running};
     GradMode::set_enabled(create_graph);
 
     while (!ready.empty()) {
-      Node* n = ready.back();
+      const std::shared_ptr<Node>& owner = *ready.back().node;
+      std::vector<Tensor> in = std::move(ready.back().grads);
       ready.pop_back();
-      std::vector<Tensor> in = std::move(n->input_buffer_);
-      n->input_buffer_.clear();
-      for (auto& h : n->pre_hooks_) {
-        if (h.output_nr >= in.size() || !in[h.output_nr].defined()) continue;
-        Tensor r = h.fn(in[h.output_nr]);
-        if (r.defined()) in[h.output_nr] = r;
-      }
+      Node* n = owner.get();
+      if (n->has_pre_hooks_) run_pre_hooks(n, in);
       bool is_capture_only = false;
       if (captures) {
         auto range = capture_at.equal_range(n);
@@ -216,14 +277,29 @@ class Engine {
         is_capture_only = dynamic_cast<AccumulateGrad*>(n) != nullptr;
       }
       if (is_capture_only) continue;
+      g_running = &owner;
       std::vector<Tensor> out = n->apply(std::move(in));
+      g_running = restore.running;
       if (!keep_graph) n->release_saved();
-      auto& edges = n->next_edges_;
-      for (size_t i = 0; i < edges.size(); ++i) {
-        Node* m = edges[i].fn.get();
+      for (uint32_t i = 0; i < n->num_edges_; ++i) {
+        const Edge& e = n->edges_[i];
+        Node* m = e.fn.get();
         if (!m) continue;
-        if (i < out.size() && out[i].defined()) accumulate(m->input_buffer_[edges[i].input_nr], out[i]);
-        if (--m->dependencies_ == 0) ready.push_back(m);
+        bool has_grad = i < out.size() && out[i].defined();
+        if (--m->dependencies_ == 0) {
+          auto it = waiting.find(m);
+          std::vector<Tensor> buf;
+          if (it != waiting.end()) {
+            buf = std::move(it->second);
+            waiting.erase(it);
+          } else {
+            buf.resize(m->num_outputs());
+          }
+          if (has_grad) accumulate(buf[e.input_nr], out[i]);
+          ready.push_back({&e.fn, std::move(buf)});
+        } else if (has_grad) {
+          accumulate(buffer_of(m)[e.input_nr], out[i]);
+        }
       }
     }
     return captured;
@@ -233,6 +309,19 @@ class Engine {
   static void accumulate(Tensor& slot, const Tensor& g) {
     if (!g.defined()) return;
     slot = slot.defined() ? add(slot, g) : g;
+  }
+  static void run_pre_hooks(Node* n, std::vector<Tensor>& in) {
+    std::vector<PreHook> hooks;
+    {
+      std::lock_guard lock(g_pre_hooks_mutex);
+      auto it = pre_hooks().find(n);
+      if (it != pre_hooks().end()) hooks = it->second;
+    }
+    for (auto& h : hooks) {
+      if (h.output_nr >= in.size() || !in[h.output_nr].defined()) continue;
+      Tensor r = h.fn(in[h.output_nr]);
+      if (r.defined()) in[h.output_nr] = r;
+    }
   }
 };
 

@@ -15,11 +15,14 @@ std::vector<Tensor> Context::saved_tensors() const {
 
 void CustomNode::connect(const std::vector<Tensor>& inputs, std::vector<Tensor>& outputs) {
   ctx.op_ = name_;
+  std::vector<Edge> edges;
+  edges.reserve(inputs.size());
   for (auto& t : inputs) {
-    next_edges_.push_back(t.defined() ? gradient_edge(t) : Edge{});
+    edges.push_back(t.defined() ? gradient_edge(t) : Edge{});
     ctx.needs_.push_back(t.defined() && t.requires_grad());
     input_shapes_.push_back(t.defined() ? t.shape() : Shape{});
   }
+  set_edges(nullptr, edges.data(), edges.size());
   auto self = shared_from_this();
   for (size_t i = 0; i < outputs.size(); ++i) {
     Tensor& out = outputs[i];
@@ -51,9 +54,9 @@ std::vector<Tensor> CustomNode::apply(std::vector<Tensor>&& grads) {
   } clear{ctx};
   std::vector<Tensor> result = backward_(ctx, grads);
   const char* op = name_.c_str();
-  if (result.size() != next_edges_.size())
+  if (result.size() != num_inputs())
     fail(op, "backward returned " + std::to_string(result.size()) + " gradients, expected " +
-                 std::to_string(next_edges_.size()) + " (one per Tensor argument of forward)");
+                 std::to_string(num_inputs()) + " (one per Tensor argument of forward)");
   for (size_t i = 0; i < result.size(); ++i) {
     if (!needs_input_grad(i)) {
       result[i] = Tensor();

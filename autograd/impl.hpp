@@ -22,6 +22,14 @@ struct Storage {
   ~Storage();
 };
 
+// What only a leaf that requires grad carries, made on first use: most tensors (every op's
+// output) never need it, and a graph keeps many outputs alive.
+struct LeafState {
+  std::weak_ptr<Node> grad_accumulator;
+  std::vector<GradHook> hooks;  // run on the gradient before it accumulates
+  std::vector<std::function<void(const Tensor&)>> post_accumulate_hooks;  // after it
+};
+
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
   Shape shape;
@@ -32,11 +40,13 @@ struct TensorImpl {
   bool retains_grad = false;
   uint32_t output_nr = 0;
   std::shared_ptr<Node> grad_fn;
-  std::weak_ptr<Node> grad_accumulator;  // leaves only
   Tensor grad;
-  std::vector<GradHook> hooks;  // leaves only: run on the gradient before it accumulates
-  std::vector<std::function<void(const Tensor&)>> post_accumulate_hooks;  // leaves: after it
+  std::unique_ptr<LeafState> leaf_state;
 
+  LeafState& leaf() {
+    if (!leaf_state) leaf_state = std::make_unique<LeafState>();
+    return *leaf_state;
+  }
   TensorImpl() = default;
   TensorImpl(const TensorImpl&) = delete;
   TensorImpl& operator=(const TensorImpl&) = delete;

@@ -87,7 +87,7 @@ Recorder::Recorder(const char* op, Tensor& out, std::initializer_list<const Tens
   if (!GradMode::is_enabled()) return;
   for (auto* t : inputs) on_ = on_ || (t->defined() && t->requires_grad());
   if (!on_) return;
-  edges_.reserve(inputs.size());
+  if (inputs.size() > std::size(inline_)) more_.reserve(inputs.size());
   for (auto* t : inputs) add_input(*t);
   out.impl()->requires_grad = true;  // before any save_output(), which records it
   out.impl()->output_nr = 0;
@@ -97,20 +97,23 @@ Recorder::Recorder(const char* op, Tensor& out, const std::vector<Tensor>& input
   if (!GradMode::is_enabled()) return;
   for (auto& t : inputs) on_ = on_ || (t.defined() && t.requires_grad());
   if (!on_) return;
-  edges_.reserve(inputs.size());
+  if (inputs.size() > std::size(inline_)) more_.reserve(inputs.size());
   for (auto& t : inputs) add_input(t);
   out.impl()->requires_grad = true;
   out.impl()->output_nr = 0;
 }
 
-void Recorder::add_input(const Tensor& t) { edges_.push_back(t.defined() ? gradient_edge(t) : Edge{}); }
-
-void Recorder::attach(std::shared_ptr<Node> node) {
-  EdgeList& next = node->next_edges();
-  next.reserve(edges_.size());
-  for (Edge& e : edges_) next.push_back(std::move(e));
-  out_.impl()->grad_fn = std::move(node);
+void Recorder::add_input(const Tensor& t) {
+  Edge e = t.defined() ? gradient_edge(t) : Edge{};
+  if (n_ < std::size(inline_) && more_.capacity() == 0) {
+    inline_[n_++] = std::move(e);
+    return;
+  }
+  more_.push_back(std::move(e));
+  ++n_;
 }
+
+void Recorder::attach(std::shared_ptr<Node> node) { out_.impl()->grad_fn = std::move(node); }
 
 Tensor unary_kernel(const char* op, kernels::Unary k, const Tensor& x, double a, double b) {
   check_defined(op, x);

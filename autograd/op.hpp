@@ -3,7 +3,7 @@
 // Internal to autograd/.
 #pragma once
 
-#include <optional>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -50,7 +50,10 @@ class Grads {
   const Tensor& out;
   bool needs(size_t i) const { return node_.needs_input_grad(i); }
   Tensor& operator[](size_t i) { return in_[i]; }
-  Tensor operator()(const SavedTensor& s) const { return s.unpack(node_.shared_from_this(), op_); }
+  Tensor operator()(const SavedTensor& s) const {
+    const std::shared_ptr<Node>* owner = Node::running();
+    return s.unpack(owner && owner->get() == &node_ ? *owner : std::shared_ptr<Node>(), op_);
+  }
 
  private:
   Node& node_;
@@ -61,35 +64,63 @@ class Grads {
 [[noreturn]] void saved_tensors_freed(const char* op);
 
 // A built-in op's node: the op's name and its backward formula F, a callable on Grads& that holds
-// what the op saved as named captures. Sized to what it holds.
+// what the op saved as named captures. Sized to what it holds: the formula's captures, and (in
+// FnNodeWith) its edges; freeing the saved state destroys the captures themselves.
 template <class F>
-class FnNode final : public Node {
+class FnNode : public Node {
  public:
-  FnNode(const char* name, F&& f, bool saves) : name_(name), f_(std::move(f)), saves_(saves) {}
+  FnNode(const char* name, F&& f, bool saves) : name_(name) {
+    new (&f_) F(std::move(f));
+    saves_ = saves;
+  }
+  ~FnNode() override {
+    if (!saved_released_) f_.~F();
+  }
   const char* name() const override { return name_; }
   std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
-    std::vector<Tensor> in(next_edges_.size());
+    std::vector<Tensor> in(num_inputs());
     if (grads.empty() || !grads[0].defined()) return in;
-    if (!f_) saved_tensors_freed(name_);
+    if (saved_released_) saved_tensors_freed(name_);
     Grads g(*this, name_, grads[0], in);
-    (*f_)(g);
+    f_(g);
     return in;
   }
   // Frees what the formula holds; a formula that saved no tensor stays (it can run again).
   void release_saved() override {
-    if (saves_) f_.reset();
+    if (saves_ && !saved_released_) {
+      f_.~F();
+      saved_released_ = true;
+    }
   }
+  // Edges in an array of their own (ops of many inputs).
+  void take_edges(Edge* edges, size_t n) { set_edges(nullptr, edges, n); }
 
  private:
   const char* name_;
-  std::optional<F> f_;
-  bool saves_;
+  union {
+    F f_;
+  };
+};
+
+// The node of an op of N inputs: its N edges inside it.
+template <class F, size_t N>
+class FnNodeWith final : public FnNode<F> {
+ public:
+  FnNodeWith(const char* name, F&& f, bool saves, Edge* edges) : FnNode<F>(name, std::move(f), saves) {
+    this->set_edges(edges_, edges, N);
+  }
+  ~FnNodeWith() override { this->release_edges(); }  // before edges_ goes, without recursion
+
+ private:
+  Edge edges_[N];
 };
 
 // Records an op on the graph: `if (Recorder r{"mul", out, {&a, &b}})` is true when grad mode is
 // on and an input requires grad; then r.save(t) / r.save_output() keep tensors for backward and
 // r.backward(formula) makes the node, linked to the inputs' nodes and to `out`:
 //   r.backward([a = r.save(a), b = r.save(b)](Grads& g) { if (g.needs(0)) g[0] = mul(g.out, g(b)); ... });
+// r.needs(i) says whether input i will get a gradient: save only what the formula will read,
+// e.g. `a = r.needs(1) ? r.save(a) : SavedTensor()`.
 class Recorder {
  public:
   Recorder(const char* op, Tensor& out, std::initializer_list<const Tensor*> inputs);
@@ -97,6 +128,7 @@ class Recorder {
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
   explicit operator bool() const { return on_; }
+  bool needs(size_t i) const { return i < n_ && edges()[i].valid(); }
 
   SavedTensor save(const Tensor& t) {
     saves_ = true;
@@ -108,16 +140,29 @@ class Recorder {
   }
   template <class F>
   void backward(F f) {
-    attach(pool::make_shared<FnNode<F>>(op_, std::move(f), saves_));
+    switch (n_) {
+      case 1: return attach(pool::make_shared<FnNodeWith<F, 1>>(op_, std::move(f), saves_, edges()));
+      case 2: return attach(pool::make_shared<FnNodeWith<F, 2>>(op_, std::move(f), saves_, edges()));
+      case 3: return attach(pool::make_shared<FnNodeWith<F, 3>>(op_, std::move(f), saves_, edges()));
+      default: {
+        auto node = pool::make_shared<FnNode<F>>(op_, std::move(f), saves_);
+        node->take_edges(edges(), n_);
+        return attach(std::move(node));
+      }
+    }
   }
 
  private:
   void add_input(const Tensor& t);
   void attach(std::shared_ptr<Node> node);
+  Edge* edges() { return more_.empty() ? inline_ : more_.data(); }
+  const Edge* edges() const { return more_.empty() ? inline_ : more_.data(); }
   const char* op_;
   Tensor& out_;
   bool on_ = false, saves_ = false;
-  EdgeList edges_;
+  size_t n_ = 0;
+  Edge inline_[4];
+  std::vector<Edge> more_;  // ops of more than four inputs
 };
 
 // Forward helpers: allocate the output and run the device's kernel.

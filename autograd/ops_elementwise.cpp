@@ -2,6 +2,7 @@
 // backward sums the gradient down to each input's shape (sum_to).
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -22,17 +23,40 @@ template <class D>
 Tensor unary(const char* op, Unary k, const Tensor& x, Keep keep, D derivative, double a = 0, double b = 0) {
   Tensor out = unary_kernel(op, k, x, a, b);
   if (Recorder r{op, out, {&x}}) {
-    SavedTensor s = keep == Keep::input ? r.save(x) : keep == Keep::output ? r.save_output() : SavedTensor();
-    r.backward([s = std::move(s), derivative](Grads& g) { g[0] = derivative(g.out, s.defined() ? g(s) : Tensor()); });
+    if (keep == Keep::none) {  // a smaller node: no saved slot
+      r.backward([derivative](Grads& g) { g[0] = derivative(g.out, Tensor()); });
+      return out;
+    }
+    SavedTensor s = keep == Keep::input ? r.save(x) : r.save_output();
+    r.backward([s = std::move(s), derivative](Grads& g) { g[0] = derivative(g.out, g(s)); });
   }
   return out;
 }
 
-// Binary ops with broadcasting: the backward sums each input's gradient down to its shape.
-struct Shapes {
-  Shape a, b;
+// Binary ops with broadcasting: the backward sums each input's gradient down to its shape. An
+// input's shape is kept only when broadcasting made it differ from the output's: most ops do not
+// broadcast, and a deep graph holds one node per op.
+class KeptShape {
+ public:
+  KeptShape() = default;
+  KeptShape(const Shape& input, const Shape& out) {
+    if (!(input == out)) shape_ = std::make_unique<Shape>(input);
+  }
+  // The output's gradient summed down to the input's shape.
+  friend Tensor sum_to(const Tensor& grad, const KeptShape& k) { return k.shape_ ? sum_to(grad, *k.shape_) : grad; }
+
+ private:
+  std::unique_ptr<Shape> shape_;
 };
-Shapes shapes_of(const Tensor& a, const Tensor& b) { return {a.shape(), b.shape()}; }
+struct Shapes {
+  KeptShape a, b;
+};
+// For an op whose output has the broadcast shape of a and b; pass the output's shape otherwise.
+Shapes shapes_of(const Tensor& a, const Tensor& b, const Shape& out) { return {{a.shape(), out}, {b.shape(), out}}; }
+Shapes shapes_of(const Tensor& a, const Tensor& b) {
+  if (a.shape() == b.shape()) return {};
+  return shapes_of(a, b, broadcast_shapes("broadcast", a.shape(), b.shape()));
+}
 
 Tensor compare(const char* op, Binary k, const Tensor& a, const Tensor& b) { return binary_kernel(op, k, a, b); }
 
@@ -60,7 +84,8 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor out = binary_kernel("mul", Binary::mul, a, b);
   if (Recorder r{"mul", out, {&a, &b}})
-    r.backward([a = r.save(a), b = r.save(b), s = shapes_of(a, b)](Grads& g) {
+    r.backward([a = r.needs(1) ? r.save(a) : SavedTensor(), b = r.needs(0) ? r.save(b) : SavedTensor(),
+                s = shapes_of(a, b)](Grads& g) {
       if (g.needs(0)) g[0] = sum_to(mul(g.out, g(b)), s.a);
       if (g.needs(1)) g[1] = sum_to(mul(g.out, g(a)), s.b);
     });
@@ -137,6 +162,8 @@ Tensor threshold_backward(const Tensor& grad, const Tensor& x, double slope) {
   if (Recorder r{"threshold_backward", out, {&grad, &x}})
     r.backward([x = r.save(x), s = shapes_of(grad, x), slope](Grads& g) {
       if (g.needs(0)) g[0] = sum_to(threshold_backward(g.out, g(x), slope), s.a);
+      // A zero tensor, not none: the second derivative of relu is defined (zero), as in PyTorch.
+      if (g.needs(1)) g[1] = sum_to(zeros_like(g.out), s.b);
     });
   return out;
 }
@@ -278,7 +305,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   Tensor out = make_tensor(s, a.dtype(), a.device());
   kernels_for(a, op).where(cond, a, b, out);
   if (Recorder r{op, out, {&cond, &a, &b}})
-    r.backward([cond = r.save(cond), s = shapes_of(a, b)](Grads& g) {
+    r.backward([cond = r.save(cond), s = shapes_of(a, b, out.shape())](Grads& g) {
       Tensor c = g(cond), z = zeros_like(g.out);
       if (g.needs(1)) g[1] = sum_to(where(c, g.out, z), s.a);
       if (g.needs(2)) g[2] = sum_to(where(c, z, g.out), s.b);

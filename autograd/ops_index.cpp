@@ -1,6 +1,7 @@
 // Indexing ops (index_select, gather, scatter_add, index_add, one_hot) and the softmax family.
 #include <cmath>
 
+#include "autograd/nll.hpp"
 #include "autograd/op.hpp"
 
 namespace xgrad {
@@ -105,6 +106,32 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
     r.backward([index = r.save(index), shape = x.shape(), d](Grads& g) {
       g[0] = scatter_add(zeros(shape, TensorOptions{g.out.dtype(), g.out.device()}), d, g(index), g.out);
     });
+  return out;
+}
+
+namespace {
+// The gradient of nll_pick: `grad` scattered into zeros of x's shape. Recorded with x as an input
+// (whose gradient is zero), so a second derivative through nll_loss is a zero tensor, as PyTorch's
+// nll_loss_backward gives, not a missing one.
+Tensor nll_pick_backward(const Tensor& grad, const Tensor& x, const Tensor& index) {
+  Tensor out = scatter_add(zeros(x.shape(), TensorOptions{grad.dtype(), grad.device()}), 1, index, grad);
+  if (Recorder r{"nll_loss_backward", out, {&grad, &x}})
+    r.backward([index = r.save(index)](Grads& g) {
+      if (g.needs(0)) g[0] = gather(g.out, 1, g(index));
+      if (g.needs(1)) g[1] = zeros_like(g.out);
+    });
+  return out;
+}
+}  // namespace
+
+Tensor nll_pick(const Tensor& logp, const Tensor& index) {
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = gather(logp, 1, index);
+  }
+  if (Recorder r{"nll_loss", out, {&logp}})
+    r.backward([x = r.save(logp), index = r.save(index)](Grads& g) { g[0] = nll_pick_backward(g.out, g(x), g(index)); });
   return out;
 }
 

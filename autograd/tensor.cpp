@@ -170,7 +170,7 @@ void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
   check_defined("register_hook", *this);
   if (!requires_grad()) fail("register_hook", "the tensor does not require grad, so no gradient will reach a hook");
   if (is_leaf())
-    impl_->hooks.push_back(std::move(hook));
+    impl_->leaf().hooks.push_back(std::move(hook));
   else
     grad_fn()->add_pre_hook(output_nr(), std::move(hook));
 }
@@ -183,7 +183,7 @@ void Tensor::register_post_accumulate_grad_hook(std::function<void(const Tensor&
              "' (use register_hook)");
   if (!requires_grad())
     fail("register_post_accumulate_grad_hook", "the tensor does not require grad, so no gradient will accumulate");
-  impl_->post_accumulate_hooks.push_back(std::move(hook));
+  impl_->leaf().post_accumulate_hooks.push_back(std::move(hook));
 }
 
 void Tensor::retain_grad() const {

@@ -308,7 +308,11 @@ def main():
         if w == "W6":
             mem = [median_of(res[lib], "peak_mib") for lib in ("xgrad", "pytorch", "libtorch")]
             rows.append(f"| W6 {title} | {unit} | {fmt(x)} | {fmt(p)} | {fmt(l)} | {ratio:.3f} | <= {goal} | {'yes' if met else 'no'} | |")
+            for k, label in (("forward_seconds", "forward"), ("backward_seconds", "backward")):
+                t = [median_of(res[lib], k) for lib in ("xgrad", "pytorch", "libtorch")]
+                rows.append(f"| W6 {label} alone | s | {fmt(t[0])} | {fmt(t[1])} | {fmt(t[2])} | {t[0] / t[2]:.3f} | <= 1 s | {'yes' if t[0] <= 1 else 'no'} | |")
             rows.append(f"| W6 peak memory above start | MiB | {fmt(mem[0])} | {fmt(mem[1])} | {fmt(mem[2])} | {mem[0] / mem[2]:.3f} | | | |")
+            rows.append(f"| W6 bytes per recorded op (peak / 1e6) | B | {mem[0] * 2**20 / 1e6:.0f} | {mem[1] * 2**20 / 1e6:.0f} | {mem[2] * 2**20 / 1e6:.0f} | | <= 200 | {'yes' if mem[0] * 2**20 / 1e6 <= 200 else 'no'} | |")
             continue
         rows.append(f"| {w} {title} | {unit} | {fmt(x)} | {fmt(p)} | {fmt(l)} | {ratio:.3f} | <= {goal} | {'yes' if met else 'no'} | {accs or extra} |")
 

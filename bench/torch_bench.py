@@ -206,7 +206,10 @@ def w6(_d, _e):
     x = a
     for _ in range(W6_LENGTH):
         x = x * c
+    put("forward_seconds", time.perf_counter() - start)
+    mid = time.perf_counter()
     x.sum().backward()
+    put("backward_seconds", time.perf_counter() - mid)
     del x
     put("seconds", time.perf_counter() - start)
     put("peak_mib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before)

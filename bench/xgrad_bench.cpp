@@ -202,7 +202,10 @@ void w6() {
   {
     Tensor x = a;
     for (int i = 0; i < bench::kW6Length; ++i) x = x * c;
+    put("forward_seconds", seconds_since(start));
+    auto mid = Clock::now();
     x.sum().backward();
+    put("backward_seconds", seconds_since(mid));
   }
   put("seconds", seconds_since(start));
   put("peak_mib", bench::peak_rss_mib() - rss_before);

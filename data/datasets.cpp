@@ -58,9 +58,24 @@ TensorDataset load_mnist(const std::string& dir, bool train, MnistOptions option
   if (y.dim() != 1 || y.dtype() != kInt64)
     throw Error("load_mnist: '" + labels_file + "' holds shape " + y.shape().str() +
                 ", expected 1-D integer labels");
+  if (x.size(0) == 0) throw Error("load_mnist: '" + images_file + "' holds no images (shape " + x.shape().str() + ")");
+  if (x.size(1) != 28 || x.size(2) != 28)
+    throw Error("load_mnist: '" + images_file + "' holds images of " + std::to_string(x.size(1)) + " x " +
+                std::to_string(x.size(2)) + " pixels, expected 28 x 28 (MNIST format)");
   if (x.size(0) != y.size(0))
     throw Error("load_mnist: '" + images_file + "' has " + std::to_string(x.size(0)) +
                 " images but '" + labels_file + "' has " + std::to_string(y.size(0)) + " labels");
+  if (options.num_classes < 0)
+    throw Error("load_mnist: num_classes must be positive (or 0: labels unchecked), got " +
+                std::to_string(options.num_classes));
+  if (options.num_classes > 0) {
+    const int64_t* label = y.data<int64_t>();
+    for (int64_t i = 0; i < y.numel(); ++i)
+      if (label[i] < 0 || label[i] >= options.num_classes)
+        throw Error("load_mnist: '" + labels_file + "' label " + std::to_string(i) + " is " +
+                    std::to_string(label[i]) + ", outside [0, " + std::to_string(options.num_classes) +
+                    ") for num_classes " + std::to_string(options.num_classes));
+  }
   if (options.flatten) x = x.reshape({x.size(0), -1});
   return {x, y};
 }

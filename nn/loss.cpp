@@ -1,5 +1,7 @@
 #include "xgrad/nn/loss.hpp"
 
+#include "autograd/nll.hpp"
+
 #include <optional>
 #include <string>
 
@@ -82,7 +84,7 @@ Tensor nll_batched(const Tensor& logp, const Tensor& target, Reduction reduction
                    const Tensor& weight) {
   check_indices("nll_loss", logp, target);
   check_class_weight("nll_loss", weight, logp);
-  Tensor picked = gather(logp, 1, target.unsqueeze(1)).squeeze(1);
+  Tensor picked = nll_pick(logp, target.unsqueeze(1)).squeeze(1);
   if (!weight.defined()) return reduce(-picked, reduction);
   Tensor w = index_select(weight, 0, target.flatten()).reshape(target.shape());
   Tensor loss = -(picked * w);

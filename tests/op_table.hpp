@@ -165,6 +165,9 @@ inline Table unary_elementwise() {
           {"sigmoid", {{2, 3}}, ROW_FN(sigmoid(x[0]))},
           {"relu", {{2, 3}}, ROW_FN(relu(x[0])), Domain::distinct},
           {"leaky_relu 0.1", {{2, 3}}, ROW_FN(leaky_relu(x[0], 0.1)), Domain::distinct},
+          // second derivatives through relu's own (zero) one, as PyTorch's
+          {"relu(x) * x", {{2, 3}}, ROW_FN(mul(relu(x[0]), x[0])), Domain::distinct},
+          {"leaky_relu 0.2 squared", {{2, 3}}, ROW_FN(mul(leaky_relu(x[0], 0.2), leaky_relu(x[0], 0.2))), Domain::distinct},
           {"softplus", {{2, 3}}, ROW_FN(softplus(mul(x[0], 3.0)))},
           {"sin", {{2, 3}}, ROW_FN(sin(mul(x[0], 2.0)))},
           {"cos", {{2, 3}}, ROW_FN(cos(mul(x[0], 2.0)))},
@@ -310,6 +313,15 @@ inline Table indexing_softmax() {
           {"softmax 3-D dim 1", {{2, 3, 2}}, ROW_FN(softmax(x[0], 1))},
           {"log_softmax dim -1", {{2, 3}}, ROW_FN(log_softmax(x[0], -1))},
           {"log_softmax 3-D dim 0", {{2, 3, 2}}, ROW_FN(log_softmax(x[0], 0))},
+          {"nll_loss", {{3, 4}}, ROW_FN(nn::functional::nll_loss(x[0], indices(x[0], {3, 0, 1}, {3})))},
+          {"nll_loss of log_softmax, sum",
+           {{3, 4}},
+           ROW_FN(nn::functional::nll_loss(log_softmax(x[0], 1), indices(x[0], {1, 1, 2}, {3}),
+                                           nn::Reduction::sum))},
+          {"nll_loss 3-D, weighted",
+           {{2, 3, 2}, {3}},
+           ROW_FN(nn::functional::nll_loss(x[0], indices(x[0], {2, 0, 1, 2}, {2, 2}), nn::Reduction::mean,
+                                           add(x[1], 2.0)))},
       }};
 }
 #undef ROW_FN

@@ -3,9 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <functional>
 
 #include <xgrad/xgrad.hpp>
 
+#include "reference/hvp_reference.hpp"
 #include "test_util.hpp"
 
 using namespace xgrad;
@@ -318,4 +321,150 @@ TEST_CASE("a backward started from inside a backward (a hook calling grad) runs 
   y2.backward();
   CHECK(inner == 12.0);
   CHECK(x.grad().to_vector<double>() == std::vector<double>{2.0, 4.0});
+}
+
+// ---- deep graphs and memory
+
+namespace {
+// Resident set size of this process, in bytes (Linux; 0 elsewhere).
+int64_t rss_bytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<int64_t>(resident) * 4096;
+}
+// The peak resident set size (VmHWM) after resetting it to the current one, where Linux lets us.
+bool reset_peak_rss() {
+  FILE* f = std::fopen("/proc/self/clear_refs", "w");
+  if (!f) return false;
+  bool ok = std::fputs("5", f) >= 0;
+  return std::fclose(f) == 0 && ok;
+}
+int64_t peak_rss_bytes() {
+  int64_t kib = 0;
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f))
+      if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
+    std::fclose(f);
+  }
+  return kib * 1024;
+}
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+}  // namespace
+
+TEST_CASE("a recorded op costs at most 200 bytes: 1e6 chained multiplies, forward and backward") {
+  // W6 of bench/ in small: what the graph holds per op is the node and its saved state (the
+  // intermediate outputs are not saved: mul keeps only the operand the gradient needs).
+  if (kSanitized) return;  // the sanitizer's own bookkeeping swamps the figure
+  constexpr int kOps = 1000000;
+  Tensor a = ones({1}).requires_grad_();
+  Tensor c = ones({1});
+  {  // warm the allocator's free lists
+    Tensor x = a;
+    for (int i = 0; i < 1000; ++i) x = x * c;
+    x.sum().backward();
+  }
+  a.grad().zero_();
+  bool have_peak = reset_peak_rss();
+  int64_t before = rss_bytes();
+  {
+    Tensor x = a;
+    for (int i = 0; i < kOps; ++i) x = x * c;
+    double forward = static_cast<double>(rss_bytes() - before) / kOps;
+    MESSAGE("bytes per recorded op after forward: ", forward);
+    CHECK(forward <= 200);
+    x.sum().backward();
+    double both = static_cast<double>((have_peak ? peak_rss_bytes() : rss_bytes()) - before) / kOps;
+    MESSAGE("bytes per recorded op at the peak of forward and backward: ", both);
+    CHECK(both <= 200);
+  }
+  CHECK(a.grad().item() == 1.0);
+}
+
+TEST_CASE("a chain of 1e7 ops dropped without backward frees iteratively, without a stack overflow") {
+  const int ops = kSanitized ? 1000000 : 10000000;
+  int64_t before = Node::live_count();
+  {
+    Tensor x = ones({1}).requires_grad_();
+    Tensor y = x;
+    for (int i = 0; i < ops; ++i) y = neg(y);  // the smallest node: no saved tensor, one edge
+    CHECK(Node::live_count() - before == ops + 1);  // and the leaf's accumulator
+  }
+  CHECK(Node::live_count() == before);
+}
+
+// ---- second derivatives where PyTorch gives a zero tensor
+
+TEST_CASE("second derivatives through relu, leaky_relu and nll_loss are zero tensors, as in PyTorch") {
+  // The first derivative's graph reaches the input, so autograd::grad of it gives zeros (not an
+  // undefined tensor, nor "output 0 does not require grad").
+  Tensor labels = tensor({2, 0, 1}, kInt64);
+  struct Case {
+    const char* name;
+    std::function<Tensor(const Tensor&)> fn;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"relu", [](const Tensor& x) { return relu(x).sum(); }},
+           {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.2).sum(); }},
+           {"nll_loss", [&](const Tensor& x) { return nn::functional::nll_loss(x, labels); }},
+           {"nll_loss sum", [&](const Tensor& x) { return nn::functional::nll_loss(x, labels, nn::Reduction::sum); }},
+       }) {
+    INFO(c.name);
+    Tensor x = tensor({{0.5, -1.0, 2.0}, {-0.25, 1.5, -3.0}, {1.0, 0.75, -0.5}}, kFloat64).requires_grad_();
+    Tensor g = autograd::grad({c.fn(x)}, {x}, {}, false, /*create_graph=*/true)[0];
+    REQUIRE(g.requires_grad());
+    Tensor h = autograd::grad({g.sum()}, {x})[0];  // allow_unused off: it must be used
+    REQUIRE(h.defined());
+    CHECK(h.shape() == x.shape());
+    CHECK(h.abs().sum().item() == 0.0);
+    // and the first derivative itself is unchanged: as PyTorch's
+    if (std::string(c.name) == "nll_loss")
+      CHECK(g.to_vector<double>() == std::vector<double>{0, 0, -1.0 / 3, -1.0 / 3, 0, 0, 0, -1.0 / 3, 0});
+  }
+}
+
+TEST_CASE("a Hessian-vector product through a relu / leaky_relu MLP with nll_loss matches PyTorch's") {
+  namespace ref = hvp_reference;
+  Tensor x = tensor(ref::x, {4, 3}, kFloat64);
+  Tensor labels = tensor(std::vector<double>(ref::labels.begin(), ref::labels.end()), {4}).to(kInt64);
+  std::vector<Tensor> p = {tensor(ref::w1, {5, 3}, kFloat64), tensor(ref::b1, {5}, kFloat64),
+                           tensor(ref::w2, {4, 5}, kFloat64), tensor(ref::b2, {4}, kFloat64),
+                           tensor(ref::w3, {3, 4}, kFloat64), tensor(ref::b3, {3}, kFloat64)};
+  for (auto& t : p) t.requires_grad_();
+  std::vector<Tensor> v = {tensor(ref::v_w1, {5, 3}, kFloat64), tensor(ref::v_b1, {5}, kFloat64),
+                           tensor(ref::v_w2, {4, 5}, kFloat64), tensor(ref::v_b2, {4}, kFloat64),
+                           tensor(ref::v_w3, {3, 4}, kFloat64), tensor(ref::v_b3, {3}, kFloat64)};
+  Tensor h = relu(matmul(x, p[0].t()) + p[1]);
+  h = leaky_relu(matmul(h, p[2].t()) + p[3], 0.1);
+  Tensor loss = nn::functional::nll_loss(log_softmax(matmul(h, p[4].t()) + p[5], 1), labels);
+  CHECK(loss.item() == doctest::Approx(ref::loss).epsilon(1e-12));
+  auto grads = autograd::grad({loss}, p, {}, false, /*create_graph=*/true);
+  Tensor dot = (grads[0] * v[0]).sum();
+  for (size_t i = 1; i < p.size(); ++i) dot = dot + (grads[i] * v[i]).sum();
+  auto hv = autograd::grad({dot}, p);
+  const std::vector<double>* want_grad[] = {&ref::grad_w1, &ref::grad_b1, &ref::grad_w2,
+                                            &ref::grad_b2, &ref::grad_w3, &ref::grad_b3};
+  const std::vector<double>* want_hv[] = {&ref::hv_w1, &ref::hv_b1, &ref::hv_w2, &ref::hv_b2, &ref::hv_w3, &ref::hv_b3};
+  for (size_t i = 0; i < p.size(); ++i) {
+    INFO("parameter ", i);
+    auto g = grads[i].to_vector<double>(), got = hv[i].to_vector<double>();
+    REQUIRE(got.size() == want_hv[i]->size());
+    for (size_t k = 0; k < got.size(); ++k) {
+      CHECK(g[k] == doctest::Approx((*want_grad[i])[k]).epsilon(1e-10));
+      CHECK(got[k] == doctest::Approx((*want_hv[i])[k]).epsilon(1e-10));
+    }
+  }
 }

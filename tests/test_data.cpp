@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
+
+#include <unistd.h>
 
 #include "data_test_util.hpp"
 #include "xgrad/xgrad.hpp"
@@ -246,16 +249,87 @@ TEST_CASE("IDX reader: bad files raise errors naming the file and the byte offse
 
 TEST_CASE("load_mnist reads an MNIST-format folder, scaled to [0, 1]") {
   auto train = data::load_mnist(fixture("mnist"), true);
-  CHECK(train.x.shape() == Shape{5, 4, 4});
+  CHECK(train.x.shape() == Shape{5, 28, 28});
   CHECK(train.x.max().item() <= 1.0);
   CHECK(labels_of(train.y) == std::vector<int64_t>{3, 1, 4, 1, 5});
   auto test = data::load_mnist(fixture("mnist"), false, {.scale = false, .flatten = true});
-  CHECK(test.x.shape() == Shape{2, 16});
+  CHECK(test.x.shape() == Shape{2, 784});
   CHECK(test.x.max().item() > 1.0);
   CHECK(contains(error_of([] { data::load_mnist(fixture("mnist-mismatch"), false); }),
                  "2 images but"));
   CHECK(contains(error_of([] { data::load_mnist(fixture("no-such-dir")); }),
                  "dataset-fashion-mnist"));
+}
+
+namespace {
+// An IDX file of unsigned bytes: the header for `dims`, then `values` (or zeros).
+void write_idx(const std::filesystem::path& path, const std::vector<uint32_t>& dims, std::vector<uint8_t> values = {}) {
+  std::string bytes = {0, 0, 0x08, static_cast<char>(dims.size())};
+  size_t n = 1;
+  for (uint32_t d : dims) {
+    n *= d;
+    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>((d >> shift) & 0xFF));
+  }
+  values.resize(n);
+  bytes.append(values.begin(), values.end());
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+// A folder of its own under the system's temporary directory, removed afterwards.
+struct MnistDir {
+  std::filesystem::path path;
+  explicit MnistDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() / ("xgrad_mnist_" + name + "_" + std::to_string(::getpid()))) {
+    std::filesystem::create_directories(path);
+  }
+  ~MnistDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string images() const { return (path / "t10k-images-idx3-ubyte").string(); }
+  std::string labels() const { return (path / "t10k-labels-idx1-ubyte").string(); }
+};
+}  // namespace
+
+TEST_CASE("load_mnist refuses a set of no images and images that are not 28 x 28, naming the file") {
+  MnistDir empty("empty");
+  write_idx(empty.images(), {0, 28, 28});
+  write_idx(empty.labels(), {0});
+  std::string e = error_of([&] { data::load_mnist(empty.path.string(), false); });
+  CHECK(contains(e, "load_mnist: '" + empty.images() + "'"));
+  CHECK(contains(e, "holds no images"));
+
+  MnistDir small("20x20");
+  write_idx(small.images(), {3, 20, 20});
+  write_idx(small.labels(), {3}, {1, 2, 3});
+  e = error_of([&] { data::load_mnist(small.path.string(), false); });
+  CHECK(contains(e, "'" + small.images() + "'"));
+  CHECK(contains(e, "images of 20 x 20 pixels, expected 28 x 28"));
+
+  MnistDir wide("28x20");
+  write_idx(wide.images(), {3, 28, 20});
+  write_idx(wide.labels(), {3}, {1, 2, 3});
+  CHECK(contains(error_of([&] { data::load_mnist(wide.path.string(), false); }), "images of 28 x 20 pixels"));
+}
+
+TEST_CASE("load_mnist with num_classes refuses a label out of range, naming file, index and label") {
+  MnistDir dir("labels");
+  write_idx(dir.images(), {4, 28, 28});
+  write_idx(dir.labels(), {4}, {3, 9, 200, 1});
+  // without num_classes the labels are not checked (as torchvision)
+  CHECK(data::load_mnist(dir.path.string(), false).y.to_vector<int64_t>() == std::vector<int64_t>{3, 9, 200, 1});
+  std::string e = error_of([&] { data::load_mnist(dir.path.string(), false, {.num_classes = 10}); });
+  CHECK(contains(e, "load_mnist: '" + dir.labels() + "'"));
+  CHECK(contains(e, "label 2 is 200"));
+  CHECK(contains(e, "[0, 10)"));
+  // the bounds are inclusive of 0 and exclusive of num_classes
+  CHECK(data::load_mnist(dir.path.string(), false, {.num_classes = 201}).y.numel() == 4);
+  e = error_of([&] { data::load_mnist(dir.path.string(), false, {.num_classes = 200}); });
+  CHECK(contains(e, "label 2 is 200"));
+  CHECK(contains(error_of([&] { data::load_mnist(dir.path.string(), false, {.num_classes = -1}); }),
+                 "num_classes must be positive"));
+  // the shipped fixture's labels (3 1 4 1 5 / 9 2) fit 10 classes
+  CHECK(data::load_mnist(fixture("mnist"), true, {.num_classes = 10}).y.numel() == 5);
+  CHECK(contains(error_of([] { data::load_mnist(fixture("mnist"), false, {.num_classes = 9}); }), "label 0 is 9"));
 }
 
 TEST_CASE("load_breast_cancer reads scikit-learn's 569 x 30 file") {

@@ -49,7 +49,7 @@ class Context {
 
 using CustomBackward = std::vector<Tensor> (*)(Context&, const std::vector<Tensor>&);
 
-class CustomNode final : public Node {
+class CustomNode final : public Node, public std::enable_shared_from_this<CustomNode> {
  public:
   CustomNode(std::string name, CustomBackward fn) : name_(std::move(name)), backward_(fn) {}
   const char* name() const override { return name_.c_str(); }

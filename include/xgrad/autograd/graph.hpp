@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "xgrad/autograd/grad_mode.hpp"
@@ -19,49 +20,6 @@ struct Edge {
   std::shared_ptr<Node> fn;
   uint32_t input_nr = 0;
   bool valid() const { return fn != nullptr; }
-};
-
-// A node's edges, kept inside the node up to kInline of them (every built-in op has at most
-// three inputs), so recording an op does not allocate a separate edge array.
-class EdgeList {
- public:
-  static constexpr uint32_t kInline = 4;
-  EdgeList() = default;
-  EdgeList(const EdgeList&) = delete;
-  EdgeList& operator=(const EdgeList&) = delete;
-
-  Edge* begin() { return on_heap_ ? heap_.data() : inline_; }
-  Edge* end() { return begin() + size_; }
-  const Edge* begin() const { return on_heap_ ? heap_.data() : inline_; }
-  const Edge* end() const { return begin() + size_; }
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  Edge& operator[](size_t i) { return begin()[i]; }
-  const Edge& operator[](size_t i) const { return begin()[i]; }
-
-  void reserve(size_t n) {
-    if (n > kInline) spill(n);
-  }
-  void push_back(Edge e) {
-    if (!on_heap_ && size_ == kInline) spill(size_ + 1);
-    if (on_heap_)
-      heap_.push_back(std::move(e));
-    else
-      inline_[size_] = std::move(e);
-    ++size_;
-  }
-
- private:
-  void spill(size_t capacity) {  // moves the inline edges to the heap, for good
-    if (on_heap_) return heap_.reserve(capacity);
-    heap_.reserve(capacity);
-    for (uint32_t i = 0; i < size_; ++i) heap_.push_back(std::move(inline_[i]));
-    on_heap_ = true;
-  }
-  Edge inline_[kInline];
-  std::vector<Edge> heap_;
-  uint32_t size_ = 0;
-  bool on_heap_ = false;
 };
 
 using GradHook = std::function<Tensor(const Tensor&)>;
@@ -80,13 +38,16 @@ class SavedTensor {
  private:
   Tensor data_;  // for outputs: a graph-free alias of the output
   uint32_t version_ = 0;
-  uint32_t output_nr_ = 0;
-  bool is_output_ = false;
-  bool requires_grad_ = false;
+  uint32_t output_nr_ : 30 = 0;  // 24 bytes in all: a node keeps one per saved tensor
+  uint32_t is_output_ : 1 = 0;
+  uint32_t requires_grad_ : 1 = 0;
 };
 
-// A node of the graph: turns the gradients of its outputs into gradients of its inputs.
-class Node : public std::enable_shared_from_this<Node> {
+// A node of the graph: turns the gradients of its outputs into gradients of its inputs. Kept
+// small (32 bytes before what a subclass holds): a graph a million ops deep holds a million of
+// them. Its edges live where the subclass puts them (built-in ops: inside the node, sized to the
+// op); pre-hooks, rare, live in a side table.
+class Node {
  public:
   Node();
   virtual ~Node();
@@ -100,27 +61,39 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual void release_saved() {}
   virtual uint32_t num_outputs() const { return 1; }
 
-  EdgeList& next_edges() { return next_edges_; }
-  const EdgeList& next_edges() const { return next_edges_; }
-  bool needs_input_grad(size_t i) const { return i < next_edges_.size() && next_edges_[i].valid(); }
-  void add_pre_hook(uint32_t output_nr, GradHook hook) { pre_hooks_.push_back({output_nr, std::move(hook)}); }
+  std::span<Edge> next_edges() { return {edges_, num_edges_}; }
+  std::span<const Edge> next_edges() const { return {edges_, num_edges_}; }
+  size_t num_inputs() const { return num_edges_; }
+  bool needs_input_grad(size_t i) const { return i < num_edges_ && edges_[i].valid(); }
+  void add_pre_hook(uint32_t output_nr, GradHook hook);
 
   static int64_t live_count();  // nodes alive now, in this process (tests use it to find leaks)
+  // The node the backward engine is running on this thread, as its owning reference (null
+  // outside a backward): a formula re-links a saved output to it.
+  static const std::shared_ptr<Node>* running();
 
  protected:
-  EdgeList next_edges_;
+  // The edges, moved into `storage` (n of them; the subclass owns that memory and calls
+  // release_edges() in its destructor) or, with storage null, into an array of their own.
+  void set_edges(Edge* storage, Edge* edges, size_t n);
+  // Drops the references to the inputs' nodes without recursion; the node has no edges after.
+  void release_edges();
 
  private:
   friend class Engine;
-  struct PreHook {
-    uint32_t output_nr;
-    GradHook fn;
-  };
-  std::vector<PreHook> pre_hooks_;
+  Edge* edges_ = nullptr;
+  uint32_t num_edges_ = 0;
   // Engine bookkeeping for the backward pass in progress.
-  std::vector<Tensor> input_buffer_;
-  int64_t dependencies_ = 0;
-  uint64_t visit_ = 0;
+  uint32_t dependencies_ = 0;
+  uint32_t visit_ = 0;
+  bool edges_on_heap_ = false;
+  bool has_pre_hooks_ = false;
+
+ protected:
+  // For subclasses: whether the saved state is gone (FnNode), and whether the op saved any.
+  // Declared last, so that they share the word above.
+  bool saved_released_ = false;
+  bool saves_ = false;
 };
 
 // Releases a node reference without recursion: destroying a graph a million nodes deep

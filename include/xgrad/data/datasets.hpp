@@ -22,10 +22,13 @@ inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mni
 struct MnistOptions {
   bool scale = true;     // divide pixels by 255 into [0, 1]
   bool flatten = false;  // x as [N, 784] instead of [N, 28, 28]
+  int64_t num_classes = 0;  // when > 0, every label must lie in [0, num_classes)
 };
 
 // An MNIST-format set from `dir`: train-{images-idx3,labels-idx1}-ubyte or t10k-..., each .gz
-// or plain. x float32 [N, 28, 28] (or [N, 784]), y int64 [N].
+// or plain. x float32 [N, 28, 28] (or [N, 784]), y int64 [N]. Refuses, naming the file: a set of
+// no images, images that are not 28 x 28, a count of labels unlike the images', and (with
+// num_classes) a label outside [0, num_classes), with its index.
 TensorDataset load_mnist(const std::string& dir = kFashionMnistDir, bool train = true,
                          MnistOptions options = {});
 
