@@ -1,7 +1,7 @@
 // What nn's nll_loss needs from autograd and the public API does not offer. Internal.
 #pragma once
 
-#include "autograd/tensor.hpp"
+#include "xgrad/autograd/tensor.hpp"
 
 namespace xgrad {
 
