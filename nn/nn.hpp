@@ -6,6 +6,7 @@
 #include "nn/activation.hpp"
 #include "nn/container.hpp"
 #include "nn/dropout.hpp"
+#include "nn/export.hpp"
 #include "nn/flatten.hpp"
 #include "nn/functional.hpp"
 #include "nn/init.hpp"
