@@ -10,7 +10,8 @@ namespace {
 
 class CheckpointNode final : public Node {
  public:
-  CheckpointNode(CheckpointFunction fn, const std::vector<Tensor>& inputs, RngState rng, bool preserve_rng)
+  CheckpointNode(CheckpointFunction fn, const std::vector<Tensor>& inputs, RngState rng,
+                 bool preserve_rng)
       : fn_(std::move(fn)), rng_(rng), preserve_rng_(preserve_rng) {
     for (auto& t : inputs) inputs_.emplace_back(t, false);
   }
@@ -45,8 +46,9 @@ class CheckpointNode final : public Node {
     check_defined("checkpoint", out);
     const Tensor& g = grads[0];
     if (!(out.shape() == g.shape()))
-      fail("checkpoint", "the function gave an output of shape " + out.shape().str() + " when recomputed, " +
-                             g.shape().str() + " the first time; it must compute the same function each time");
+      fail("checkpoint", "the function gave an output of shape " + out.shape().str() +
+                             " when recomputed, " + g.shape().str() +
+                             " the first time; it must compute the same function each time");
     if (out.requires_grad()) {
       EnableGradGuard grad_on;
       autograd::backward({out}, {g});
@@ -70,7 +72,8 @@ class CheckpointNode final : public Node {
 
 }  // namespace
 
-Tensor checkpoint(const CheckpointFunction& fn, const std::vector<Tensor>& inputs, bool preserve_rng_state) {
+Tensor checkpoint(const CheckpointFunction& fn, const std::vector<Tensor>& inputs,
+                  bool preserve_rng_state) {
   if (!fn) fail("checkpoint", "the function is empty");
   RngState rng = get_rng_state();
   Tensor out;

@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -48,7 +48,8 @@ void put_le(std::string& s, uint64_t v, int bytes) {
 
 uint64_t get_le(const char* p, int bytes) {
   uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  for (int i = 0; i < bytes; ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
   return v;
 }
 
@@ -85,14 +86,16 @@ std::vector<std::string> read_tfrecords(const std::string& path) {
   std::vector<std::string> records;
   size_t pos = 0;
   auto fail = [&](const std::string& what) {
-    throw Error("read_tfrecords: \"" + path + "\", record " + std::to_string(records.size()) + " at byte " +
-                std::to_string(pos) + ": " + what);
+    throw Error("read_tfrecords: \"" + path + "\", record " + std::to_string(records.size()) +
+                " at byte " + std::to_string(pos) + ": " + what);
   };
   while (pos < bytes.size()) {
-    if (bytes.size() - pos < 12) fail("truncated header (" + std::to_string(bytes.size() - pos) + " bytes left)");
+    if (bytes.size() - pos < 12)
+      fail("truncated header (" + std::to_string(bytes.size() - pos) + " bytes left)");
     uint64_t len = get_le(&bytes[pos], 8);
     uint32_t len_crc = static_cast<uint32_t>(get_le(&bytes[pos + 8], 4));
-    if (len_crc != mask_crc32c(crc32c(&bytes[pos], 8))) fail("the CRC of the length does not match");
+    if (len_crc != mask_crc32c(crc32c(&bytes[pos], 8)))
+      fail("the CRC of the length does not match");
     if (len > bytes.size() - pos - 12 || bytes.size() - pos - 12 - len < 4)
       fail("truncated data (length " + std::to_string(len) + ")");
     std::string data = bytes.substr(pos + 12, len);
@@ -117,15 +120,19 @@ bool tensorboard_available() {
 SummaryWriter::SummaryWriter(const std::string& logdir) {
 #ifndef XGRAD_WITH_PROTOBUF
   (void)logdir;
-  throw Error("SummaryWriter: this build of xgrad writes no TensorBoard event files (it was configured without "
-              "protobuf; install libprotobuf-dev and protobuf-compiler and configure again)");
+  throw Error(
+      "SummaryWriter: this build of xgrad writes no TensorBoard event files (it was configured "
+      "without "
+      "protobuf; install libprotobuf-dev and protobuf-compiler and configure again)");
 #else
   make_dir(logdir, "SummaryWriter");
   double t = now_seconds();
-  std::string base = "events.out.tfevents." + std::to_string(static_cast<int64_t>(t)) + "." + hostname();
+  std::string base =
+      "events.out.tfevents." + std::to_string(static_cast<int64_t>(t)) + "." + hostname();
   path_ = (fs::path(logdir) / base).string();
   // Two writers in one second would share a name: the later one gets a counter.
-  for (int i = 1; fs::exists(path_); ++i) path_ = (fs::path(logdir) / (base + "." + std::to_string(i))).string();
+  for (int i = 1; fs::exists(path_); ++i)
+    path_ = (fs::path(logdir) / (base + "." + std::to_string(i))).string();
   out_.open(path_, std::ios::binary);
   if (!out_) throw Error("SummaryWriter: cannot open \"" + path_ + "\" for writing");
   tensorboard::Event e;
@@ -142,11 +149,13 @@ SummaryWriter::~SummaryWriter() {
   }
 }
 
-void SummaryWriter::add_scalar(const std::string& tag, double value, int64_t step, std::optional<double> wall_time) {
+void SummaryWriter::add_scalar(const std::string& tag, double value, int64_t step,
+                               std::optional<double> wall_time) {
   add_scalars({{tag, value}}, step, wall_time);
 }
 
-void SummaryWriter::add_scalars(const Metrics& values, int64_t step, std::optional<double> wall_time) {
+void SummaryWriter::add_scalars(const Metrics& values, int64_t step,
+                                std::optional<double> wall_time) {
 #ifdef XGRAD_WITH_PROTOBUF
   if (!out_.is_open()) throw Error("SummaryWriter: \"" + path_ + "\" is closed");
   tensorboard::Event e;
@@ -192,7 +201,9 @@ CsvLogger::CsvLogger(const std::string& path) : path_(path) {
 }
 
 void CsvLogger::log(int64_t epoch, const Metrics& metrics) {
-  if (metrics.empty()) throw Error("CsvLogger: \"" + path_ + "\": no metrics given for epoch " + std::to_string(epoch));
+  if (metrics.empty())
+    throw Error("CsvLogger: \"" + path_ + "\": no metrics given for epoch " +
+                std::to_string(epoch));
   if (columns_.empty()) {
     std::string header = "epoch";
     for (auto& [name, _] : metrics) {
@@ -215,8 +226,8 @@ void CsvLogger::log(int64_t epoch, const Metrics& metrics) {
       };
       for (auto& c : columns_) join(want, c);
       for (auto& [n, _] : metrics) join(got, n);
-      throw Error("CsvLogger: \"" + path_ + "\": epoch " + std::to_string(epoch) + " names the metrics " + got +
-                  ", the header has " + want);
+      throw Error("CsvLogger: \"" + path_ + "\": epoch " + std::to_string(epoch) +
+                  " names the metrics " + got + ", the header has " + want);
     }
   }
   std::string row = std::to_string(epoch);

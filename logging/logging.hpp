@@ -1,7 +1,8 @@
 // Training logs: per-epoch metrics as CSV and as TensorBoard event files.
 //
 //   logging::TrainingLog log("runs/digits");           // runs/digits/metrics.csv and
-//   for (int epoch = 0; epoch < 100; ++epoch) {          // runs/digits/events.out.tfevents.<time>.<host>
+//   for (int epoch = 0; epoch < 100; ++epoch) {          //
+//   runs/digits/events.out.tfevents.<time>.<host>
 //     ...
 //     log.log_epoch(epoch, {{"train/loss", loss}, {"test/accuracy", acc}});
 //   }
@@ -40,7 +41,8 @@ class SummaryWriter {
   SummaryWriter& operator=(const SummaryWriter&) = delete;
 
   // wall_time: seconds since the epoch (now when absent).
-  void add_scalar(const std::string& tag, double value, int64_t step, std::optional<double> wall_time = {});
+  void add_scalar(const std::string& tag, double value, int64_t step,
+                  std::optional<double> wall_time = {});
   // Several scalars of one step in one event.
   void add_scalars(const Metrics& values, int64_t step, std::optional<double> wall_time = {});
   void flush();

@@ -81,7 +81,8 @@ std::pair<std::string, LayerCodec> layer(const std::string& name, Save save, Loa
   LayerCodec codec;
   codec.save = [save, name](const Module& m) -> LayerArgs {
     auto* impl = dynamic_cast<const Impl*>(&m);
-    if (!impl) throw Error("save_model: a module named " + m.type_name() + " is not the " + name + " layer");
+    if (!impl)
+      throw Error("save_model: a module named " + m.type_name() + " is not the " + name + " layer");
     return save(*impl);
   };
   codec.load = [load](const LayerArgs& a) -> ModulePtr { return load(a); };
@@ -92,7 +93,8 @@ std::pair<std::string, LayerCodec> layer(const std::string& name, Save save, Loa
 template <class Impl>
 std::pair<std::string, LayerCodec> plain(const std::string& name) {
   return layer<Impl>(
-      name, [](const Impl&) { return LayerArgs{}; }, [](const LayerArgs&) { return std::make_shared<Impl>(); });
+      name, [](const Impl&) { return LayerArgs{}; },
+      [](const LayerArgs&) { return std::make_shared<Impl>(); });
 }
 
 struct Registry {
@@ -113,7 +115,8 @@ Registry& registry() {
                                     {"bias", l.bias.defined()}};
                  },
                  [](const LayerArgs& a) {
-                   return std::make_shared<LinearImpl>(a.integer("in_features"), a.integer("out_features"),
+                   return std::make_shared<LinearImpl>(a.integer("in_features"),
+                                                       a.integer("out_features"),
                                                        LinearOptions{.bias = a.boolean("bias")});
                  }),
              plain<ReLUImpl>("ReLU"),
@@ -121,22 +124,43 @@ Registry& registry() {
              plain<SigmoidImpl>("Sigmoid"),
              plain<IdentityImpl>("Identity"),
              layer<LeakyReLUImpl>(
-                 "LeakyReLU", [](const LeakyReLUImpl& m) { return LayerArgs{{"negative_slope", m.negative_slope}}; },
-                 [](const LayerArgs& a) { return std::make_shared<LeakyReLUImpl>(a.number("negative_slope")); }),
+                 "LeakyReLU",
+                 [](const LeakyReLUImpl& m) {
+                   return LayerArgs{{"negative_slope", m.negative_slope}};
+                 },
+                 [](const LayerArgs& a) {
+                   return std::make_shared<LeakyReLUImpl>(a.number("negative_slope"));
+                 }),
              layer<SoftmaxImpl>(
-                 "Softmax", [](const SoftmaxImpl& m) { return LayerArgs{{"dim", m.dim}}; },
-                 [](const LayerArgs& a) { return std::make_shared<SoftmaxImpl>(a.integer("dim")); }),
+                 "Softmax",
+                 [](const SoftmaxImpl& m) {
+                   return LayerArgs{{"dim", m.dim}};
+                 },
+                 [](const LayerArgs& a) {
+                   return std::make_shared<SoftmaxImpl>(a.integer("dim"));
+                 }),
              layer<LogSoftmaxImpl>(
-                 "LogSoftmax", [](const LogSoftmaxImpl& m) { return LayerArgs{{"dim", m.dim}}; },
-                 [](const LayerArgs& a) { return std::make_shared<LogSoftmaxImpl>(a.integer("dim")); }),
+                 "LogSoftmax",
+                 [](const LogSoftmaxImpl& m) {
+                   return LayerArgs{{"dim", m.dim}};
+                 },
+                 [](const LayerArgs& a) {
+                   return std::make_shared<LogSoftmaxImpl>(a.integer("dim"));
+                 }),
              layer<DropoutImpl>(
-                 "Dropout", [](const DropoutImpl& m) { return LayerArgs{{"p", m.p}}; },
+                 "Dropout",
+                 [](const DropoutImpl& m) {
+                   return LayerArgs{{"p", m.p}};
+                 },
                  [](const LayerArgs& a) { return std::make_shared<DropoutImpl>(a.number("p")); }),
              layer<FlattenImpl>(
                  "Flatten",
-                 [](const FlattenImpl& m) { return LayerArgs{{"start_dim", m.start_dim}, {"end_dim", m.end_dim}}; },
+                 [](const FlattenImpl& m) {
+                   return LayerArgs{{"start_dim", m.start_dim}, {"end_dim", m.end_dim}};
+                 },
                  [](const LayerArgs& a) {
-                   return std::make_shared<FlattenImpl>(a.integer("start_dim"), a.integer("end_dim"));
+                   return std::make_shared<FlattenImpl>(a.integer("start_dim"),
+                                                        a.integer("end_dim"));
                  }),
          })
       reg->codecs.emplace(name, codec);
@@ -163,8 +187,10 @@ std::string known_names() {
 
 void register_layer(const std::string& type_name, LayerCodec codec) {
   if (type_name.empty() || type_name == "Sequential")
-    throw Error("register_layer: \"" + type_name + "\" cannot be registered (empty, or the container itself)");
-  if (!codec.save || !codec.load) throw Error("register_layer: " + type_name + ": save and load must both be given");
+    throw Error("register_layer: \"" + type_name +
+                "\" cannot be registered (empty, or the container itself)");
+  if (!codec.save || !codec.load)
+    throw Error("register_layer: " + type_name + ": save and load must both be given");
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   r.codecs[type_name] = std::move(codec);
@@ -244,8 +270,9 @@ void save_model(const Module& model, const std::string& dir) {
   auto params = model.parameters();
   for (auto& p : params)
     if (p.dtype() != params[0].dtype())
-      throw Error("save_model: the model mixes dtypes (" + std::string(dtype_name(params[0].dtype())) + " and " +
-                  dtype_name(p.dtype()) + "); convert it with to() first");
+      throw Error("save_model: the model mixes dtypes (" +
+                  std::string(dtype_name(params[0].dtype())) + " and " + dtype_name(p.dtype()) +
+                  "); convert it with to() first");
   if (!params.empty()) dtype = params[0].dtype();
   doc["dtype"] = dtype_name(dtype);
   doc["model"] = describe(model, "model");  // before writing anything: refuse unknown layers first
@@ -253,7 +280,8 @@ void save_model(const Module& model, const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir))
-    throw Error("save_model: cannot create the directory \"" + dir + "\"" + (ec ? ": " + ec.message() : ""));
+    throw Error("save_model: cannot create the directory \"" + dir + "\"" +
+                (ec ? ": " + ec.message() : ""));
   // Weights first: a model.json is only ever beside the weights it describes.
   save(model, (fs::path(dir) / "model.safetensors").string(), {{"format", "xgrad.model"}});
   write_text_atomically((fs::path(dir) / "model.json").string(), doc.dump(2) + "\n");
@@ -263,7 +291,9 @@ void save_model(const Module& model, const std::string& dir) {
 
 namespace {
 
-std::string join(const std::string& field, const std::string& key) { return field.empty() ? key : field + "." + key; }
+std::string join(const std::string& field, const std::string& key) {
+  return field.empty() ? key : field + "." + key;
+}
 
 struct Reader {
   std::string file;
@@ -278,9 +308,11 @@ struct Reader {
     return *it;
   }
 
-  const std::string& string_at(const json& obj, const std::string& key, const std::string& field) const {
+  const std::string& string_at(const json& obj, const std::string& key,
+                               const std::string& field) const {
     const json& v = member(obj, key, field);
-    if (!v.is_string()) fail(join(field, key), "expected a string, got " + std::string(v.type_name()));
+    if (!v.is_string())
+      fail(join(field, key), "expected a string, got " + std::string(v.type_name()));
     return v.get_ref<const std::string&>();
   }
 
@@ -289,12 +321,14 @@ struct Reader {
     const std::string& type = string_at(spec, "type", field);
     if (type == "Sequential") {
       const json& layers = member(spec, "layers", field);
-      if (!layers.is_array()) fail(field + ".layers", "expected an array, got " + std::string(layers.type_name()));
+      if (!layers.is_array())
+        fail(field + ".layers", "expected an array, got " + std::string(layers.type_name()));
       auto seq = std::make_shared<SequentialImpl>();
       for (size_t i = 0; i < layers.size(); ++i) {
         std::string at = field + ".layers[" + std::to_string(i) + "]";
         ModulePtr child = build(layers[i], at);
-        std::string name = layers[i].contains("name") ? string_at(layers[i], "name", at) : std::to_string(i);
+        std::string name =
+            layers[i].contains("name") ? string_at(layers[i], "name", at) : std::to_string(i);
         try {
           seq->push_back(name, child);
         } catch (const Error& e) {
@@ -304,11 +338,13 @@ struct Reader {
       return seq;
     }
     std::optional<LayerCodec> codec = find_codec(type);
-    if (!codec) fail(field + ".type", "unknown layer \"" + type + "\" (known: " + known_names() + ")");
+    if (!codec)
+      fail(field + ".type", "unknown layer \"" + type + "\" (known: " + known_names() + ")");
     LayerArgs args;
     args.where = "load_model: \"" + file + "\": " + field + ".args";
     if (auto it = spec.find("args"); it != spec.end()) {
-      if (!it->is_object()) fail(field + ".args", "expected an object, got " + std::string(it->type_name()));
+      if (!it->is_object())
+        fail(field + ".args", "expected an object, got " + std::string(it->type_name()));
       for (auto& [k, v] : it->items()) {
         if (v.is_boolean())
           args.set(k, v.get<bool>());
@@ -319,7 +355,8 @@ struct Reader {
         else if (v.is_string())
           args.set(k, v.get<std::string>());
         else
-          fail(field + ".args." + k, "expected a boolean, number or string, got " + std::string(v.type_name()));
+          fail(field + ".args." + k,
+               "expected a boolean, number or string, got " + std::string(v.type_name()));
       }
     }
     try {
@@ -344,14 +381,16 @@ ModulePtr load_model(const std::string& dir) {
   } catch (const json::exception& e) {
     throw Error("load_model: \"" + r.file + "\": not valid JSON: " + e.what());
   }
-  if (!doc.is_object()) r.fail("the document", "expected an object, got " + std::string(doc.type_name()));
+  if (!doc.is_object())
+    r.fail("the document", "expected an object, got " + std::string(doc.type_name()));
   if (const std::string& format = r.string_at(doc, "format", ""); format != "xgrad.model")
     r.fail("format", "expected \"xgrad.model\", got \"" + format + "\"");
   const json& version = r.member(doc, "version", "");
   if (!version.is_number_integer() || version.get<int64_t>() != 1)
     r.fail("version", "expected 1, got " + version.dump());
   const std::string& dtype = r.string_at(doc, "dtype", "");
-  if (dtype != "float32" && dtype != "float64") r.fail("dtype", "expected \"float32\" or \"float64\", got \"" + dtype + "\"");
+  if (dtype != "float32" && dtype != "float64")
+    r.fail("dtype", "expected \"float32\" or \"float64\", got \"" + dtype + "\"");
   ModulePtr model = r.build(r.member(doc, "model", ""), "model");
   if (dtype == "float64") model->to(kFloat64);
   load(*model, (fs::path(dir) / "model.safetensors").string(), /*strict=*/true);

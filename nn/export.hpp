@@ -2,14 +2,15 @@
 // arguments) beside its weights (safetensors), and rebuilt from the layer names alone, in C++ or
 // in PyTorch (scripts/xgrad_to_torch.py).
 //
-//   nn::save_model(model, "digits_model");             // digits_model/model.json, model.safetensors
-//   nn::ModulePtr m = nn::load_model("digits_model");  // a Sequential with the same layers, weights
-//   Tensor y = (*m)(x);
+//   nn::save_model(model, "digits_model");             // digits_model/model.json,
+//   model.safetensors nn::ModulePtr m = nn::load_model("digits_model");  // a Sequential with the
+//   same layers, weights Tensor y = (*m)(x);
 //
 // model.json:
 //   {"format": "xgrad.model", "version": 1, "dtype": "float32",
 //    "model": {"type": "Sequential", "layers": [
-//       {"name": "0", "type": "Linear", "args": {"in_features": 64, "out_features": 50, "bias": true}},
+//       {"name": "0", "type": "Linear", "args": {"in_features": 64, "out_features": 50, "bias":
+//       true}},
 //       {"name": "1", "type": "Tanh", "args": {}}, ...]}}
 //
 // Each layer type is known by one entry of a registry: its name, how to read its constructor

@@ -29,9 +29,7 @@ Tensor Module::operator()(const Tensor& x) {
 // ---- hooks
 
 void detail::ModuleHooks::remove(uint64_t id) {
-  auto drop = [id](auto& list) {
-    std::erase_if(list, [id](const auto& e) { return e.id == id; });
-  };
+  auto drop = [id](auto& list) { std::erase_if(list, [id](const auto& e) { return e.id == id; }); };
   drop(forward_pre);
   drop(forward);
   drop(backward);
@@ -45,8 +43,9 @@ void RemovableHandle::remove() {
 namespace {
 
 template <class List, class Fn>
-RemovableHandle add_hook(std::shared_ptr<detail::ModuleHooks>& hooks, List detail::ModuleHooks::*list, Fn fn,
-                         bool prepend, const std::string& type_name, const char* what) {
+RemovableHandle add_hook(std::shared_ptr<detail::ModuleHooks>& hooks,
+                         List detail::ModuleHooks::*list, Fn fn, bool prepend,
+                         const std::string& type_name, const char* what) {
   if (!fn) throw Error(type_name + ": " + what + ": the hook is empty");
   if (!hooks) hooks = std::make_shared<detail::ModuleHooks>();
   uint64_t id = hooks->next_id++;
@@ -72,12 +71,14 @@ struct BackwardHookCall {
       std::vector<Tensor> r = hook(*module, grad_input, grad_output);
       if (r.empty()) continue;
       if (r.size() != grad_input.size())
-        throw Error(module->type_name() + ": a full backward hook returned " + std::to_string(r.size()) +
-                    " gradients for " + std::to_string(grad_input.size()) + " inputs");
+        throw Error(module->type_name() + ": a full backward hook returned " +
+                    std::to_string(r.size()) + " gradients for " +
+                    std::to_string(grad_input.size()) + " inputs");
       for (size_t i = 0; i < r.size(); ++i)
         if (r[i].defined() && grad_input[i].defined() && !(r[i].shape() == grad_input[i].shape()))
           throw Error(module->type_name() + ": a full backward hook returned a gradient of shape " +
-                      r[i].shape().str() + " for an input gradient of shape " + grad_input[i].shape().str());
+                      r[i].shape().str() + " for an input gradient of shape " +
+                      grad_input[i].shape().str());
       grad_input = std::move(r);
     }
     return grad_input;
@@ -90,7 +91,9 @@ class ModuleBackwardHookNode final : public Node {
  public:
   ModuleBackwardHookNode(std::shared_ptr<BackwardHookCall> call, bool at_output)
       : call_(std::move(call)), at_output_(at_output) {}
-  const char* name() const override { return at_output_ ? "ModuleBackwardHook(output)" : "ModuleBackwardHook(input)"; }
+  const char* name() const override {
+    return at_output_ ? "ModuleBackwardHook(output)" : "ModuleBackwardHook(input)";
+  }
   std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
     if (at_output_) {
       call_->grad_output = grads;
@@ -132,9 +135,11 @@ RemovableHandle Module::register_full_backward_hook(BackwardHook hook, bool prep
                   "register_full_backward_hook");
 }
 
-Tensor Module::call_with_hooks(const Tensor& x, const std::function<Tensor(const Tensor&)>& forward_fn) {
+Tensor Module::call_with_hooks(const Tensor& x,
+                               const std::function<Tensor(const Tensor&)>& forward_fn) {
   // A copy: a hook may add or remove hooks while they run.
-  std::shared_ptr<detail::ModuleHooks> hooks = hooks_ ? std::make_shared<detail::ModuleHooks>(*hooks_) : nullptr;
+  std::shared_ptr<detail::ModuleHooks> hooks =
+      hooks_ ? std::make_shared<detail::ModuleHooks>(*hooks_) : nullptr;
   Tensor in = x;
   if (hooks)
     for (auto& [_, hook] : hooks->forward_pre)

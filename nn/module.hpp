@@ -45,12 +45,13 @@ using ModulePtr = std::shared_ptr<Module>;
 //   });
 //   h.remove();
 using ForwardPreHook = std::function<Tensor(Module& module, const Tensor& input)>;
-using ForwardHook = std::function<Tensor(Module& module, const Tensor& input, const Tensor& output)>;
+using ForwardHook =
+    std::function<Tensor(Module& module, const Tensor& input, const Tensor& output)>;
 // Called once the gradient w.r.t. the module's input is computed, with it (grad_input, undefined
 // where the input needs no gradient) and the gradient w.r.t. its output (grad_output); may return
 // a replacement grad_input of the same size.
-using BackwardHook = std::function<std::vector<Tensor>(Module& module, const std::vector<Tensor>& grad_input,
-                                                       const std::vector<Tensor>& grad_output)>;
+using BackwardHook = std::function<std::vector<Tensor>(
+    Module& module, const std::vector<Tensor>& grad_input, const std::vector<Tensor>& grad_output)>;
 
 namespace detail {
 // A module's hooks, shared with the handles that can remove them.
@@ -74,7 +75,8 @@ struct ModuleHooks {
 class RemovableHandle {
  public:
   RemovableHandle() = default;
-  RemovableHandle(std::weak_ptr<detail::ModuleHooks> hooks, uint64_t id) : hooks_(std::move(hooks)), id_(id) {}
+  RemovableHandle(std::weak_ptr<detail::ModuleHooks> hooks, uint64_t id)
+      : hooks_(std::move(hooks)), id_(id) {}
   void remove();
 
  private:
@@ -233,14 +235,16 @@ class ModuleHolder {
     if constexpr (std::is_same_v<Result, Tensor> && sizeof...(Args) == 1 &&
                   (std::is_convertible_v<Args, const Tensor&> && ...)) {
       if (m->has_hooks())
-        return m->call_with_hooks(args..., [m](const Tensor& x) -> Tensor { return m->forward(x); });
+        return m->call_with_hooks(args...,
+                                  [m](const Tensor& x) -> Tensor { return m->forward(x); });
       Tensor y = m->forward(std::forward<Args>(args)...);
       detail::note_forward(*impl_, y);
       return y;
     } else {
       if (m->has_hooks())
-        throw Error(m->type_name() +
-                    ": hooks run only on modules called with one tensor; this call passes other arguments");
+        throw Error(
+            m->type_name() +
+            ": hooks run only on modules called with one tensor; this call passes other arguments");
       if constexpr (std::is_same_v<Result, Tensor>) {
         Tensor y = m->forward(std::forward<Args>(args)...);
         detail::note_forward(*impl_, y);

@@ -47,7 +47,8 @@ std::string printed(const nn::Module& m) {
 nn::Sequential every_layer() {
   nn::Sequential inner(nn::Linear(6, 5), nn::Sigmoid());
   nn::Sequential model(nn::Flatten(), nn::Linear(12, 8), nn::ReLU(), nn::Dropout(0.25),
-                       nn::Linear(8, 6, {.bias = false}), nn::LeakyReLU(0.2), nn::Tanh(), nn::Identity());
+                       nn::Linear(8, 6, {.bias = false}), nn::LeakyReLU(0.2), nn::Tanh(),
+                       nn::Identity());
   model->push_back("block", inner);
   model->push_back(nn::Linear(5, 4));
   model->push_back(nn::Softmax(1));
@@ -80,7 +81,8 @@ TEST_CASE("save_model writes the architecture and weights; load_model rebuilds t
   REQUIRE(layers.size() == 12);
   CHECK(layers[0]["type"] == "Flatten");
   CHECK(layers[0]["args"]["start_dim"] == 1);
-  CHECK(layers[1]["args"] == nlohmann::json({{"in_features", 12}, {"out_features", 8}, {"bias", true}}));
+  CHECK(layers[1]["args"] ==
+        nlohmann::json({{"in_features", 12}, {"out_features", 8}, {"bias", true}}));
   CHECK(layers[3]["args"]["p"] == 0.25);
   CHECK(layers[4]["args"]["bias"] == false);
   CHECK(layers[5]["args"]["negative_slope"] == 0.2);
@@ -109,7 +111,8 @@ TEST_CASE("save_model writes the architecture and weights; load_model rebuilds t
   CHECK(allclose(back64->parameters()[0], m64->parameters()[0], 0, 0));
 }
 
-TEST_CASE("save_model refuses a module the registry does not know; register_layer adds it in one call") {
+TEST_CASE(
+    "save_model refuses a module the registry does not know; register_layer adds it in one call") {
   nn::Sequential model(nn::Linear(2, 2), nn::ModuleHolder<ScaleImpl>(3.0));
   std::string dir = scratch("custom");
   std::string e = error_of([&] { nn::save_model(model, dir); });
@@ -117,17 +120,20 @@ TEST_CASE("save_model refuses a module the registry does not know; register_laye
   CHECK(contains(e, "known: Dropout, Flatten, Identity, LeakyReLU, Linear"));
   CHECK_FALSE(fs::exists(dir + "/model.json"));  // nothing written
 
-  nn::register_layer("Scale", {[](const nn::Module& m) {
-                                 return nn::LayerArgs{{"factor", dynamic_cast<const ScaleImpl&>(m).factor}};
-                               },
-                               [](const nn::LayerArgs& a) { return std::make_shared<ScaleImpl>(a.number("factor")); }});
+  nn::register_layer(
+      "Scale",
+      {[](const nn::Module& m) {
+         return nn::LayerArgs{{"factor", dynamic_cast<const ScaleImpl&>(m).factor}};
+       },
+       [](const nn::LayerArgs& a) { return std::make_shared<ScaleImpl>(a.number("factor")); }});
   nn::save_model(model, dir);
   nn::ModulePtr back = nn::load_model(dir);
   Tensor x = randn({4, 2});
   CHECK(allclose((*back)(x), model(x), 0, 0));
   CHECK(contains(printed(*back), "Scale(factor=3.0)"));
   CHECK(contains(error_of([] { nn::register_layer("Sequential", {}); }), "cannot be registered"));
-  CHECK(contains(error_of([] { nn::register_layer("X", {}); }), "X: save and load must both be given"));
+  CHECK(contains(error_of([] { nn::register_layer("X", {}); }),
+                 "X: save and load must both be given"));
 }
 
 TEST_CASE("load_model refuses malformed files, naming the file and the field") {
@@ -149,9 +155,11 @@ TEST_CASE("load_model refuses malformed files, naming the file and the field") {
   std::string e = error_with("{\"format\": \"xgrad.model\", ");
   CHECK(contains(e, "load_model: \"" + json_path + "\": not valid JSON"));
   e = error_with(edited([](auto& d) { d["model"]["layers"][1]["type"] = "Conv9"; }));
-  CHECK(contains(e, "\"" + json_path + "\": model.layers[1].type: unknown layer \"Conv9\" (known: "));
+  CHECK(
+      contains(e, "\"" + json_path + "\": model.layers[1].type: unknown layer \"Conv9\" (known: "));
   e = error_with(edited([](auto& d) { d["model"]["layers"][0]["args"].erase("in_features"); }));
-  CHECK(contains(e, "\"" + json_path + "\": model.layers[0].args.in_features: missing (expected an integer)"));
+  CHECK(contains(
+      e, "\"" + json_path + "\": model.layers[0].args.in_features: missing (expected an integer)"));
   e = error_with(edited([](auto& d) { d["model"]["layers"][0]["args"]["out_features"] = "3"; }));
   CHECK(contains(e, "model.layers[0].args.out_features: expected an integer, got a string"));
   e = error_with(edited([](auto& d) { d["model"]["layers"][0]["args"]["bias"] = nullptr; }));
@@ -202,8 +210,9 @@ TEST_CASE("a saved model rebuilt in PyTorch gives the same outputs" * doctest::s
   StateDict input;
   input.insert("input", x);
   nn::save(input, dir + "/input.safetensors");
-  std::string cmd = std::string(python) + " " + XGRAD_SOURCE_DIR + "/scripts/xgrad_to_torch.py " + dir +
-                    " --input " + dir + "/input.safetensors --output " + dir + "/output.safetensors";
+  std::string cmd = std::string(python) + " " + XGRAD_SOURCE_DIR + "/scripts/xgrad_to_torch.py " +
+                    dir + " --input " + dir + "/input.safetensors --output " + dir +
+                    "/output.safetensors";
   int status = std::system(cmd.c_str());
   REQUIRE(WIFEXITED(status));
   if (WEXITSTATUS(status) == 77) {

@@ -43,7 +43,8 @@ void write_file(const std::string& path, const std::string& bytes) {
 
 uint64_t le(const std::string& s, size_t pos, int bytes) {
   uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(s[pos + i])) << (8 * i);
+  for (int i = 0; i < bytes; ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(s[pos + i])) << (8 * i);
   return v;
 }
 
@@ -61,36 +62,47 @@ TEST_CASE("CRC32C gives RFC 3720's check values, and masking round-trips") {
   CHECK(crc32c(up) == 0x46DD794Eu);
   CHECK(crc32c(down) == 0x113FDB5Cu);
   // RFC 3720 B.4: an iSCSI SCSI Read (10) command PDU
-  const unsigned char pdu[48] = {0x01, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                 0x14, 0,    0, 0, 0, 0, 0x04, 0, 0, 0, 0, 0x14, 0, 0, 0, 0x18,
-                                 0x28, 0,    0, 0, 0, 0, 0, 0, 0x02, 0, 0, 0, 0, 0, 0, 0};
+  const unsigned char pdu[48] = {0x01, 0xc0, 0, 0, 0, 0, 0,    0, 0,    0, 0, 0,    0, 0, 0, 0,
+                                 0x14, 0,    0, 0, 0, 0, 0x04, 0, 0,    0, 0, 0x14, 0, 0, 0, 0x18,
+                                 0x28, 0,    0, 0, 0, 0, 0,    0, 0x02, 0, 0, 0,    0, 0, 0, 0};
   CHECK(crc32c(pdu, sizeof pdu) == 0xD9963A56u);
   CHECK(crc32c("123456789") == 0xE3069283u);  // the usual check value of CRC-32C
   // continuing a CRC over pieces equals the CRC of the whole
   CHECK(crc32c(up.data() + 10, 22, crc32c(up.data(), 10)) == 0x46DD794Eu);
-  for (uint32_t v : {0u, 1u, 0x8A9136AAu, 0xFFFFFFFFu}) CHECK(logging::unmask_crc32c(logging::mask_crc32c(v)) == v);
+  for (uint32_t v : {0u, 1u, 0x8A9136AAu, 0xFFFFFFFFu})
+    CHECK(logging::unmask_crc32c(logging::mask_crc32c(v)) == v);
   CHECK(logging::mask_crc32c(0) == 0xa282ead8u);
 }
 
-TEST_CASE("CSV log: a header, then one row per epoch with exact values; mismatched names are refused") {
+TEST_CASE(
+    "CSV log: a header, then one row per epoch with exact values; mismatched names are refused") {
   std::string dir = scratch_dir("csv");
   {
     logging::CsvLogger csv(dir + "/sub/metrics.csv");
     csv.log(0, {{"loss", 0.5}, {"accuracy", 0.25}});
     csv.log(1, {{"loss", 0.1}, {"accuracy", 1.0 / 3.0}});
-    CHECK(contains(error_of([&] { csv.log(2, {{"accuracy", 1.0}, {"loss", 0.1}}); }),
+    CHECK(contains(error_of([&] {
+                     csv.log(2, {{"accuracy", 1.0}, {"loss", 0.1}});
+                   }),
                    "epoch 2 names the metrics accuracy,loss, the header has loss,accuracy"));
     CHECK(contains(error_of([&] { csv.log(2, {}); }), "no metrics given for epoch 2"));
   }
-  CHECK(read_file(dir + "/sub/metrics.csv") == "epoch,loss,accuracy\n0,0.5,0.25\n1,0.1,0.3333333333333333\n");
+  CHECK(read_file(dir + "/sub/metrics.csv") ==
+        "epoch,loss,accuracy\n0,0.5,0.25\n1,0.1,0.3333333333333333\n");
   logging::CsvLogger bad(dir + "/bad.csv");
-  CHECK(contains(error_of([&] { bad.log(0, {{"a,b", 1.0}}); }), "metric name \"a,b\" must be non-empty"));
-  CHECK(contains(error_of([&] { logging::CsvLogger(dir + "/sub/metrics.csv/x.csv"); }), "CsvLogger: cannot create"));
+  CHECK(contains(error_of([&] {
+                   bad.log(0, {{"a,b", 1.0}});
+                 }),
+                 "metric name \"a,b\" must be non-empty"));
+  CHECK(contains(error_of([&] { logging::CsvLogger(dir + "/sub/metrics.csv/x.csv"); }),
+                 "CsvLogger: cannot create"));
 }
 
 #ifdef XGRAD_WITH_PROTOBUF
 
-TEST_CASE("TensorBoard event file: TFRecord frames with valid CRCs around Events that decode to the values") {
+TEST_CASE(
+    "TensorBoard event file: TFRecord frames with valid CRCs around Events that decode to the "
+    "values") {
   std::string dir = scratch_dir("events");
   logging::TrainingLog log(dir);
   const std::vector<double> losses = {2.5, 1.25, 0.0625, 1e-7};
@@ -139,11 +151,15 @@ TEST_CASE("TensorBoard event file: TFRecord frames with valid CRCs around Events
 
   // The encoding is protobuf's wire format with TensorBoard's field numbers: step is field 2
   // (varint: tag byte 0x10), summary field 5 (length-delimited: 0x2a), file_version field 3 (0x1a).
-  CHECK(frames[0].find(std::string("\x1a\x0d" "brain.Event:2", 15)) != std::string::npos);
+  CHECK(frames[0].find(std::string("\x1a\x0d"
+                                   "brain.Event:2",
+                                   15)) != std::string::npos);
   CHECK(frames[2].find(std::string("\x10\x01\x2a", 3)) != std::string::npos);
 }
 
-TEST_CASE("SummaryWriter: scalars one by one, explicit wall time, and a second writer in the same second") {
+TEST_CASE(
+    "SummaryWriter: scalars one by one, explicit wall time, and a second writer in the same "
+    "second") {
   std::string dir = scratch_dir("writer");
   logging::SummaryWriter a(dir), b(dir);
   CHECK(a.path() != b.path());
@@ -173,7 +189,8 @@ TEST_CASE("read_tfrecords finds a bad length CRC, a bad data CRC and a truncated
   std::string bad_len = good;
   bad_len[8] ^= 1;
   write_file(dir + "/len", bad_len);
-  CHECK(contains(error_of([&] { logging::read_tfrecords(dir + "/len"); }), "record 0 at byte 0: the CRC of the length"));
+  CHECK(contains(error_of([&] { logging::read_tfrecords(dir + "/len"); }),
+                 "record 0 at byte 0: the CRC of the length"));
 
   std::string bad_data = good;
   bad_data[good.size() - 6] ^= 0x20;  // a byte of "world!"
@@ -182,7 +199,8 @@ TEST_CASE("read_tfrecords finds a bad length CRC, a bad data CRC and a truncated
   CHECK(contains(e, "/data\", record 1 at byte 21: the CRC of the data does not match"));
 
   write_file(dir + "/short", good.substr(0, good.size() - 3));
-  CHECK(contains(error_of([&] { logging::read_tfrecords(dir + "/short"); }), "record 1 at byte 21: truncated data"));
+  CHECK(contains(error_of([&] { logging::read_tfrecords(dir + "/short"); }),
+                 "record 1 at byte 21: truncated data"));
   write_file(dir + "/shorter", good.substr(0, 25));
   CHECK(contains(error_of([&] { logging::read_tfrecords(dir + "/shorter"); }), "truncated header"));
   CHECK(contains(error_of([&] { logging::read_tfrecords(dir + "/missing"); }), "cannot open"));
@@ -191,7 +209,8 @@ TEST_CASE("read_tfrecords finds a bad length CRC, a bad data CRC and a truncated
 TEST_CASE("without protobuf the event writer says so; with it, TrainingLog writes both files") {
   std::string dir = scratch_dir("both");
   if (!logging::tensorboard_available()) {
-    CHECK(contains(error_of([&] { logging::SummaryWriter w(dir); }), "configured without protobuf"));
+    CHECK(
+        contains(error_of([&] { logging::SummaryWriter w(dir); }), "configured without protobuf"));
     logging::TrainingLog csv_only(dir, {.tensorboard = false});
     CHECK(csv_only.event_path().empty());
     return;

@@ -733,7 +733,21 @@ TEST_CASE("a full backward hook on a module whose input needs no gradient gets a
   CHECK(calls == 1);
 }
 
-TEST_CASE("hook errors name the module: empty hooks, wrong replacement gradients") {
+namespace {
+struct PairSumImpl : nn::Module {
+  PairSumImpl() : Module("PairSum") {}
+  Tensor forward(const Tensor& a, const Tensor& b) { return a + b; }
+};
+XGRAD_MODULE(PairSum);
+}  // namespace
+
+TEST_CASE("hook errors name the module: empty hooks, wrong replacement gradients, other signatures") {
+  PairSum pair;
+  CHECK(pair(ones({2}), ones({2})).to_vector() == std::vector<float>{2.0f, 2.0f});
+  pair.register_forward_hook([](nn::Module&, const Tensor&, const Tensor&) { return Tensor(); });
+  CHECK(test_util::contains(error_of([&] { pair(ones({2}), ones({2})); }),
+                            "PairSum: hooks run only on modules called with one tensor"));
+
   nn::Linear lin(2, 2);
   CHECK(test_util::contains(error_of([&] { lin->register_forward_hook(nullptr); }),
                             "Linear: register_forward_hook: the hook is empty"));
