@@ -41,12 +41,6 @@ void write_file(const std::string& path, const std::string& bytes) {
   f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-uint64_t le(const std::string& s, size_t pos, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i)
-    v |= static_cast<uint64_t>(static_cast<unsigned char>(s[pos + i])) << (8 * i);
-  return v;
-}
 
 }  // namespace
 
@@ -99,6 +93,15 @@ TEST_CASE(
 }
 
 #ifdef XGRAD_WITH_PROTOBUF
+
+namespace {
+uint64_t le(const std::string& s, size_t pos, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(s[pos + i])) << (8 * i);
+  return v;
+}
+}  // namespace
 
 TEST_CASE(
     "TensorBoard event file: TFRecord frames with valid CRCs around Events that decode to the "
