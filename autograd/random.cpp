@@ -29,6 +29,13 @@ void manual_seed(uint64_t seed) {
   g_offset = 0;
 }
 
+RngState get_rng_state() { return {g_seed.load(), g_offset.load()}; }
+
+void set_rng_state(const RngState& state) {
+  g_seed = state.seed;
+  g_offset = state.offset;
+}
+
 Tensor rand(const Shape& s, TensorOptions o) {
   need_floating("rand", o.dtype());
   return draw("rand", s, o, kernels::Random::uniform, 0.0, 1.0);

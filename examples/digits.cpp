@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "cli.hpp"
@@ -18,7 +19,7 @@ using namespace xgrad;
 int main(int argc, char** argv) {
   int64_t epochs = 100, batch = 100;
   double lr = 0.01, lambda = 0.1;
-  std::string plot = "digits_curves.svg", images = "digits_images.svg", save, load;
+  std::string plot = "digits_curves.svg", images = "digits_images.svg", save, load, logdir, export_dir;
   examples::Cli cli("Notebook 001: a 64-50-10 sigmoid network on the 8x8 digits, SGD with L2");
   cli.epochs(epochs);
   cli.option("--lr", lr, "learning rate eta (on the loss summed over a batch)")
@@ -30,6 +31,11 @@ int main(int argc, char** argv) {
   cli.option("--images", images, "the first test digits and their predictions (SVG; '' for none)");
   cli.option("--save", save, "write the trained model to this safetensors file");
   cli.option("--load", load, "start from this safetensors checkpoint");
+  cli.option("--logdir", logdir,
+             "write per-epoch metrics to DIR/metrics.csv and a TensorBoard event file in DIR "
+             "(tensorboard --logdir DIR)");
+  cli.option("--export", export_dir,
+             "write the trained model to DIR as model.json (architecture) and model.safetensors");
   cli.parse(argc, argv);
   try {
     Device dev = cli.common.dev();
@@ -72,6 +78,8 @@ int main(int argc, char** argv) {
     plot::Progress progress(std::max<int64_t>(epochs, 1), train.size() / batch,
                             {.quiet = cli.common.quiet, .every = 10});
     plot::History history;
+    std::optional<logging::TrainingLog> log;
+    if (!logdir.empty()) log.emplace(logdir);
     auto start = std::chrono::steady_clock::now();
     for (int64_t epoch = 0; epoch < epochs; ++epoch) {
       model->train();
@@ -96,6 +104,11 @@ int main(int argc, char** argv) {
       history.add("val_loss", nn::functional::cross_entropy(test_logits, test.y).item());
       history.add("val_accuracy", metrics::accuracy(test_logits, test.y));
       progress.end_epoch({{"train_accuracy", acc}});
+      if (log)
+        log->log_epoch(epoch, {{"loss", history["loss"].back()},
+                               {"accuracy", acc},
+                               {"val_loss", history["val_loss"].back()},
+                               {"val_accuracy", history["val_accuracy"].back()}});
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -118,6 +131,7 @@ int main(int argc, char** argv) {
           {.title = "The first test digits and the network's predictions", .cell = 128});
     }
     if (!save.empty()) nn::save(model, save);
+    if (!export_dir.empty()) nn::save_model(model, export_dir);
     std::printf("batch %lld\n", static_cast<long long>(batch));
     std::printf("train_seconds %.3f\n", seconds);
     std::printf("train_accuracy %.4f\n", metrics::accuracy(model(train.x), train.y));

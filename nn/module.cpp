@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "xgrad/autograd/grad_mode.hpp"
+#include "autograd/impl.hpp"
 
 namespace xgrad::nn {
 
@@ -19,9 +20,150 @@ Tensor Module::forward(const Tensor&) {
 }
 
 Tensor Module::operator()(const Tensor& x) {
+  if (has_hooks()) return call_with_hooks(x, [this](const Tensor& in) { return forward(in); });
   Tensor y = forward(x);
   detail::note_forward(*this, y);
   return y;
+}
+
+// ---- hooks
+
+void detail::ModuleHooks::remove(uint64_t id) {
+  auto drop = [id](auto& list) { std::erase_if(list, [id](const auto& e) { return e.id == id; }); };
+  drop(forward_pre);
+  drop(forward);
+  drop(backward);
+}
+
+void RemovableHandle::remove() {
+  if (auto hooks = hooks_.lock()) hooks->remove(id_);
+  hooks_.reset();
+}
+
+namespace {
+
+template <class List, class Fn>
+RemovableHandle add_hook(std::shared_ptr<detail::ModuleHooks>& hooks,
+                         List detail::ModuleHooks::*list, Fn fn, bool prepend,
+                         const std::string& type_name, const char* what) {
+  if (!fn) throw Error(type_name + ": " + what + ": the hook is empty");
+  if (!hooks) hooks = std::make_shared<detail::ModuleHooks>();
+  uint64_t id = hooks->next_id++;
+  auto& l = (*hooks).*list;
+  if (prepend)
+    l.insert(l.begin(), {id, std::move(fn)});
+  else
+    l.push_back({id, std::move(fn)});
+  return RemovableHandle(hooks, id);
+}
+
+// What a module's backward hooks share between the two identity nodes placed around its
+// forward: the hooks as they were at the call, and the gradient w.r.t. the output once known.
+struct BackwardHookCall {
+  ModulePtr module;
+  std::vector<BackwardHook> hooks;
+  std::vector<Tensor> grad_output;
+  bool input_has_node = false;
+
+  // Runs the hooks in order; each may replace grad_input.
+  std::vector<Tensor> run(std::vector<Tensor> grad_input) {
+    for (auto& hook : hooks) {
+      std::vector<Tensor> r = hook(*module, grad_input, grad_output);
+      if (r.empty()) continue;
+      if (r.size() != grad_input.size())
+        throw Error(module->type_name() + ": a full backward hook returned " +
+                    std::to_string(r.size()) + " gradients for " +
+                    std::to_string(grad_input.size()) + " inputs");
+      for (size_t i = 0; i < r.size(); ++i)
+        if (r[i].defined() && grad_input[i].defined() && !(r[i].shape() == grad_input[i].shape()))
+          throw Error(module->type_name() + ": a full backward hook returned a gradient of shape " +
+                      r[i].shape().str() + " for an input gradient of shape " +
+                      grad_input[i].shape().str());
+      grad_input = std::move(r);
+    }
+    return grad_input;
+  }
+};
+
+// An identity on the graph: at the module's output it records grad_output (and, when no input
+// gradient will come, calls the hooks); at its input it calls the hooks with grad_input.
+class ModuleBackwardHookNode final : public Node {
+ public:
+  ModuleBackwardHookNode(std::shared_ptr<BackwardHookCall> call, bool at_output)
+      : call_(std::move(call)), at_output_(at_output) {}
+  const char* name() const override {
+    return at_output_ ? "ModuleBackwardHook(output)" : "ModuleBackwardHook(input)";
+  }
+  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+    if (at_output_) {
+      call_->grad_output = grads;
+      if (!call_->input_has_node) call_->run({Tensor()});
+      return std::move(grads);
+    }
+    return call_->run(std::move(grads));
+  }
+
+ private:
+  std::shared_ptr<BackwardHookCall> call_;
+  bool at_output_;
+};
+
+// A new handle on t's data whose gradient goes through `node` and on to t.
+Tensor through(const Tensor& t, std::shared_ptr<Node> node) {
+  node->next_edges().push_back(gradient_edge(t));
+  Tensor alias = t.detach();
+  alias.impl()->grad_fn = std::move(node);
+  alias.impl()->output_nr = 0;
+  alias.impl()->requires_grad = true;
+  return alias;
+}
+
+}  // namespace
+
+RemovableHandle Module::register_forward_pre_hook(ForwardPreHook hook, bool prepend) {
+  return add_hook(hooks_, &detail::ModuleHooks::forward_pre, std::move(hook), prepend, type_name_,
+                  "register_forward_pre_hook");
+}
+
+RemovableHandle Module::register_forward_hook(ForwardHook hook, bool prepend) {
+  return add_hook(hooks_, &detail::ModuleHooks::forward, std::move(hook), prepend, type_name_,
+                  "register_forward_hook");
+}
+
+RemovableHandle Module::register_full_backward_hook(BackwardHook hook, bool prepend) {
+  return add_hook(hooks_, &detail::ModuleHooks::backward, std::move(hook), prepend, type_name_,
+                  "register_full_backward_hook");
+}
+
+Tensor Module::call_with_hooks(const Tensor& x,
+                               const std::function<Tensor(const Tensor&)>& forward_fn) {
+  // A copy: a hook may add or remove hooks while they run.
+  std::shared_ptr<detail::ModuleHooks> hooks =
+      hooks_ ? std::make_shared<detail::ModuleHooks>(*hooks_) : nullptr;
+  Tensor in = x;
+  if (hooks)
+    for (auto& [_, hook] : hooks->forward_pre)
+      if (Tensor r = hook(*this, in); r.defined()) in = r;
+
+  std::shared_ptr<BackwardHookCall> call;
+  if (hooks && !hooks->backward.empty() && GradMode::is_enabled()) {
+    call = std::make_shared<BackwardHookCall>();
+    call->module = weak_from_this().lock();
+    if (!call->module) call->module = ModulePtr(ModulePtr(), this);  // not owned by a shared_ptr
+    for (auto& [_, hook] : hooks->backward) call->hooks.push_back(hook);
+    if (in.defined() && in.requires_grad()) {
+      call->input_has_node = true;
+      in = through(in, std::make_shared<ModuleBackwardHookNode>(call, false));
+    }
+  }
+  Tensor out = forward_fn(in);
+  if (hooks)
+    for (auto& [_, hook] : hooks->forward)
+      if (Tensor r = hook(*this, in, out); r.defined()) out = r;
+  if (call && out.defined() && out.requires_grad())
+    out = through(out, std::make_shared<ModuleBackwardHookNode>(call, true));
+  detail::note_forward(*this, out);
+  return out;
 }
 
 // ---- registration

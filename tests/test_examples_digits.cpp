@@ -1,14 +1,16 @@
-// Runs digits_tanh, digits_grid and mnist_format's error path as a user would and checks the
+// Runs digits (its training log and export), digits_tanh, digits_grid and mnist_format's error path as a user would and checks the
 // `key value` lines they print last (mnist_format's training runs are in test_fashion_mnist).
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <fstream>
 #include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
 
 #include "example_runner.hpp"
+#include "xgrad/xgrad.hpp"
 
 namespace {
 using example_runner::number;
@@ -81,4 +83,32 @@ TEST_CASE("digits_grid reports every eta x lambda cell and marks diverged runs")
 
 TEST_CASE("mnist_format given a folder without MNIST files says so and fails") {
   CHECK(run("mnist_format", "--quiet --epochs 1 --data /nonexistent --save ''").status != 0);
+}
+
+TEST_CASE("digits --logdir writes a CSV row and a TensorBoard event per epoch; --export a model load_model rebuilds") {
+  namespace fs = std::filesystem;
+  std::string logdir = out("digits_logs"), model_dir = out("digits_model");
+  fs::remove_all(logdir);
+  fs::remove_all(model_dir);
+  Run r = run("digits", "--quiet --epochs 3 --plot '' --images '' --logdir " + logdir + " --export " + model_dir);
+  REQUIRE(r.status == 0);
+  std::ifstream csv(logdir + "/metrics.csv");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(csv, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0] == "epoch,loss,accuracy,val_loss,val_accuracy");
+  CHECK(lines[3].rfind("2,", 0) == 0);
+  // the last epoch's training accuracy is what the program prints at the end
+  CHECK(std::stod(lines[3].substr(lines[3].find(',', 2) + 1)) == doctest::Approx(number(r, "train_accuracy")).epsilon(1e-3));
+  if (xgrad::logging::tensorboard_available()) {
+    std::vector<std::string> events;
+    for (auto& e : fs::directory_iterator(logdir))
+      if (e.path().filename().string().rfind("events.out.tfevents.", 0) == 0) events.push_back(e.path().string());
+    REQUIRE(events.size() == 1);
+    CHECK(xgrad::logging::read_tfrecords(events[0]).size() == 4);  // file_version + 3 epochs
+  }
+  xgrad::nn::ModulePtr model = xgrad::nn::load_model(model_dir);
+  std::ostringstream printed;
+  printed << *model;
+  CHECK(printed.str().find("(2): Linear(in_features=50, out_features=10, bias=True)") != std::string::npos);
 }

@@ -177,6 +177,14 @@ Tensor from_vector(const std::vector<int64_t>& v, const Shape& s, TensorOptions 
 
 // ---- random: every draw comes from one seeded engine (Philox), the same numbers on CPU and CUDA
 void manual_seed(uint64_t seed);
+// The engine's position: its seed and how many numbers have been drawn. Setting a saved state
+// back makes the next draws repeat (gradient checkpointing replays dropout masks this way).
+struct RngState {
+  uint64_t seed = 0;
+  uint64_t offset = 0;
+};
+RngState get_rng_state();
+void set_rng_state(const RngState& state);
 
 // ---- deterministic mode (off by default; process-wide, like PyTorch's
 // use_deterministic_algorithms). On: every CPU kernel gives the same bits on every x86-64 machine

@@ -31,6 +31,58 @@ namespace xgrad::nn {
 
 class Module;
 using ModulePtr = std::shared_ptr<Module>;
+
+// ---- hooks (PyTorch's register_forward_pre_hook, register_forward_hook,
+// register_full_backward_hook). A hook that returns an undefined tensor (or, for backward hooks,
+// an empty vector) leaves the value as it was; otherwise its result replaces it, and the next
+// hook sees the replacement. Hooks run in registration order (prepend = true puts one first).
+// They run when the module is called with one tensor (through its handle, operator() or a
+// container), not when forward() is called directly.
+//
+//   auto h = model->register_forward_hook([](nn::Module& m, const Tensor& in, const Tensor& out) {
+//     std::cout << m.type_name() << " -> " << out.shape().str() << "\n";
+//     return Tensor();  // keep the output
+//   });
+//   h.remove();
+using ForwardPreHook = std::function<Tensor(Module& module, const Tensor& input)>;
+using ForwardHook =
+    std::function<Tensor(Module& module, const Tensor& input, const Tensor& output)>;
+// Called once the gradient w.r.t. the module's input is computed, with it (grad_input, undefined
+// where the input needs no gradient) and the gradient w.r.t. its output (grad_output); may return
+// a replacement grad_input of the same size.
+using BackwardHook = std::function<std::vector<Tensor>(
+    Module& module, const std::vector<Tensor>& grad_input, const std::vector<Tensor>& grad_output)>;
+
+namespace detail {
+// A module's hooks, shared with the handles that can remove them.
+struct ModuleHooks {
+  template <class Fn>
+  struct Entry {
+    uint64_t id;
+    Fn fn;
+  };
+  std::vector<Entry<ForwardPreHook>> forward_pre;
+  std::vector<Entry<ForwardHook>> forward;
+  std::vector<Entry<BackwardHook>> backward;
+  uint64_t next_id = 0;
+  bool empty() const { return forward_pre.empty() && forward.empty() && backward.empty(); }
+  void remove(uint64_t id);
+};
+}  // namespace detail
+
+// What register_*_hook returns: remove() unregisters the hook (again: nothing happens). Dropping
+// the handle keeps the hook.
+class RemovableHandle {
+ public:
+  RemovableHandle() = default;
+  RemovableHandle(std::weak_ptr<detail::ModuleHooks> hooks, uint64_t id)
+      : hooks_(std::move(hooks)), id_(id) {}
+  void remove();
+
+ private:
+  std::weak_ptr<detail::ModuleHooks> hooks_;
+  uint64_t id_ = 0;
+};
 using NamedTensor = std::pair<std::string, Tensor>;
 using NamedModule = std::pair<std::string, ModulePtr>;
 
@@ -53,8 +105,16 @@ class Module : public std::enable_shared_from_this<Module> {
   // One tensor in, one tensor out: what layers override and Sequential chains. Modules with other
   // signatures define their own `forward` and are called through their handle.
   virtual Tensor forward(const Tensor& x);
-  // forward, plus the bookkeeping summary() needs.
+  // forward with the hooks around it, plus the bookkeeping summary() needs.
   Tensor operator()(const Tensor& x);
+
+  // ---- hooks (see ForwardPreHook above)
+  RemovableHandle register_forward_pre_hook(ForwardPreHook hook, bool prepend = false);
+  RemovableHandle register_forward_hook(ForwardHook hook, bool prepend = false);
+  RemovableHandle register_full_backward_hook(BackwardHook hook, bool prepend = false);
+  bool has_hooks() const { return hooks_ && !hooks_->empty(); }
+  // Runs `forward` on x with this module's hooks around it (what operator() and the handles do).
+  Tensor call_with_hooks(const Tensor& x, const std::function<Tensor(const Tensor&)>& forward);
 
   // ---- registration (names must be non-empty, without '.', unique within the module)
   // Returns a reference to the stored tensor, which to() and load_state_dict() update: keep the
@@ -123,6 +183,7 @@ class Module : public std::enable_shared_from_this<Module> {
   std::deque<NamedTensor> parameters_;
   std::deque<NamedTensor> buffers_;
   std::vector<NamedModule> children_;
+  std::shared_ptr<detail::ModuleHooks> hooks_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Module& m);
@@ -170,13 +231,38 @@ class ModuleHolder {
   template <class... Args>
   decltype(auto) operator()(Args&&... args) const {
     using Result = decltype(std::declval<Impl&>().forward(std::forward<Args>(args)...));
-    if constexpr (std::is_same_v<Result, Tensor>) {
-      Tensor y = checked()->forward(std::forward<Args>(args)...);
+    Impl* m = checked();
+    if constexpr (std::is_same_v<Result, Tensor> && sizeof...(Args) == 1 &&
+                  (std::is_convertible_v<Args, const Tensor&> && ...)) {
+      if (m->has_hooks())
+        return m->call_with_hooks(args...,
+                                  [m](const Tensor& x) -> Tensor { return m->forward(x); });
+      Tensor y = m->forward(std::forward<Args>(args)...);
       detail::note_forward(*impl_, y);
       return y;
     } else {
-      return checked()->forward(std::forward<Args>(args)...);
+      if (m->has_hooks())
+        throw Error(
+            m->type_name() +
+            ": hooks run only on modules called with one tensor; this call passes other arguments");
+      if constexpr (std::is_same_v<Result, Tensor>) {
+        Tensor y = m->forward(std::forward<Args>(args)...);
+        detail::note_forward(*impl_, y);
+        return y;
+      } else {
+        return m->forward(std::forward<Args>(args)...);
+      }
     }
+  }
+
+  RemovableHandle register_forward_pre_hook(ForwardPreHook hook, bool prepend = false) const {
+    return checked()->register_forward_pre_hook(std::move(hook), prepend);
+  }
+  RemovableHandle register_forward_hook(ForwardHook hook, bool prepend = false) const {
+    return checked()->register_forward_hook(std::move(hook), prepend);
+  }
+  RemovableHandle register_full_backward_hook(BackwardHook hook, bool prepend = false) const {
+    return checked()->register_full_backward_hook(std::move(hook), prepend);
   }
 
   // ---- the Module API, forwarded

@@ -6,6 +6,7 @@
 #include "xgrad/nn/activation.hpp"
 #include "xgrad/nn/container.hpp"
 #include "xgrad/nn/dropout.hpp"
+#include "xgrad/nn/export.hpp"
 #include "xgrad/nn/flatten.hpp"
 #include "xgrad/nn/functional.hpp"
 #include "xgrad/nn/init.hpp"

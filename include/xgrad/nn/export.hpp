@@ -1,0 +1,81 @@
+// Export without code: a model saved as its architecture (JSON: layer type names and constructor
+// arguments) beside its weights (safetensors), and rebuilt from the layer names alone, in C++ or
+// in PyTorch (scripts/xgrad_to_torch.py).
+//
+//   nn::save_model(model, "digits_model");             // digits_model/model.json,
+//   model.safetensors nn::ModulePtr m = nn::load_model("digits_model");  // a Sequential with the
+//   same layers, weights Tensor y = (*m)(x);
+//
+// model.json:
+//   {"format": "xgrad.model", "version": 1, "dtype": "float32",
+//    "model": {"type": "Sequential", "layers": [
+//       {"name": "0", "type": "Linear", "args": {"in_features": 64, "out_features": 50, "bias":
+//       true}},
+//       {"name": "1", "type": "Tanh", "args": {}}, ...]}}
+//
+// Each layer type is known by one entry of a registry: its name, how to read its constructor
+// arguments off a module, and how to build a module from them. The built-in layers are listed in
+// nn/export.cpp (one line each); a program adds its own with register_layer.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "xgrad/nn/module.hpp"
+
+namespace xgrad::nn {
+
+// A layer's constructor arguments, by name, in order. Reading one that is missing or of another
+// type raises an error naming the file and the field ("model.json: model.layers[2].args.p").
+class LayerArgs {
+ public:
+  using Value = std::variant<bool, int64_t, double, std::string>;
+  LayerArgs() = default;
+  LayerArgs(std::initializer_list<std::pair<std::string, Value>> values) : values_(values) {}
+
+  void set(std::string name, Value v);
+  int64_t integer(const std::string& name) const;
+  double number(const std::string& name) const;  // an integer in the file reads as a number too
+  bool boolean(const std::string& name) const;
+  const std::string& text(const std::string& name) const;
+  const std::vector<std::pair<std::string, Value>>& values() const { return values_; }
+
+  // Where these arguments came from, for error messages ("file: field"); set by load_model.
+  std::string where;
+
+ private:
+  const Value& get(const std::string& name, const char* want) const;
+  std::vector<std::pair<std::string, Value>> values_;
+};
+
+struct LayerCodec {
+  // The module's constructor arguments; called with a module whose type_name() is the entry's.
+  std::function<LayerArgs(const Module&)> save;
+  // A new module from them.
+  std::function<ModulePtr(const LayerArgs&)> load;
+};
+
+// Adds (or replaces) the entry for a layer type name, as Module::type_name() gives it.
+void register_layer(const std::string& type_name, LayerCodec codec);
+// The names known, sorted.
+std::vector<std::string> registered_layers();
+
+// Writes <dir>/model.json and <dir>/model.safetensors (creating dir). The model is a Sequential
+// (nested ones included) of registered layers, or one registered layer; anything else is refused
+// with the path of the module that is not.
+void save_model(const Module& model, const std::string& dir);
+template <class Impl>
+void save_model(const ModuleHolder<Impl>& model, const std::string& dir) {
+  save_model(static_cast<const Module&>(*model), dir);
+}
+
+// Rebuilds the module from <dir>/model.json and loads <dir>/model.safetensors into it (strict).
+// Unknown layer names, missing or mistyped fields and malformed JSON raise errors naming the file
+// and the field.
+ModulePtr load_model(const std::string& dir);
+
+}  // namespace xgrad::nn
