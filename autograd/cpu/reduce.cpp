@@ -1,4 +1,4 @@
-// Reductions over the middle dim of x seen as [outer, n, inner]: sum, max, min (out has x's
+// Reductions over the middle dim of x seen as [outer, n, inner]: sum, prod, max, min (out has x's
 // dtype) and argmax, argmin (int64, first index of the extreme; NaN counts as the extreme).
 #include <algorithm>
 #include <string>
@@ -28,6 +28,19 @@ void sum(const T* x, T* out, int64_t outer, int64_t n, int64_t inner) {
         for (int64_t k = 0; k < c; ++k) acc[k] += row[k];
       }
       for (int64_t k = 0; k < c; ++k) out[o * inner + i0 + k] = static_cast<T>(acc[k]);
+    }
+  }
+}
+
+// Products accumulate in double (int64 in int64, wrapping as unsigned arithmetic does).
+template <class T>
+void prod(const T* x, T* out, int64_t outer, int64_t n, int64_t inner) {
+  using A = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      A acc = 1;
+      for (int64_t j = 0; j < n; ++j) acc *= static_cast<A>(x[(o * n + j) * inner + i]);
+      out[o * inner + i] = static_cast<T>(acc);
     }
   }
 }
@@ -76,6 +89,8 @@ void reduce(Reduce op, const Tensor& x, Tensor& out, int64_t outer, int64_t n, i
     switch (op) {
       case Reduce::sum:
         return sum(px, data<T>(out), outer, n, inner);
+      case Reduce::prod:
+        return prod(px, data<T>(out), outer, n, inner);
       case Reduce::max:
         return extreme<true, false>(px, data<T>(out), outer, n, inner);
       case Reduce::min:
