@@ -96,7 +96,8 @@ void check_int64_scalar(const char* op, const Tensor& t, double s) {
   check_defined(op, t);
   if (t.dtype() != kInt64 || std::trunc(s) == s) return;
   fail(op, "an int64 tensor with the fractional scalar " + scalar_str(s) +
-               " would truncate (PyTorch promotes to float; xgrad does not promote): call .to(kFloat64) first");
+               " would truncate (PyTorch promotes to float; xgrad does not promote): call "
+               ".to(kFloat64) first");
 }
 
 Recorder::Recorder(const char* op, Tensor& out, std::initializer_list<const Tensor*> inputs) : op_(op), out_(out) {

@@ -161,7 +161,8 @@ using T = const Tensor&;
 }
 Tensor add(T a, double s) {
   check_int64_scalar("add", a, s);
-  return unary("add", Unary::add_scalar, a, Keep::none, [](T g, T) { return g; }, s);
+  return unary(
+      "add", Unary::add_scalar, a, Keep::none, [](T g, T) { return g; }, s);
 }
 Tensor sub(T a, double s) {
   check_int64_scalar("sub", a, s);
@@ -169,7 +170,8 @@ Tensor sub(T a, double s) {
 }
 Tensor rsub(double s, T a) {
   check_int64_scalar("rsub", a, s);
-  return unary("rsub", Unary::rsub_scalar, a, Keep::none, [](T g, T) { return neg(g); }, s);
+  return unary(
+      "rsub", Unary::rsub_scalar, a, Keep::none, [](T g, T) { return neg(g); }, s);
 }
 Tensor mul(T a, double s) {
   check_int64_scalar("mul", a, s);

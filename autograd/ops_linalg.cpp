@@ -111,7 +111,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   check_defined(op, a);
   check_defined(op, b);
   if (a.dim() == 0 || b.dim() == 0)
-    fail(op, "expected operands of at least 1 dim, got shapes " + a.shape().str() + " and " + b.shape().str());
+    fail(op, "expected operands of at least 1 dim, got shapes " + a.shape().str() + " and " +
+                 b.shape().str());
   if (a.dim() == 1 && b.dim() == 1) {
     if (a.numel() != b.numel())
       fail(op, "vectors of shapes " + a.shape().str() + " and " + b.shape().str() + " differ in length");
@@ -129,8 +130,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     int64_t x = i < lead - ba.ndim() ? 1 : ba[i - (lead - ba.ndim())];
     int64_t y = i < lead - bb.ndim() ? 1 : bb[i - (lead - bb.ndim())];
     if (x != y && x != 1 && y != 1)
-      fail(op, "batch dims of shapes " + a.shape().str() + " and " + b.shape().str() + " do not broadcast (" +
-                   std::to_string(x) + " vs " + std::to_string(y) + ")");
+      fail(op, "batch dims of shapes " + a.shape().str() + " and " + b.shape().str() +
+                   " do not broadcast (" + std::to_string(x) + " vs " + std::to_string(y) + ")");
     batch.push_back(x == 1 ? y : x);
   }
   Tensor c = mm(as_gemm_operand(a2, batch), as_gemm_operand(b2, batch));

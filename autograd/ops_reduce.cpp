@@ -180,8 +180,8 @@ Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim) {
 }
 
 // d/dx_j of the product = the product of the others. With no zero in the slice that is out / x_j;
-// with one zero, only the zero's entry is nonzero (the product of the rest); with two or more, none.
-// (The second derivative is exact where the slice has no zero.)
+// with one zero, only the zero's entry is nonzero (the product of the rest); with two or more,
+// none. (The second derivative is exact where the slice has no zero.)
 Tensor prod(const Tensor& x, int64_t dim, bool keepdim) {
   const char* op = "prod";
   check_defined(op, x);
@@ -232,10 +232,12 @@ Tensor cumsum(const Tensor& x, int64_t dim) {
 
 namespace {
 // The largest (or smallest) entry over dims, kept as size-1 dims; no graph.
-Tensor extreme_over(const char* op, const Tensor& a, const std::vector<int64_t>& dims, bool largest) {
+Tensor extreme_over(const char* op, const Tensor& a, const std::vector<int64_t>& dims,
+                    bool largest) {
   Tensor t = a;
   for (int64_t d : dims) {
-    if (t.shape()[d] == 0) fail(op, "cannot take the extreme of an empty dim (shape " + a.shape().str() + ")");
+    if (t.shape()[d] == 0)
+      fail(op, "cannot take the extreme of an empty dim (shape " + a.shape().str() + ")");
     t = (largest ? max(t, d, true) : min(t, d, true)).values;
   }
   return dims.empty() ? t.clone() : t;
@@ -280,7 +282,8 @@ Tensor norm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
         Tensor reach = eq(abs(xv), nk);
         g[0] = mul(div(gk, sum(reach, Shape(d), true)), mul(sg, reach));
       } else {
-        Tensor a = abs(xv), a_safe = where(eq(xv, 0.0), ones_like(a), a);  // 0^(p-1) is inf for p < 1
+        Tensor a = abs(xv),
+               a_safe = where(eq(xv, 0.0), ones_like(a), a);  // 0^(p-1) is inf for p < 1
         g[0] = mul(gk, div(mul(sg, pow(a_safe, p - 1)), pow(safe, p - 1)));
       }
     });

@@ -249,8 +249,9 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, in
     total += n;
   }
   if (total != x.shape()[d])
-    fail(op, "split sizes [" + listed + "] add up to " + std::to_string(total) + ", but dim " + std::to_string(dim) +
-                 " of shape " + x.shape().str() + " has size " + std::to_string(x.shape()[d]));
+    fail(op, "split sizes [" + listed + "] add up to " + std::to_string(total) + ", but dim " +
+                 std::to_string(dim) + " of shape " + x.shape().str() + " has size " +
+                 std::to_string(x.shape()[d]));
   std::vector<Tensor> out;
   int64_t start = 0;
   for (int64_t n : sizes) {
@@ -268,7 +269,8 @@ std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
   if (split_size < 0 || (split_size == 0 && size != 0))
     fail(op, "split_size must be positive, got " + std::to_string(split_size));
   std::vector<int64_t> sizes;
-  for (int64_t start = 0; start < size; start += split_size) sizes.push_back(std::min(split_size, size - start));
+  for (int64_t start = 0; start < size; start += split_size)
+    sizes.push_back(std::min(split_size, size - start));
   if (sizes.empty()) sizes.push_back(0);  // an empty dim gives one empty piece, as PyTorch
   return split(x, sizes, dim);
 }
@@ -289,8 +291,9 @@ Tensor repeat(const Tensor& x, const Shape& repeats) {
   const char* op = "repeat";
   check_defined(op, x);
   if (repeats.ndim() < x.dim())
-    fail(op, "got " + std::to_string(repeats.ndim()) + " repeats " + repeats.str() + " for a tensor of " +
-                 std::to_string(x.dim()) + " dims (shape " + x.shape().str() + "): give at least one per dim");
+    fail(op, "got " + std::to_string(repeats.ndim()) + " repeats " + repeats.str() +
+                 " for a tensor of " + std::to_string(x.dim()) + " dims (shape " + x.shape().str() +
+                 "): give at least one per dim");
   for (int64_t r : repeats)
     if (r < 0) fail(op, "repeats must be non-negative, got " + repeats.str());
   Shape padded;
@@ -327,7 +330,8 @@ Tensor flip(const Tensor& x, const Shape& dims) {
     if (x.dim() == 0 || x.shape()[d] < 2 || x.numel() == 0) continue;
     int64_t n = x.shape()[d], outer, inner;
     split_at(x.shape(), d, outer, inner);
-    Tensor reversed = arange(static_cast<double>(n - 1), -1.0, -1.0, TensorOptions{kInt64, x.device()});
+    Tensor reversed =
+        arange(static_cast<double>(n - 1), -1.0, -1.0, TensorOptions{kInt64, x.device()});
     Tensor next = make_tensor(x.shape(), x.dtype(), x.device());
     k.index_select(out, reversed, next, outer, n, inner);
     out = next;

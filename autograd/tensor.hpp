@@ -190,7 +190,7 @@ Tensor randn(const Shape& s, TensorOptions o = {});                     // N(0, 
 Tensor randint(int64_t low, int64_t high, const Shape& s, TensorOptions o = kInt64);  // [low, high)
 Tensor randperm(int64_t n, TensorOptions o = kInt64);
 Tensor bernoulli(const Shape& s, double p, TensorOptions o = {});       // 1 with probability p
-Tensor rand_like(const Tensor& t);   // rand and randn with t's shape, dtype (floating) and device
+Tensor rand_like(const Tensor& t);  // rand and randn with t's shape, dtype (floating) and device
 Tensor randn_like(const Tensor& t);
 Tensor& uniform_(Tensor& t, double low, double high);             // in place, no graph
 Tensor& normal_(Tensor& t, double mean, double stddev);
@@ -323,9 +323,11 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);  // int64 in, in
 std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim = 0);
 std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim = 0);
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
-Tensor repeat(const Tensor& x, const Shape& repeats);  // tiles; one repeat per dim (or more: new leading dims)
-Tensor flip(const Tensor& x, const Shape& dims);       // reverses the order along each dim
-// Moves entries by shifts[i] along dims[i], wrapping around; without dims, rolls the flattened tensor.
+Tensor repeat(const Tensor& x,
+              const Shape& repeats);  // tiles; one repeat per dim (or more: new leading dims)
+Tensor flip(const Tensor& x, const Shape& dims);  // reverses the order along each dim
+// Moves entries by shifts[i] along dims[i], wrapping around; without dims, rolls the flattened
+// tensor.
 Tensor roll(const Tensor& x, const Shape& shifts, const Shape& dims = {});
 // Masks are 0/1 tensors of any dtype (comparisons make them): nonzero is true.
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);  // mask broadcasts to x

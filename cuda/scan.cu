@@ -35,8 +35,8 @@ __device__ __forceinline__ bool above(T a, T b) {
 }
 
 template <class T>
-__global__ void sort_indices_kernel(const T* x, int64_t* indices, int64_t n, int64_t inner, int64_t total,
-                                    bool descending) {
+__global__ void sort_indices_kernel(const T* x, int64_t* indices, int64_t n, int64_t inner,
+                                    int64_t total, bool descending) {
   for (int64_t e = thread_index(); e < total; e += thread_stride()) {
     int64_t i = e % inner, j = e / inner % n, o = e / (inner * n);
     const T* column = x + o * n * inner + i;
@@ -59,18 +59,19 @@ void cumsum(const Tensor& x, Tensor& out, int64_t outer, int64_t n, int64_t inne
   if (columns == 0 || n == 0) return;
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    launch("cumsum", cumsum_kernel<T>, grid_for(columns), kThreads, data_of<T>(x), data_of<T>(out), n, inner,
-           columns);
+    launch("cumsum", cumsum_kernel<T>, grid_for(columns), kThreads, data_of<T>(x), data_of<T>(out),
+           n, inner, columns);
   });
 }
 
-void sort_indices(const Tensor& x, Tensor& indices, int64_t outer, int64_t n, int64_t inner, bool descending) {
+void sort_indices(const Tensor& x, Tensor& indices, int64_t outer, int64_t n, int64_t inner,
+                  bool descending) {
   int64_t total = outer * n * inner;
   if (total == 0) return;
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    launch("sort", sort_indices_kernel<T>, grid_for(total), kThreads, data_of<T>(x), data_of<int64_t>(indices), n,
-           inner, total, descending);
+    launch("sort", sort_indices_kernel<T>, grid_for(total), kThreads, data_of<T>(x),
+           data_of<int64_t>(indices), n, inner, total, descending);
   });
 }
 

@@ -212,12 +212,14 @@ TEST_CASE("the engine on the device: accumulation, hooks, retain_grad, double ba
   check_group(engine());
 }
 
-TEST_CASE("sort and topk indices, int64 forms of the tensor ops and the *_like factories match the CPU") {
+TEST_CASE(
+    "sort and topk indices, int64 forms of the tensor ops and the *_like factories match the CPU") {
   skip_without_device();
   check_group(tensor_ops_extra());
 }
 
-TEST_CASE("an int64 tensor with a fractional scalar is refused on the device, naming the op and scalar") {
+TEST_CASE(
+    "an int64 tensor with a fractional scalar is refused on the device, naming the op and scalar") {
   skip_without_device();
   Tensor i = tensor({1.0, 2.0}, TensorOptions{kInt64, dev()});
   for (auto [name, fn] : std::vector<std::pair<std::string, std::function<void()>>>{

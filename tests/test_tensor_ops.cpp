@@ -26,28 +26,57 @@ Tensor idx(std::initializer_list<std::initializer_list<double>> v) { return tens
 Tensor cat_flat(const V& pieces, bool weighted = false) {
   V flat;
   for (size_t i = 0; i < pieces.size(); ++i)
-    flat.push_back(reshape(weighted ? mul(pieces[i], static_cast<double>(i + 1)) : pieces[i], {-1}));
+    flat.push_back(
+        reshape(weighted ? mul(pieces[i], static_cast<double>(i + 1)) : pieces[i], {-1}));
   return cat(flat);
 }
 
 // The same functions as the generator's, by case name.
 const std::map<std::string, std::function<Tensor(const V&)>>& functions() {
   static const std::map<std::string, std::function<Tensor(const V&)>> fns = {
-      {"split sizes [1,3] dim 1", [](const V& x) { return cat_flat(split(x[0], {1, 3}, 1)); }},
+      {"split sizes [1,3] dim 1",
+       [](const V& x) {
+         return cat_flat(split(x[0], {1, 3}, 1));
+       }},
       {"split size 2 dim 0", [](const V& x) { return cat_flat(split(x[0], 2, 0), true); }},
       {"chunk 3 dim 1", [](const V& x) { return cat_flat(chunk(x[0], 3, 1), true); }},
-      {"repeat [2,1,3]", [](const V& x) { return repeat(x[0], {2, 1, 3}); }},
-      {"flip dims [0,2]", [](const V& x) { return flip(x[0], {0, 2}); }},
-      {"roll shifts [1,-2] dims [0,1]", [](const V& x) { return roll(x[0], {1, -2}, {0, 1}); }},
+      {"repeat [2,1,3]",
+       [](const V& x) {
+         return repeat(x[0], {2, 1, 3});
+       }},
+      {"flip dims [0,2]",
+       [](const V& x) {
+         return flip(x[0], {0, 2});
+       }},
+      {"roll shifts [1,-2] dims [0,1]",
+       [](const V& x) {
+         return roll(x[0], {1, -2}, {0, 1});
+       }},
       {"roll flattened 5", [](const V& x) { return roll(x[0], {5}); }},
-      {"masked_fill mask [1,4]", [](const V& x) { return masked_fill(x[0], idx({{1, 0, 0, 1}}), -7.0); }},
+      {"masked_fill mask [1,4]",
+       [](const V& x) {
+         return masked_fill(x[0], idx({{1, 0, 0, 1}}), -7.0);
+       }},
       {"scatter dim 1",
-       [](const V& x) { return scatter(x[0], 1, idx({{2, 0}, {1, 3}, {0, 1}}), mul(narrow(x[0], 1, 0, 2), 3.0)); }},
-      {"scatter value dim 0", [](const V& x) { return scatter(x[0], 0, idx({{2, 0, 1, 2}}), 2.5); }},
-      {"index_put rows", [](const V& x) { return index_put(x[0], {idx({0, 2, -1})}, mul(narrow(x[0], 0, 0, 3), 2.0)); }},
+       [](const V& x) {
+         return scatter(x[0], 1, idx({{2, 0}, {1, 3}, {0, 1}}), mul(narrow(x[0], 1, 0, 2), 3.0));
+       }},
+      {"scatter value dim 0",
+       [](const V& x) {
+         return scatter(x[0], 0, idx({{2, 0, 1, 2}}), 2.5);
+       }},
+      {"index_put rows",
+       [](const V& x) {
+         return index_put(x[0], {idx({0, 2, -1})}, mul(narrow(x[0], 0, 0, 3), 2.0));
+       }},
       {"index_put two indices",
-       [](const V& x) { return index_put(x[0], {idx({0, 2}), idx({1, -1})}, mul(narrow(x[0][1], 0, 0, 2), -1.0)); }},
-      {"index_put accumulate", [](const V& x) { return index_put(x[0], {idx({0, 2, 0})}, narrow(x[0], 0, 1, 3), true); }},
+       [](const V& x) {
+         return index_put(x[0], {idx({0, 2}), idx({1, -1})}, mul(narrow(x[0][1], 0, 0, 2), -1.0));
+       }},
+      {"index_put accumulate",
+       [](const V& x) {
+         return index_put(x[0], {idx({0, 2, 0})}, narrow(x[0], 0, 1, 3), true);
+       }},
       {"cumsum dim 1", [](const V& x) { return cumsum(x[0], 1); }},
       {"cumsum dim 0", [](const V& x) { return cumsum(x[0], 0); }},
       {"prod all with a zero", [](const V& x) { return prod(x[0]); }},
@@ -73,7 +102,8 @@ const std::map<std::string, std::function<Tensor(const V&)>>& functions() {
       {"matmul [2,2,3,4] . [4]", [](const V& x) { return matmul(x[0], x[1]); }},
       {"matmul [3,4] . [2,1,4,5]", [](const V& x) { return matmul(x[0], x[1]); }},
       {"sort indices dim 1 (ties, NaN)", [](const V& x) { return sort(x[0], 1).indices; }},
-      {"sort indices dim 1 descending (ties, NaN)", [](const V& x) { return sort(x[0], 1, true).indices; }},
+      {"sort indices dim 1 descending (ties, NaN)",
+       [](const V& x) { return sort(x[0], 1, true).indices; }},
       {"sort indices dim 0", [](const V& x) { return sort(x[0], 0).indices; }},
       {"topk indices 2 dim 1", [](const V& x) { return topk(x[0], 2, 1).indices; }},
       {"topk indices 3 dim 0 smallest", [](const V& x) { return topk(x[0], 3, 0, false).indices; }},
@@ -86,11 +116,13 @@ bool near(double a, double b, double tol) {
   return std::abs(a - b) <= tol * (1 + std::abs(b));
 }
 
-void check_values(const std::string& what, const Tensor& t, const std::vector<double>& want, double tol) {
+void check_values(const std::string& what, const Tensor& t, const std::vector<double>& want,
+                  double tol) {
   auto got = t.to_vector<double>();
   REQUIRE_MESSAGE(got.size() == want.size(), what);
   for (size_t i = 0; i < got.size(); ++i)
-    CHECK_MESSAGE(near(got[i], want[i], tol), what, " [", i, "]: ", got[i], " vs PyTorch's ", want[i]);
+    CHECK_MESSAGE(near(got[i], want[i], tol), what, " [", i, "]: ", got[i], " vs PyTorch's ",
+                  want[i]);
 }
 
 }  // namespace
@@ -171,7 +203,8 @@ TEST_CASE("masks are 0/1 tensors of any dtype: nonzero is true") {
   Tensor x = tensor({1.0, -2.0, 3.0}, kFloat64);
   check_values("float mask", masked_fill(x, lt(x, 0.0), 0.0), {1, 0, 3}, 0);
   check_values("int64 mask", masked_fill(x, tensor({0.0, 5.0, -1.0}, kInt64), 9.0), {1, 9, 9}, 0);
-  check_values("int64 tensor", masked_fill(x.to(kInt64), tensor({1.0, 0.0, 0.0}), 7.0), {7, -2, 3}, 0);
+  check_values("int64 tensor", masked_fill(x.to(kInt64), tensor({1.0, 0.0, 0.0}), 7.0), {7, -2, 3},
+               0);
   check_values("0-d mask", masked_fill(x, scalar_tensor(1.0), 4.0), {4, 4, 4}, 0);
 }
 
@@ -208,8 +241,16 @@ TEST_CASE("an int64 tensor with a fractional scalar is refused, naming the op, d
            {"add", [&] { (void)(i + 0.25); }},
            {"sub", [&] { (void)(i - 0.25); }},
            {"rsub", [&] { (void)(0.5 - i); }},
-           {"mul_", [&] { Tensor j = i.clone(); j.mul_(2.5); }},
-           {"add_", [&] { Tensor j = i.clone(); j.add_(0.5); }},
+           {"mul_",
+            [&] {
+              Tensor j = i.clone();
+              j.mul_(2.5);
+            }},
+           {"add_",
+            [&] {
+              Tensor j = i.clone();
+              j.add_(0.5);
+            }},
        }) {
     std::string msg = error_of(fn);
     INFO(msg);
@@ -248,21 +289,61 @@ TEST_CASE("bad arguments to the tensor ops raise errors naming the op") {
   has([&] { masked_fill(x, ones({2, 1}).requires_grad_(), 1.0); }, {"masked_fill:", "grad"});
   has([&] { masked_fill(x.to(kInt64), ones({2, 3}), 1.5); }, {"masked_fill:", "int64", "1.5"});
   has([&] { masked_fill(x, Tensor(), 1.0); }, {"masked_fill:", "undefined"});
-  has([&] { scatter(x, 1, idx({{0, 0}, {1, 2}}), ones({2, 2}, kFloat64)); }, {"scatter:", "more than once"});
-  has([&] { scatter(x, 1, idx({{0, 3}, {1, 2}}), ones({2, 2}, kFloat64)); }, {"scatter:", "index 3"});
-  has([&] { scatter(x, 1, idx({{0, 1}, {1, 2}}), ones({2, 2})); }, {"scatter:", "float64", "float32"});
-  has([&] { scatter(x, 1, idx({{0, 1}, {1, 2}}), ones({2, 1}, kFloat64)); }, {"scatter:", "src shape"});
+  has(
+      [&] {
+        scatter(x, 1, idx({{0, 0}, {1, 2}}), ones({2, 2}, kFloat64));
+      },
+      {"scatter:", "more than once"});
+  has(
+      [&] {
+        scatter(x, 1, idx({{0, 3}, {1, 2}}), ones({2, 2}, kFloat64));
+      },
+      {"scatter:", "index 3"});
+  has(
+      [&] {
+        scatter(x, 1, idx({{0, 1}, {1, 2}}), ones({2, 2}));
+      },
+      {"scatter:", "float64", "float32"});
+  has(
+      [&] {
+        scatter(x, 1, idx({{0, 1}, {1, 2}}), ones({2, 1}, kFloat64));
+      },
+      {"scatter:", "src shape"});
   has([&] { scatter(x, 1, tensor({{0.0, 1.0}}), 1.0); }, {"scatter:", "int64"});
   has([&] { scatter(x.to(kInt64), 1, idx({{0, 1}, {1, 2}}), 0.5); }, {"scatter:", "0.5"});
   has([&] { scatter(scalar_tensor(1.0), 0, idx({0}), 1.0); }, {"scatter:", "0-d"});
   has([&] { index_put(x, {}, ones({1}, kFloat64)); }, {"index_put:", "0 index tensors"});
-  has([&] { index_put(x, {idx({0}), idx({0}), idx({0})}, ones({1}, kFloat64)); }, {"index_put:", "3 index"});
-  has([&] { index_put(x, {idx({0, 2})}, ones({1}, kFloat64)); }, {"index_put:", "index 2", "size 2"});
+  has(
+      [&] {
+        index_put(x, {idx({0}), idx({0}), idx({0})}, ones({1}, kFloat64));
+      },
+      {"index_put:", "3 index"});
+  has(
+      [&] {
+        index_put(x, {idx({0, 2})}, ones({1}, kFloat64));
+      },
+      {"index_put:", "index 2", "size 2"});
   has([&] { index_put(x, {idx({-3})}, ones({1}, kFloat64)); }, {"index_put:", "index -3"});
-  has([&] { index_put(x, {idx({0, 0})}, ones({1}, kFloat64)); }, {"index_put:", "more than once", "accumulate"});
-  has([&] { index_put(x, {idx({0, 1})}, ones({2, 2}, kFloat64)); }, {"index_put:", "[2, 2]", "[2, 3]"});
-  has([&] { index_put(x, {idx({0, 1}), idx({0, 1, 2})}, ones({1}, kFloat64)); }, {"index_put:", "broadcast"});
-  has([&] { index_put(x, {tensor({1.0, 0.0})}, ones({1}, kFloat64)); }, {"index_put:", "int64", "masked_fill"});
+  has(
+      [&] {
+        index_put(x, {idx({0, 0})}, ones({1}, kFloat64));
+      },
+      {"index_put:", "more than once", "accumulate"});
+  has(
+      [&] {
+        index_put(x, {idx({0, 1})}, ones({2, 2}, kFloat64));
+      },
+      {"index_put:", "[2, 2]", "[2, 3]"});
+  has(
+      [&] {
+        index_put(x, {idx({0, 1}), idx({0, 1, 2})}, ones({1}, kFloat64));
+      },
+      {"index_put:", "broadcast"});
+  has(
+      [&] {
+        index_put(x, {tensor({1.0, 0.0})}, ones({1}, kFloat64));
+      },
+      {"index_put:", "int64", "masked_fill"});
   has([&] { index_put(x, {idx({0})}, ones({1})); }, {"index_put:", "dtypes"});
   has([&] { cumsum(x, 2); }, {"cumsum:", "dim 2"});
   has([&] { prod(x, -3); }, {"prod:", "dim -3"});
@@ -283,7 +364,8 @@ TEST_CASE("bad arguments to the tensor ops raise errors naming the op") {
 }
 
 TEST_CASE("matmul broadcasts batch dims and sums the gradient over them") {
-  Tensor a = randn({3, 1, 2, 4}, kFloat64).requires_grad_(), b = randn({5, 4, 3}, kFloat64).requires_grad_();
+  Tensor a = randn({3, 1, 2, 4}, kFloat64).requires_grad_(),
+         b = randn({5, 4, 3}, kFloat64).requires_grad_();
   Tensor c = matmul(a, b);
   CHECK(c.shape() == Shape({3, 5, 2, 3}));
   // each batch entry is the 2-D product of its operands

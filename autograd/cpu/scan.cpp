@@ -42,7 +42,8 @@ bool above(T a, T b) {
 }
 }  // namespace
 
-void sort_indices(const Tensor& x, Tensor& indices, int64_t outer, int64_t n, int64_t inner, bool descending) {
+void sort_indices(const Tensor& x, Tensor& indices, int64_t outer, int64_t n, int64_t inner,
+                  bool descending) {
   dispatch(dtype(x), [&](auto tag) {
     using T = decltype(tag);
     const T* px = data<const T>(x);
