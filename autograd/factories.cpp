@@ -25,6 +25,10 @@ Tensor ones(const Shape& s, TensorOptions o) { return full(s, 1.0, o); }
 Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), TensorOptions{t.dtype(), t.device()}); }
 Tensor ones_like(const Tensor& t) { return ones(t.shape(), TensorOptions{t.dtype(), t.device()}); }
 Tensor full_like(const Tensor& t, double v) { return full(t.shape(), v, TensorOptions{t.dtype(), t.device()}); }
+Tensor empty_like(const Tensor& t) {
+  check_defined("empty_like", t);
+  return empty(t.shape(), TensorOptions{t.dtype(), t.device()});
+}
 Tensor scalar_tensor(double v, TensorOptions o) { return full({}, v, o); }
 
 Tensor arange(double end, TensorOptions o) { return arange(0.0, end, 1.0, o); }

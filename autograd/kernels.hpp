@@ -75,7 +75,8 @@ namespace xgrad::kernels {
   X(threshold_backward, floats, 1) /* b > 0 ? a : alpha * a: b = the input */
 
 // x seen as [outer, n, inner] and reduced over n; argmax/argmin give int64 positions.
-#define XGRAD_REDUCE_OPS(X) X(sum, any, 0) X(max, any, 0) X(min, any, 0) X(argmax, any, 0) X(argmin, any, 0)
+#define XGRAD_REDUCE_OPS(X) \
+  X(sum, any, 0) X(max, any, 0) X(min, any, 0) X(argmax, any, 0) X(argmin, any, 0) X(prod, any, 0)
 
 #define XGRAD_OP_ENUM_ENTRY(name, int64, scalars) name,
 enum class Unary : uint8_t { XGRAD_UNARY_OPS(XGRAD_OP_ENUM_ENTRY) };
@@ -140,6 +141,11 @@ enum class Random : uint8_t { uniform, normal, bernoulli };
   X(where, void, (const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out))             \
   /* x seen as [outer, n, inner] reduced over n into out [outer, inner] (int64 for arg*) */       \
   X(reduce, void, (Reduce op, const Tensor& x, Tensor& out, int64_t outer, int64_t n, int64_t inner)) \
+  /* x [outer, n, inner]: out = running sums over n; sort_indices: int64 positions along n of the \
+     stable sort (NaN above every number, as PyTorch) */                                          \
+  X(cumsum, void, (const Tensor& x, Tensor& out, int64_t outer, int64_t n, int64_t inner))        \
+  X(sort_indices, void, (const Tensor& x, Tensor& indices, int64_t outer, int64_t n, int64_t inner, \
+                         bool descending))                                                        \
   /* out[b] = alpha * op(a[b]) @ op(b[b]) + beta * out[b]; op(a) is m x k, op(b) is k x n;       \
      a_stride/b_stride: elements between batches (0 broadcasts one matrix over the batch) */     \
   X(gemm, void, (const Tensor& a, const Tensor& b, Tensor& out, bool ta, bool tb, int64_t batch,  \

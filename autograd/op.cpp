@@ -1,6 +1,8 @@
 #include "autograd/op.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <sstream>
 
 namespace xgrad {
 
@@ -81,6 +83,21 @@ void check_index_range(const char* op, const Tensor& index, int64_t n) {
   if (mn < 0 || mx >= n)
     fail(op, "index " + std::to_string(mn < 0 ? mn : mx) + " is out of range for a dimension of size " +
                  std::to_string(n));
+}
+
+std::string scalar_str(double s) {
+  std::ostringstream os;
+  os.precision(17);
+  os << s;
+  return os.str();
+}
+
+void check_int64_scalar(const char* op, const Tensor& t, double s) {
+  check_defined(op, t);
+  if (t.dtype() != kInt64 || std::trunc(s) == s) return;
+  fail(op, "an int64 tensor with the fractional scalar " + scalar_str(s) +
+               " would truncate (PyTorch promotes to float; xgrad does not promote): call "
+               ".to(kFloat64) first");
 }
 
 Recorder::Recorder(const char* op, Tensor& out, std::initializer_list<const Tensor*> inputs) : op_(op), out_(out) {

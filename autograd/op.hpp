@@ -27,6 +27,11 @@ int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim);
 void index_bounds(const char* op, const Tensor& index, int64_t& lo, int64_t& hi);
 // Every entry of the int64 `index` lies in [0, n), or an error naming the op.
 void check_index_range(const char* op, const Tensor& index, int64_t n);
+// An int64 tensor meets a scalar with a fraction (2.5): PyTorch promotes to float, xgrad does not
+// promote, so the op refuses rather than truncate.
+void check_int64_scalar(const char* op, const Tensor& t, double s);
+// A scalar as a person writes it: 2.5, 1e-07, inf.
+std::string scalar_str(double s);
 
 // The [outer, n, inner] view of shape `s` around dim `d`, as the kernels take it.
 inline void split_at(const Shape& s, int64_t d, int64_t& outer, int64_t& inner) {

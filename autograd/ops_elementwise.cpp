@@ -186,10 +186,22 @@ Tensor ge(const Tensor& a, double s) { return unary_kernel("ge", Unary::ge_scala
 namespace {
 using T = const Tensor&;
 }
-Tensor add(T a, double s) { return unary("add", Unary::add_scalar, a, Keep::none, [](T g, T) { return g; }, s); }
-Tensor sub(T a, double s) { return add(a, -s); }
-Tensor rsub(double s, T a) { return unary("rsub", Unary::rsub_scalar, a, Keep::none, [](T g, T) { return neg(g); }, s); }
+Tensor add(T a, double s) {
+  check_int64_scalar("add", a, s);
+  return unary(
+      "add", Unary::add_scalar, a, Keep::none, [](T g, T) { return g; }, s);
+}
+Tensor sub(T a, double s) {
+  check_int64_scalar("sub", a, s);
+  return add(a, -s);
+}
+Tensor rsub(double s, T a) {
+  check_int64_scalar("rsub", a, s);
+  return unary(
+      "rsub", Unary::rsub_scalar, a, Keep::none, [](T g, T) { return neg(g); }, s);
+}
 Tensor mul(T a, double s) {
+  check_int64_scalar("mul", a, s);
   return unary("mul", Unary::mul_scalar, a, Keep::none, [s](T g, T) { return mul(g, s); }, s);
 }
 Tensor div(T a, double s) {

@@ -1,5 +1,9 @@
-// Indexing ops (index_select, gather, scatter_add, index_add, one_hot) and the softmax family.
+// Indexing ops (index_select, gather, scatter_add, index_add, one_hot), their assigning forms
+// (masked_fill, scatter, index_put, made of where and the accumulating ops, so their gradients are
+// those ops'), and the softmax family. Masks are 0/1 tensors of any dtype: nonzero is true.
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "autograd/nll.hpp"
 #include "autograd/op.hpp"
@@ -156,6 +160,140 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
       if (g.needs(2)) g[2] = gather(g.out, d, g(index));
     });
   return out;
+}
+
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+  const char* op = "masked_fill";
+  check_defined(op, x);
+  check_defined(op, mask);
+  check_same_device(op, x, mask);
+  check_int64_scalar(op, x, value);
+  if (mask.requires_grad()) fail(op, "the mask must not require grad");
+  if (!(broadcast_shapes(op, x.shape(), mask.shape()) == x.shape()))
+    fail(op, "mask of shape " + mask.shape().str() + " does not broadcast to the tensor's shape " +
+                 x.shape().str());
+  return where(mask, full({}, value, TensorOptions{x.dtype(), x.device()}), x);
+}
+
+namespace {
+// Where `index` writes into `self`'s shape (0/1 in self's dtype), refusing a position written
+// twice: PyTorch leaves which write wins undefined, so xgrad does not pick one.
+Tensor written_once(const char* op, const Tensor& self, int64_t d, const Tensor& index) {
+  NoGradGuard no_grad;
+  TensorOptions o{self.dtype(), self.device()};
+  Tensor hits = scatter_add(zeros(self.shape(), o), d, index, ones(index.shape(), o));
+  if (hits.numel() && max(hits).item() > 1)
+    fail(op, "index writes one position more than once (shape " + index.shape().str() +
+                 "); the result would depend on the order of the writes: use scatter_add to add "
+                 "them up");
+  return hits;
+}
+}  // namespace
+
+// out = self, with out[..., index[j], ...] = src[j] along dim (index and src shaped as
+// scatter_add's).
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  const char* op = "scatter";
+  check_defined(op, self);
+  check_defined(op, src);
+  check_same_dtype(op, self, src);
+  check_same_device(op, self, src);
+  if (self.dim() == 0) fail(op, "cannot index a 0-d tensor");
+  int64_t d = wrap_dim(op, dim, self.dim());
+  check_gather_index(op, self, d, index);
+  if (!(src.shape() == index.shape()))
+    fail(op, "src shape " + src.shape().str() + " must equal index shape " + index.shape().str());
+  Tensor hits = written_once(op, self, d, index);
+  Tensor placed =
+      scatter_add(zeros(self.shape(), TensorOptions{self.dtype(), self.device()}), d, index, src);
+  return where(hits, placed, self);
+}
+
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, double value) {
+  check_defined("scatter", self);
+  check_defined("scatter", index);
+  check_int64_scalar("scatter", self, value);
+  return scatter(self, dim, index,
+                 full(index.shape(), value, TensorOptions{self.dtype(), self.device()}));
+}
+
+namespace {
+// index_put's indices, broadcast together and turned into row numbers of self seen as
+// [rows, rest] (rows = the product of the indexed dims), negative indices counting from the end.
+Tensor index_put_rows(const char* op, const Tensor& self, const std::vector<Tensor>& indices,
+                      Shape& batch) {
+  NoGradGuard no_grad;
+  int64_t k = static_cast<int64_t>(indices.size());
+  batch = Shape{};
+  for (const Tensor& idx : indices) {
+    check_defined(op, idx);
+    check_same_device(op, self, idx);
+    check_dtype(op, idx, kInt64, "index (for a 0/1 mask use masked_fill or where)");
+    batch = broadcast_shapes(op, batch, idx.shape());
+  }
+  Tensor rows = zeros(batch, TensorOptions{kInt64, self.device()});
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t n = self.shape()[i];
+    Tensor idx = indices[i];
+    if (idx.numel()) {
+      int64_t lo, hi;
+      index_bounds(op, idx, lo, hi);
+      if (lo < -n || hi >= n)
+        fail(op, "index " + std::to_string(lo < -n ? lo : hi) + " is out of range for dim " +
+                     std::to_string(i) + " of size " + std::to_string(n) + " (shape " +
+                     self.shape().str() + ")");
+      if (lo < 0) idx = where(lt(idx, 0.0), add(idx, static_cast<double>(n)), idx);
+    }
+    rows = add(mul(rows, static_cast<double>(n)), idx);
+  }
+  return reshape(rows, {-1});
+}
+}  // namespace
+
+// self[indices[0], ..., indices[k-1]] = values (or += with accumulate), indices int64 and broadcast
+// together over self's first k dims; values broadcast to the indexed shape (the indices' shape,
+// then self's remaining dims).
+Tensor index_put(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values,
+                 bool accumulate) {
+  const char* op = "index_put";
+  check_defined(op, self);
+  check_defined(op, values);
+  check_same_dtype(op, self, values);
+  check_same_device(op, self, values);
+  int64_t k = static_cast<int64_t>(indices.size());
+  if (k == 0 || k > self.dim())
+    fail(op, "got " + std::to_string(k) + " index tensors for a tensor of shape " +
+                 self.shape().str() + " (expected 1 to " + std::to_string(self.dim()) + ")");
+  Shape batch;
+  Tensor rows = index_put_rows(op, self, indices, batch);
+  Shape target = batch, rest;
+  int64_t nrows = 1;
+  for (int64_t i = 0; i < self.dim(); ++i) {
+    if (i < k)
+      nrows *= self.shape()[i];
+    else
+      rest.push_back(self.shape()[i]);
+  }
+  for (int64_t r : rest) target.push_back(r);
+  if (!(broadcast_shapes(op, values.shape(), target) == target))
+    fail(op, "values of shape " + values.shape().str() + " do not broadcast to the indexed shape " +
+                 target.str());
+  Tensor v = reshape(expand(values, target), {batch.numel(), rest.numel()});
+  Tensor s = reshape(self, {nrows, rest.numel()});
+  if (accumulate) return reshape(index_add(s, 0, rows, v), self.shape());
+  Tensor hits;
+  {
+    NoGradGuard no_grad;
+    TensorOptions o{self.dtype(), self.device()};
+    hits = index_add(zeros({nrows, 1}, o), 0, rows, ones({rows.numel(), 1}, o));
+    if (hits.numel() && max(hits).item() > 1)
+      fail(op,
+           "the indices name one position more than once; the result would depend on the order of "
+           "the "
+           "writes: pass accumulate = true to add them up");
+  }
+  Tensor placed = index_add(zeros_like(s), 0, rows, v);
+  return reshape(where(hits, placed, s), self.shape());
 }
 
 Tensor one_hot(const Tensor& labels, int64_t num_classes) {

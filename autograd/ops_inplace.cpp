@@ -67,6 +67,7 @@ Tensor& Tensor::add_(const Tensor& o, double alpha) {
       [&](auto& k) { k.binary(kernels::Binary::add_scaled, *this, o, *this, alpha); });
 }
 Tensor& Tensor::add_(double s) {
+  check_int64_scalar("add_", *this, s);
   return inplace(
       "add_", *this, nullptr, [&] { return add(clone(), s); },
       [&](auto& k) { k.unary(kernels::Unary::add_scalar, *this, *this, s, 0); });
@@ -77,6 +78,7 @@ Tensor& Tensor::mul_(const Tensor& o) {
       [&](auto& k) { k.binary(kernels::Binary::mul, *this, o, *this, 0); });
 }
 Tensor& Tensor::mul_(double s) {
+  check_int64_scalar("mul_", *this, s);
   return inplace(
       "mul_", *this, nullptr, [&] { return mul(clone(), s); },
       [&](auto& k) { k.unary(kernels::Unary::mul_scalar, *this, *this, s, 0); });

@@ -1,5 +1,8 @@
 // Matrix products. Transposes are flags handed to GEMM, in the forward and in the backward
 // formulas, so no transposed copy is ever made.
+#include <algorithm>
+#include <string>
+
 #include "autograd/op.hpp"
 
 namespace xgrad {
@@ -80,35 +83,62 @@ Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   return out;
 }
 
+namespace {
+// The dims of `s` before its last two.
+Shape batch_dims(const Shape& s) {
+  Shape b;
+  for (int64_t i = 0; i + 2 < s.ndim(); ++i) b.push_back(s[i]);
+  return b;
+}
+
+// An operand [batch..., r, c] as mm takes it: 2-D when its batch dims are all 1 (GEMM then
+// broadcasts it with stride 0), else expanded to the common batch and flattened to 3-D.
+Tensor as_gemm_operand(const Tensor& t, const Shape& batch) {
+  int64_t r = t.shape()[t.dim() - 2], c = t.shape()[t.dim() - 1];
+  if (batch_dims(t.shape()).numel() == 1) return reshape(t, {r, c});
+  Shape full = batch;
+  full.push_back(r);
+  full.push_back(c);
+  return reshape(expand(t, full), {batch.numel(), r, c});
+}
+}  // namespace
+
+// torch.matmul's rules: 1-D . 1-D is a dot product; a 1-D operand becomes a row (left) or a
+// column (right) that the result drops; otherwise the last two dims multiply and the dims before
+// them broadcast. Expand's backward sums the gradient over broadcast batch dims.
 Tensor matmul(const Tensor& a, const Tensor& b) {
   const char* op = "matmul";
   check_defined(op, a);
   check_defined(op, b);
-  if (a.dim() == 0 || b.dim() == 0 || a.dim() > 3 || b.dim() > 3)
-    fail(op, "expected 1-D, 2-D or 3-D operands, got shapes " + a.shape().str() + " and " + b.shape().str());
+  if (a.dim() == 0 || b.dim() == 0)
+    fail(op, "expected operands of at least 1 dim, got shapes " + a.shape().str() + " and " +
+                 b.shape().str());
   if (a.dim() == 1 && b.dim() == 1) {
     if (a.numel() != b.numel())
       fail(op, "vectors of shapes " + a.shape().str() + " and " + b.shape().str() + " differ in length");
     return reshape(mm(reshape(a, {1, -1}), reshape(b, {-1, 1})), Shape{});
   }
-  // Checked here, so the message shows the shapes as given (not the 2-D views mm sees).
+  // Checked here, so the message shows the shapes as given (not the views mm sees).
   int64_t ka = a.shape()[a.dim() - 1], kb = b.dim() == 1 ? b.shape()[0] : b.shape()[b.dim() - 2];
   if (ka != kb)
     fail(op, "shapes " + a.shape().str() + " and " + b.shape().str() + " cannot be multiplied (" +
                  std::to_string(ka) + " columns vs " + std::to_string(kb) + " rows)");
-  if (b.dim() == 1) {  // matrix-vector: the result drops the vector's dim
-    Tensor r = mm(a, reshape(b, {-1, 1}));
-    Shape s = r.shape();
-    s.erase(s.ndim() - 1);
-    return reshape(r, s);
+  Tensor a2 = a.dim() == 1 ? reshape(a, {1, -1}) : a, b2 = b.dim() == 1 ? reshape(b, {-1, 1}) : b;
+  Shape ba = batch_dims(a2.shape()), bb = batch_dims(b2.shape()), batch;
+  int64_t lead = std::max(ba.ndim(), bb.ndim());
+  for (int64_t i = 0; i < lead; ++i) {
+    int64_t x = i < lead - ba.ndim() ? 1 : ba[i - (lead - ba.ndim())];
+    int64_t y = i < lead - bb.ndim() ? 1 : bb[i - (lead - bb.ndim())];
+    if (x != y && x != 1 && y != 1)
+      fail(op, "batch dims of shapes " + a.shape().str() + " and " + b.shape().str() +
+                   " do not broadcast (" + std::to_string(x) + " vs " + std::to_string(y) + ")");
+    batch.push_back(x == 1 ? y : x);
   }
-  if (a.dim() == 1) {
-    Tensor r = mm(reshape(a, {1, -1}), b);
-    Shape s = r.shape();
-    s.erase(s.ndim() - 2);
-    return reshape(r, s);
-  }
-  return mm(a, b);
+  Tensor c = mm(as_gemm_operand(a2, batch), as_gemm_operand(b2, batch));
+  Shape s = batch;
+  if (a.dim() > 1) s.push_back(a2.shape()[a2.dim() - 2]);
+  if (b.dim() > 1) s.push_back(b2.shape()[b2.dim() - 1]);
+  return reshape(c, s);
 }
 
 Tensor Tensor::matmul(const Tensor& o) const { return xgrad::matmul(*this, o); }

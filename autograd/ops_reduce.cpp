@@ -1,6 +1,9 @@
 // Reductions: sum, mean, var/std, max/min (values through gather, so their gradient is gather's),
-// argmax/argmin, logsumexp, and sum_to (the backward of broadcasting).
+// argmax/argmin, logsumexp, prod, norm, cumsum, and sum_to (the backward of broadcasting).
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
 
 #include "autograd/op.hpp"
 
@@ -175,6 +178,118 @@ Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim) {
   Tensor out = add(log(sum(exp(sub(x, m)), {dim}, true)), m);
   return keepdim ? out : squeeze(out, wrap_dim("logsumexp", dim, x.dim()));
 }
+
+// d/dx_j of the product = the product of the others. With no zero in the slice that is out / x_j;
+// with one zero, only the zero's entry is nonzero (the product of the rest); with two or more,
+// none. (The second derivative is exact where the slice has no zero.)
+Tensor prod(const Tensor& x, int64_t dim, bool keepdim) {
+  const char* op = "prod";
+  check_defined(op, x);
+  int64_t d = wrap_dim(op, dim, std::max<int64_t>(x.dim(), 1));
+  Shape s = x.dim() == 0 ? Shape{1} : x.shape();
+  int64_t outer, inner;
+  split_at(s, d, outer, inner);
+  Shape kept = s;
+  kept[d] = 1;
+  Tensor out = make_tensor(kept, x.dtype(), x.device());
+  kernels_for(x, op).reduce(Reduce::prod, x, out, outer, s[d], inner);
+  Shape final_shape = x.dim() == 0 ? Shape{} : kept;
+  if (x.dim() > 0 && !keepdim) final_shape.erase(d);
+  out = alias_with_shape(out, final_shape);
+  out.impl()->is_view = false;
+  if (Recorder r{op, out, {&x}})
+    r.backward([x = r.save(x), d, kept = x.dim() == 0 ? Shape{} : kept](Grads& g) {
+      Tensor xv = g(x), gk = reshape(g.out, kept);
+      Tensor zero = eq(xv, 0.0), nonzero = add(xv, zero);  // zeros replaced by ones
+      Tensor others = prod(nonzero, d, true), zeros_in = sum(zero, Shape{d}, true);
+      Tensor at_zero = mul(others, eq(zeros_in, 1.0));
+      Tensor elsewhere = div(mul(others, eq(zeros_in, 0.0)), nonzero);
+      g[0] = mul(gk, where(zero, at_zero, elsewhere));
+    });
+  return out;
+}
+Tensor prod(const Tensor& x) {
+  check_defined("prod", x);
+  return reshape(prod(reshape(x, {-1}), 0, false), Shape{});
+}
+
+// Running sums along dim; the gradient is the running sum of the gradient taken from the end.
+Tensor cumsum(const Tensor& x, int64_t dim) {
+  const char* op = "cumsum";
+  check_defined(op, x);
+  int64_t d = wrap_dim(op, dim, std::max<int64_t>(x.dim(), 1));
+  Shape s = x.dim() == 0 ? Shape{1} : x.shape();
+  int64_t outer, inner;
+  split_at(s, d, outer, inner);
+  Tensor out = make_tensor(x.shape(), x.dtype(), x.device());
+  if (x.numel()) kernels_for(x, op).cumsum(x, out, outer, s[d], inner);
+  if (Recorder r{op, out, {&x}})
+    r.backward([d, scalar = x.dim() == 0](Grads& g) {
+      g[0] = scalar ? g.out : flip(cumsum(flip(g.out, {d}), d), {d});
+    });
+  return out;
+}
+
+namespace {
+// The largest (or smallest) entry over dims, kept as size-1 dims; no graph.
+Tensor extreme_over(const char* op, const Tensor& a, const std::vector<int64_t>& dims,
+                    bool largest) {
+  Tensor t = a;
+  for (int64_t d : dims) {
+    if (t.shape()[d] == 0)
+      fail(op, "cannot take the extreme of an empty dim (shape " + a.shape().str() + ")");
+    t = (largest ? max(t, d, true) : min(t, d, true)).values;
+  }
+  return dims.empty() ? t.clone() : t;
+}
+
+// The p-norm over dims, kept as size-1 dims, without a graph.
+Tensor norm_value(const char* op, const Tensor& x, double p, const std::vector<int64_t>& dims) {
+  NoGradGuard no_grad;
+  Shape ds(dims);
+  Tensor a = abs(x);
+  if (std::isinf(p)) return extreme_over(op, a, dims, p > 0);
+  if (p == 0) return sum(ne(x, 0.0), ds, true);
+  if (p == 1) return sum(a, ds, true);
+  if (p == 2) return sqrt(sum(mul(x, x), ds, true));
+  return pow(sum(pow(a, p), ds, true), 1.0 / p);
+}
+}  // namespace
+
+// The gradient: p = 1: sign(x); p = 2: x / norm; inf: sign(x) shared among the entries that reach
+// the norm; other p: sign(x) |x|^(p-1) / norm^(p-1); zero where the norm is 0 (as PyTorch).
+Tensor norm(const Tensor& x, double p, const Dims& dims, bool keepdim) {
+  const char* op = "norm";
+  check_defined(op, x);
+  check_floating(op, x);
+  if (std::isnan(p) || (p < 0 && !std::isinf(p)))
+    fail(op, "p must be positive, 0, inf or -inf, got " + scalar_str(p));
+  auto d = normalize_dims(op, dims, x.dim());
+  Shape kept = keepdim_shape(x.shape(), d);
+  Tensor out = alias_with_shape(norm_value(op, x, p, d), keepdim ? kept : drop_dims(x.shape(), d));
+  out.impl()->is_view = false;
+  if (Recorder r{op, out, {&x}})
+    r.backward([x = r.save(x), n = r.save_output(), p, d, kept](Grads& g) {
+      Tensor xv = g(x), nk = reshape(g(n), kept), gk = reshape(g.out, kept), sg = sign(xv);
+      Tensor safe = where(eq(nk, 0.0), ones_like(nk), nk);  // x is 0 wherever the norm is
+      if (p == 0) {
+        g[0] = zeros_like(xv);
+      } else if (p == 1) {
+        g[0] = mul(gk, sg);
+      } else if (p == 2) {
+        g[0] = mul(gk, div(xv, safe));
+      } else if (std::isinf(p)) {
+        Tensor reach = eq(abs(xv), nk);
+        g[0] = mul(div(gk, sum(reach, Dims(d), true)), mul(sg, reach));
+      } else {
+        Tensor a = abs(xv),
+               a_safe = where(eq(xv, 0.0), ones_like(a), a);  // 0^(p-1) is inf for p < 1
+        g[0] = mul(gk, div(mul(sg, pow(a_safe, p - 1)), pow(safe, p - 1)));
+      }
+    });
+  return out;
+}
+Tensor norm(const Tensor& x, double p) { return norm(x, p, Dims{}, false); }
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;

@@ -1,6 +1,9 @@
 // Shape ops. reshape/view/flatten/squeeze/unsqueeze share storage; permute, expand, narrow and
-// cat copy (every tensor is contiguous).
+// cat copy (every tensor is contiguous). split, chunk, repeat and roll are made of these, so their
+// gradients are theirs; flip runs index_select's kernel and is its own derivative.
+#include <algorithm>
 #include <numeric>
+#include <string>
 
 #include "autograd/op.hpp"
 
@@ -232,6 +235,135 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
   us.reserve(xs.size());
   for (auto& t : xs) us.push_back(unsqueeze(t, d));
   return cat(us, d);
+}
+
+std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim) {
+  const char* op = "split";
+  check_defined(op, x);
+  if (x.dim() == 0) fail(op, "cannot split a 0-d tensor");
+  int64_t d = wrap_dim(op, dim, x.dim()), total = 0;
+  std::string listed;
+  for (int64_t n : sizes) {
+    listed += (listed.empty() ? "" : ", ") + std::to_string(n);
+    if (n < 0) fail(op, "split sizes must be non-negative, got [" + listed + "]");
+    total += n;
+  }
+  if (total != x.shape()[d])
+    fail(op, "split sizes [" + listed + "] add up to " + std::to_string(total) + ", but dim " +
+                 std::to_string(dim) + " of shape " + x.shape().str() + " has size " +
+                 std::to_string(x.shape()[d]));
+  std::vector<Tensor> out;
+  int64_t start = 0;
+  for (int64_t n : sizes) {
+    out.push_back(narrow(x, d, start, n));
+    start += n;
+  }
+  return out;
+}
+
+std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
+  const char* op = "split";
+  check_defined(op, x);
+  if (x.dim() == 0) fail(op, "cannot split a 0-d tensor");
+  int64_t size = x.shape()[wrap_dim(op, dim, x.dim())];
+  if (split_size < 0 || (split_size == 0 && size != 0))
+    fail(op, "split_size must be positive, got " + std::to_string(split_size));
+  std::vector<int64_t> sizes;
+  for (int64_t start = 0; start < size; start += split_size)
+    sizes.push_back(std::min(split_size, size - start));
+  if (sizes.empty()) sizes.push_back(0);  // an empty dim gives one empty piece, as PyTorch
+  return split(x, sizes, dim);
+}
+
+// Pieces of ceil(size / chunks), so there may be fewer than `chunks` of them (as PyTorch).
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
+  const char* op = "chunk";
+  check_defined(op, x);
+  if (x.dim() == 0) fail(op, "cannot chunk a 0-d tensor");
+  if (chunks <= 0) fail(op, "chunks must be positive, got " + std::to_string(chunks));
+  int64_t size = x.shape()[wrap_dim(op, dim, x.dim())];
+  return split(x, std::max<int64_t>((size + chunks - 1) / chunks, 1), dim);
+}
+
+// Tiles x: dim i of the result is repeats[i] copies of x's dim i, x's shape padded with leading 1s.
+// Each repeated dim is one expand of [before, 1, rest] to [before, r, rest].
+Tensor repeat(const Tensor& x, const Shape& repeats) {
+  const char* op = "repeat";
+  check_defined(op, x);
+  if (repeats.ndim() < x.dim())
+    fail(op, "got " + std::to_string(repeats.ndim()) + " repeats " + repeats.str() +
+                 " for a tensor of " + std::to_string(x.dim()) + " dims (shape " + x.shape().str() +
+                 "): give at least one per dim");
+  for (int64_t r : repeats)
+    if (r < 0) fail(op, "repeats must be non-negative, got " + repeats.str());
+  Shape padded;
+  for (int64_t i = 0; i < repeats.ndim(); ++i)
+    padded.push_back(i < repeats.ndim() - x.dim() ? 1 : x.shape()[i - (repeats.ndim() - x.dim())]);
+  Tensor y = reshape(x, padded);
+  Shape s = padded;
+  for (int64_t i = 0; i < repeats.ndim(); ++i) {
+    if (repeats[i] == 1) continue;
+    int64_t before = 1, rest = 1;
+    for (int64_t j = 0; j < i; ++j) before *= s[j];
+    for (int64_t j = i; j < s.ndim(); ++j) rest *= s[j];
+    y = expand(reshape(y, {before, 1, rest}), {before, repeats[i], rest});
+    s[i] *= repeats[i];
+    y = reshape(y, s);
+  }
+  return y;
+}
+
+Tensor flip(const Tensor& x, const Dims& dims) {
+  const char* op = "flip";
+  check_defined(op, x);
+  std::vector<bool> seen(std::max<int64_t>(x.dim(), 1), false);
+  Dims wrapped;
+  for (int64_t d : dims) {
+    int64_t w = wrap_dim(op, d, x.dim());
+    if (seen[w]) fail(op, "dim " + std::to_string(d) + " appears more than once in " + dims.str());
+    seen[w] = true;
+    wrapped.push_back(w);
+  }
+  Tensor out = x.detach().clone();
+  auto& k = kernels_for(x, op);
+  for (int64_t d : wrapped) {
+    if (x.dim() == 0 || x.shape()[d] < 2 || x.numel() == 0) continue;
+    int64_t n = x.shape()[d], outer, inner;
+    split_at(x.shape(), d, outer, inner);
+    Tensor reversed =
+        arange(static_cast<double>(n - 1), -1.0, -1.0, TensorOptions{kInt64, x.device()});
+    Tensor next = make_tensor(x.shape(), x.dtype(), x.device());
+    k.index_select(out, reversed, next, outer, n, inner);
+    out = next;
+  }
+  if (Recorder r{op, out, {&x}}) r.backward([wrapped](Grads& g) { g[0] = flip(g.out, wrapped); });
+  return out;
+}
+
+// Each shift moves its dim's entries forward, wrapping around: two narrows and a cat. Without dims,
+// the flattened tensor rolls by one shift.
+Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const Dims& dims) {
+  const char* op = "roll";
+  check_defined(op, x);
+  const std::string shifts_str = Dims(shifts).str();
+  if (dims.empty()) {
+    if (shifts.size() != 1)
+      fail(op, "without dims, give exactly one shift (got " + shifts_str + ")");
+    return reshape(roll(reshape(x, {-1}), shifts, {0}), x.shape());
+  }
+  if (static_cast<int64_t>(shifts.size()) != dims.size())
+    fail(op, "got " + std::to_string(shifts.size()) + " shifts " + shifts_str + " for " +
+                 std::to_string(dims.size()) + " dims " + dims.str());
+  Tensor y = x;
+  for (int64_t i = 0; i < dims.size(); ++i) {
+    int64_t d = wrap_dim(op, dims[i], x.dim());
+    int64_t n = x.shape()[d];
+    if (n == 0) continue;
+    int64_t s = ((shifts[i] % n) + n) % n;
+    if (s == 0) continue;
+    y = cat({narrow(y, d, n - s, s), narrow(y, d, 0, n - s)}, d);
+  }
+  return y.same(x) ? x.clone() : y;
 }
 
 Tensor Tensor::reshape(const Shape& s) const { return xgrad::reshape(*this, s); }

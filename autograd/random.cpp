@@ -46,6 +46,17 @@ Tensor randn(const Shape& s, TensorOptions o) {
   return draw("randn", s, o, kernels::Random::normal, 0.0, 1.0);
 }
 
+Tensor rand_like(const Tensor& t) {
+  check_defined("rand_like", t);
+  need_floating("rand_like", t.dtype());
+  return rand(t.shape(), TensorOptions{t.dtype(), t.device()});
+}
+Tensor randn_like(const Tensor& t) {
+  check_defined("randn_like", t);
+  need_floating("randn_like", t.dtype());
+  return randn(t.shape(), TensorOptions{t.dtype(), t.device()});
+}
+
 Tensor randint(int64_t low, int64_t high, const Shape& s, TensorOptions o) {
   if (high <= low) fail("randint", "high " + std::to_string(high) + " must exceed low " + std::to_string(low));
   return draw("randint", s, o, kernels::Random::uniform, static_cast<double>(low), static_cast<double>(high));

@@ -1,4 +1,4 @@
-// Reductions of x seen as [outer, n, inner] over n: sum, max, min, argmax, argmin.
+// Reductions of x seen as [outer, n, inner] over n: sum, prod, max, min, argmax, argmin.
 // inner == 1 (a row per output): a warp per row, or a block per long row. inner > 1: a 32 x 8
 // block per 32 adjacent outputs, reading coalesced across inner. When the outputs alone cannot
 // fill the device, n is split across blocks and a second pass combines the partial results.
@@ -26,6 +26,8 @@ __device__ __forceinline__ Acc<A> identity(Reduce op) {
   switch (op) {
     case Reduce::sum:
       return {A(0), 0};
+    case Reduce::prod:
+      return {A(1), 0};
     case Reduce::max:
     case Reduce::argmax:
       return {math::lowest<A>(), INT64_MAX};
@@ -51,6 +53,11 @@ __device__ __forceinline__ Acc<A> combine(Reduce op, Acc<A> x, Acc<A> y) {
   switch (op) {
     case Reduce::sum:
       return {x.v + y.v, 0};
+    case Reduce::prod:  // int64 wraps, as unsigned arithmetic does
+      if constexpr (std::is_integral_v<A>)
+        return {static_cast<A>(static_cast<uint64_t>(x.v) * static_cast<uint64_t>(y.v)), 0};
+      else
+        return {x.v * y.v, 0};
     case Reduce::max:
     case Reduce::argmax:
       return better<true>(y, x) ? y : x;
@@ -218,9 +225,9 @@ void reduce(Reduce op, const Tensor& x, Tensor& out, int64_t outer, int64_t n, i
   if (outer == 0 || inner == 0) return;
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    // Sums accumulate in double (int64 in int64); extremes compare in T.
+    // Sums and products accumulate in double (int64 in int64); extremes compare in T.
     using Sum = std::conditional_t<std::is_integral_v<T>, int64_t, double>;
-    if (op == Reduce::sum)
+    if (op == Reduce::sum || op == Reduce::prod)
       run_reduce<T, Sum>(op, x, out, outer, n, inner);
     else
       run_reduce<T, T>(op, x, out, outer, n, inner);

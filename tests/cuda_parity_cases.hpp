@@ -508,11 +508,58 @@ inline Group engine() {
           }};
 }
 
+// The tensor ops' outputs a gradient row cannot hold: indices, int64 values, fresh tensors, draws,
+// and larger shapes (sorting columns of 300, scans of 2000).
+inline Group tensor_ops_extra() {
+  return {"sort and topk indices, int64 forms, *_like factories",
+          {"sort", "topk", "cumsum", "prod", "flip", "roll", "repeat", "masked_fill", "scatter",
+           "index_put", "empty_like", "rand_like", "randn_like", "norm", "matmul"},
+          {
+              {"indices with ties and NaN, int64 forms, factories",
+               {{4, 6}},
+               [](const V& x) {
+                 Tensor n = (x[0].detach() * 1.5).to(kInt64);  // small integers: many ties
+                 Tensor f = masked_fill(n.to(x[0].dtype()), eq(n, 1.0), NAN);
+                 Tensor e = empty_like(x[0]);
+                 e.fill_(3.0);
+                 return V{
+                     sort(f, 1).indices,
+                     sort(f, 0, true).indices,
+                     sort(n, 1).values,
+                     topk(n, 3, 1).indices,
+                     topk(f, 2, 0, false).indices,
+                     cumsum(n, 1),
+                     prod(n, 0),
+                     prod(n),
+                     flip(n, {0, 1}),
+                     roll(n, {2, -1}, {0, 1}),
+                     repeat(n, {2, 1, 2}),
+                     masked_fill(n, lt(n, 0.0), 9.0),
+                     scatter(n, 1, op_table::indices(n, {5, 0, 1, 2, 3, 4, 0, 5}, {4, 2}), -1.0),
+                     index_put(n, {op_table::indices(n, {1, 3}, {2})}, full({6}, 4.0, int64_on(n))),
+                     e,
+                     rand_like(x[0]),
+                     randn_like(x[0])};
+               }},
+              {"long columns: sort 300, cumsum 2000, prod, norm, batched matmul",
+               {{2, 300}, {2000}, {3, 1, 8, 16}, {5, 16, 4}},
+               [](const V& x) {
+                 return V{sort(x[0], 1).values, topk(x[0], 10, 1).values,
+                          cumsum(x[1], 0),      prod(add(mul(x[0], 0.001), 1.0), 1),
+                          norm(x[1]),           norm(x[0], 3, {1}),
+                          matmul(x[2], x[3])};
+               },
+               Domain::distinct,
+               10},
+          }};
+}
+
 inline std::vector<Group> all_groups() {
   std::vector<Group> groups;
   for (const op_table::Table& t : op_table::all_tables()) groups.push_back(from_table(t));
-  for (Group g : {masks(), arg_reductions(), int64_ops(), one_hot_group(), casts(), in_place(),
-                  factories(), random_draws(), functional(), losses(), large_shapes(), engine()})
+  for (Group g :
+       {masks(), arg_reductions(), int64_ops(), one_hot_group(), casts(), in_place(), factories(),
+        random_draws(), functional(), losses(), large_shapes(), engine(), tensor_ops_extra()})
     groups.push_back(std::move(g));
   return groups;
 }

@@ -7,6 +7,7 @@
 // its table's `ops`.
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <vector>
 #include <xgrad/xgrad.hpp>
@@ -251,6 +252,12 @@ inline Table matmul_mm() {
               {"mm batched a^T . b^T", {{2, 3, 2}, {2, 4, 3}}, ROW_FN(mm(x[0], x[1], true, true))},
               {"mm batched a . 2-D b^T", {{2, 2, 3}, {4, 3}}, ROW_FN(mm(x[0], x[1], false, true))},
               {"mm 2-D a^T . batched b", {{3, 2}, {2, 3, 4}}, ROW_FN(mm(x[0], x[1], true, false))},
+              {"matmul 4-D . 3-D, batch dims broadcast",
+               {{2, 1, 2, 3}, {3, 3, 2}},
+               ROW_FN(matmul(x[0], x[1]))},
+              {"matmul 1-D . 4-D", {{3}, {2, 1, 3, 2}}, ROW_FN(matmul(x[0], x[1]))},
+              {"matmul 4-D . 1-D", {{2, 2, 1, 3}, {3}}, ROW_FN(matmul(x[0], x[1]))},
+              {"matmul 2-D . 4-D", {{2, 3}, {2, 2, 3, 1}}, ROW_FN(matmul(x[0], x[1]))},
           }};
 }
 
@@ -324,11 +331,97 @@ inline Table indexing_softmax() {
                                            add(x[1], 2.0)))},
       }};
 }
+inline Tensor cat_pieces(const V& pieces) {  // each piece scaled differently
+  V scaled;
+  for (size_t i = 0; i < pieces.size(); ++i)
+    scaled.push_back(mul(pieces[i], static_cast<double>(i + 1)));
+  return cat(scaled, -1);
+}
+
+inline Table split_repeat_flip_roll() {
+  return {"split, chunk, repeat, flip, roll",
+          {"split", "chunk", "repeat", "flip", "roll"},
+          {
+              {"split sizes {1, 2} dim 1", {{2, 3}}, ROW_FN(cat_pieces(split(x[0], {1, 2}, 1)))},
+              {"split size 2 dim -1", {{2, 5}}, ROW_FN(cat_pieces(split(x[0], 2, -1)))},
+              {"chunk 2 dim 0", {{3, 2}}, ROW_FN(mul(chunk(x[0], 2, 0)[1], 2.0))},
+              {"repeat {2, 1, 2}", {{2, 3}}, ROW_FN(repeat(x[0], {2, 1, 2}))},
+              {"repeat {1, 3}", {{2, 1}}, ROW_FN(repeat(x[0], {1, 3}))},
+              {"flip dims {0, 2}", {{2, 3, 2}}, ROW_FN(flip(x[0], {0, 2}))},
+              {"flip dim -1", {{4}}, ROW_FN(flip(x[0], {-1}))},
+              {"roll {1, -1} dims {0, 1}", {{3, 4}}, ROW_FN(roll(x[0], {1, -1}, {0, 1}))},
+              {"roll flattened 2", {{2, 3}}, ROW_FN(roll(x[0], {2}))},
+          }};
+}
+
+inline Table masked_scatter_index_put() {
+  return {
+      "masked_fill, scatter, index_put",
+      {"masked_fill", "scatter", "index_put"},
+      {
+          {"masked_fill mask [1,3]",
+           {{2, 3}},
+           ROW_FN(masked_fill(x[0], like(x[0], {1, 0, 1}, {1, 3}), 0.5))},
+          {"scatter dim 1 src",
+           {{2, 3}, {2, 2}},
+           ROW_FN(scatter(x[0], 1, indices(x[0], {2, 0, 1, 2}, {2, 2}), x[1]))},
+          {"scatter dim 0 value",
+           {{3, 2}},
+           ROW_FN(scatter(x[0], 0, indices(x[0], {2, 0}, {1, 2}), -1.5))},
+          {"index_put rows, values broadcast",
+           {{4, 2}, {2}},
+           ROW_FN(index_put(x[0], {indices(x[0], {3, -4}, {2})}, x[1]))},
+          {"index_put two indices",
+           {{3, 4}, {2}},
+           ROW_FN(index_put(x[0], {indices(x[0], {0, 2}, {2}), indices(x[0], {1, 3}, {2})}, x[1]))},
+          {"index_put accumulate (repeats)",
+           {{3, 2}, {3, 2}},
+           ROW_FN(index_put(x[0], {indices(x[0], {0, 2, 0}, {3})}, x[1], true))},
+      }};
+}
+
+inline Table cumsum_prod_norm_sort() {
+  return {
+      "cumsum, prod, norm, sort, topk",
+      {"cumsum", "prod", "norm", "sort", "topk"},
+      {
+          {"cumsum dim 1", {{2, 3}}, ROW_FN(cumsum(x[0], 1))},
+          {"cumsum dim 0 of 3-D", {{3, 2, 2}}, ROW_FN(cumsum(x[0], 0))},
+          {"prod all", {{2, 3}}, ROW_FN(prod(x[0]))},
+          {"prod dim 1", {{2, 3}}, ROW_FN(prod(x[0], 1))},
+          {"prod dim 0 keepdim", {{3, 2}}, ROW_FN(prod(x[0], 0, true))},
+          {"norm 2", {{2, 3}}, ROW_FN(norm(x[0]))},
+          {"norm 1", {{2, 3}}, ROW_FN(norm(x[0], 1)), Domain::distinct},
+          {"norm inf", {{2, 3}}, ROW_FN(norm(x[0], INFINITY)), Domain::distinct},
+          {"norm -inf dim 1", {{2, 3}}, ROW_FN(norm(x[0], -INFINITY, {1})), Domain::distinct},
+          {"norm 3 dims {0, 2} keepdim",
+           {{2, 2, 2}},
+           ROW_FN(norm(x[0], 3, {0, 2}, true)),
+           Domain::distinct},
+          {"norm 0.5 dim 0", {{3, 2}}, ROW_FN(norm(x[0], 0.5, {0})), Domain::distinct},
+          {"norm 2 dim -1", {{2, 3}}, ROW_FN(norm(x[0], 2, {-1}))},
+          {"sort dim 1", {{2, 4}}, ROW_FN(sort(x[0], 1).values), Domain::distinct},
+          {"sort dim 0 descending", {{3, 2}}, ROW_FN(sort(x[0], 0, true).values), Domain::distinct},
+          {"topk 2 largest", {{2, 4}}, ROW_FN(topk(x[0], 2).values), Domain::distinct},
+          {"topk 2 smallest dim 0",
+           {{3, 2}},
+           ROW_FN(topk(x[0], 2, 0, false).values),
+           Domain::distinct},
+      }};
+}
 #undef ROW_FN
 
 inline std::vector<Table> all_tables() {
-  return {binary_elementwise(), scalar_operands(), unary_elementwise(), reductions(),
-          matmul_mm(),          shape_ops(),       indexing_softmax()};
+  return {binary_elementwise(),
+          scalar_operands(),
+          unary_elementwise(),
+          reductions(),
+          matmul_mm(),
+          shape_ops(),
+          indexing_softmax(),
+          split_repeat_flip_roll(),
+          masked_scatter_index_put(),
+          cumsum_prod_norm_sort()};
 }
 
 }  // namespace op_table

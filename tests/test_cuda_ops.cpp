@@ -213,6 +213,34 @@ TEST_CASE("the engine on the device: accumulation, hooks, retain_grad, double ba
   check_group(engine());
 }
 
+TEST_CASE(
+    "sort and topk indices, int64 forms of the tensor ops and the *_like factories match the CPU") {
+  skip_without_device();
+  check_group(tensor_ops_extra());
+}
+
+TEST_CASE(
+    "an int64 tensor with a fractional scalar is refused on the device, naming the op and scalar") {
+  skip_without_device();
+  Tensor i = tensor({1.0, 2.0}, TensorOptions{kInt64, dev()});
+  for (auto [name, fn] : std::vector<std::pair<std::string, std::function<void()>>>{
+           {"mul: ", [&] { (void)(i * 2.5); }},
+           {"add: ", [&] { (void)(i + 0.5); }},
+           {"mul_: ", [&] { i.mul_(1.5); }},
+       }) {
+    std::string msg;
+    try {
+      fn();
+    } catch (const Error& e) {
+      msg = e.what();
+    }
+    CHECK_MESSAGE(msg.find(name) != std::string::npos, msg);
+    CHECK_MESSAGE(msg.find("int64") != std::string::npos, msg);
+    CHECK_MESSAGE(msg.find("kFloat64") != std::string::npos, msg);
+  }
+  CHECK(i.to_vector<int64_t>() == std::vector<int64_t>{1, 2});  // the refused mul_ left it alone
+}
+
 TEST_CASE("deterministic mode: every case still matches the CPU; gathers' gradients to the bit") {
   skip_without_device();
   struct Guard {

@@ -60,7 +60,9 @@ TEST_CASE("matmul shapes that do not multiply: both shapes") {
   CHECK_ERROR(matmul(ones({2, 2, 3}), ones({4, 2})), "matmul", "[2, 2, 3]", "[4, 2]");
   CHECK_ERROR(matmul(ones({2, 2, 3}), ones({3, 3, 2})), "matmul", "[2, 2, 3]", "[3, 3, 2]");
   CHECK_ERROR(matmul(ones({2}), ones({})), "matmul", "[2]", "[]");
-  CHECK_ERROR(matmul(ones({1, 2, 2, 2}), ones({2, 2})), "matmul", "[1, 2, 2, 2]");
+  CHECK_ERROR(matmul(ones({2, 2, 2, 2}), ones({3, 2, 2})), "matmul", "[2, 2, 2, 2]", "[3, 2, 2]",
+              "batch dims");
+  CHECK_NOTHROW(matmul(ones({1, 2, 2, 2}), ones({2, 2})));  // batch dims broadcast, as torch.matmul
   CHECK_ERROR(mm(ones({2, 3}), ones({2, 3})), "matmul", "[2, 3]");
   CHECK_ERROR(mm(ones({2, 3}), ones({2, 3}), true, true), "matmul", "[2, 3]");
   CHECK_NOTHROW(mm(ones({2, 3}), ones({2, 3}), false, true));

@@ -65,6 +65,18 @@ TEST_CASE("gradcheck table: indexing and softmax") {
   check_rows(op_table::indexing_softmax().rows);
 }
 
+TEST_CASE("gradcheck table: split, chunk, repeat, flip, roll") {
+  check_rows(op_table::split_repeat_flip_roll().rows);
+}
+
+TEST_CASE("gradcheck table: masked_fill, scatter, index_put") {
+  check_rows(op_table::masked_scatter_index_put().rows);
+}
+
+TEST_CASE("gradcheck table: cumsum, prod, norm, sort, topk") {
+  check_rows(op_table::cumsum_prod_norm_sort().rows);
+}
+
 // ---- the math ops added with the op lists, against PyTorch
 
 namespace {

@@ -1,4 +1,4 @@
-// Reductions over the middle dim of x seen as [outer, n, inner]: sum, max, min (out has x's
+// Reductions over the middle dim of x seen as [outer, n, inner]: sum, prod, max, min (out has x's
 // dtype) and argmax, argmin (int64, first index of the extreme; NaN counts as the extreme).
 // Large ones run on the kernels' threads with the same result for any thread count.
 #include <algorithm>
@@ -95,6 +95,19 @@ void sum(const T* x, T* out, int64_t outer, int64_t n, int64_t inner) {
   });
 }
 
+// Products accumulate in double (int64 in int64, wrapping as unsigned arithmetic does).
+template <class T>
+void prod(const T* x, T* out, int64_t outer, int64_t n, int64_t inner) {
+  using A = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      A acc = 1;
+      for (int64_t j = 0; j < n; ++j) acc *= static_cast<A>(x[(o * n + j) * inner + i]);
+      out[o * inner + i] = static_cast<T>(acc);
+    }
+  }
+}
+
 // Writes the extreme's value (Arg = false) or its index along n (Arg = true).
 template <bool Max, bool Arg, class T, class O>
 void extreme(const T* x, O* out, int64_t outer, int64_t n, int64_t inner) {
@@ -136,6 +149,8 @@ void reduce(Reduce op, const Tensor& x, Tensor& out, int64_t outer, int64_t n, i
     switch (op) {
       case Reduce::sum:
         return sum(px, data<T>(out), outer, n, inner);
+      case Reduce::prod:
+        return prod(px, data<T>(out), outer, n, inner);
       case Reduce::max:
         return extreme<true, false>(px, data<T>(out), outer, n, inner);
       case Reduce::min:

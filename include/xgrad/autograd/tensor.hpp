@@ -162,6 +162,7 @@ Tensor full(const Shape& s, double value, TensorOptions o = {});
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 Tensor full_like(const Tensor& t, double value);
+Tensor empty_like(const Tensor& t);  // t's shape, dtype and device; values unset
 Tensor arange(double end, TensorOptions o = {});
 Tensor arange(double start, double end, double step = 1.0, TensorOptions o = {});
 Tensor linspace(double start, double end, int64_t steps, TensorOptions o = {});
@@ -205,6 +206,8 @@ Tensor randn(const Shape& s, TensorOptions o = {});                     // N(0, 
 Tensor randint(int64_t low, int64_t high, const Shape& s, TensorOptions o = kInt64);  // [low, high)
 Tensor randperm(int64_t n, TensorOptions o = kInt64);
 Tensor bernoulli(const Shape& s, double p, TensorOptions o = {});       // 1 with probability p
+Tensor rand_like(const Tensor& t);  // rand and randn with t's shape, dtype (floating) and device
+Tensor randn_like(const Tensor& t);
 Tensor& uniform_(Tensor& t, double low, double high);             // in place, no graph
 Tensor& normal_(Tensor& t, double mean, double stddev);
 
@@ -286,10 +289,26 @@ Tensor argmax(const Tensor& x);  // of the flattened tensor
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor argmin(const Tensor& x);
 Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);
+// Product of all elements, or along dim (its gradient is exact with zeros in the input).
+Tensor prod(const Tensor& x);
+Tensor prod(const Tensor& x, int64_t dim, bool keepdim = false);
+// Vector p-norm over all elements or over dims (floating): p = 1, 2, any p > 0, 0 (the count of
+// nonzeros), INFINITY (largest |x|), -INFINITY (smallest |x|); gradient 0 where the norm is 0.
+Tensor norm(const Tensor& x, double p = 2);
+Tensor norm(const Tensor& x, double p, const Dims& dims, bool keepdim = false);
+Tensor cumsum(const Tensor& x, int64_t dim);  // running sums along dim
+// Values and int64 indices along dim, ascending or descending; stable (equal values keep their
+// order); NaN sorts above every number, as in PyTorch.
+ValuesIndices sort(const Tensor& x, int64_t dim = -1, bool descending = false);
+// The k largest (or smallest) along dim, sorted, ties in their order in x.
+ValuesIndices topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = true);
 // Sums `x` down to `shape` (the inverse of broadcasting); used by every broadcasting backward.
 Tensor sum_to(const Tensor& x, const Shape& shape);
 
-// ---- linear algebra: 1-D, 2-D, batched 3-D (a 2-D operand broadcasts over the batch)
+// ---- linear algebra
+// torch.matmul's rules: 1-D . 1-D dot product; 2-D matrix product; a 1-D operand is a row (left)
+// or a column (right) that the result drops; with more dims, the dims before the last two are
+// batch dims that broadcast (NumPy rules), e.g. [2, 1, 3, 4] . [5, 4, 6] -> [2, 5, 3, 6].
 Tensor matmul(const Tensor& a, const Tensor& b);
 // op(a) @ op(b) with transposes passed to GEMM as flags (no copies); 2-D or batched 3-D.
 Tensor mm(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
@@ -314,6 +333,29 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);        // inde
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);  // int64 in, int64 out
+// Pieces of x along dim: of split_size each (the last may be shorter), of the given sizes (which
+// add up to the dim's size), or `chunks` pieces of ceil(size / chunks). Narrows of x: the
+// gradients flow back to x.
+std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
+Tensor repeat(const Tensor& x,
+              const Shape& repeats);  // tiles; one repeat per dim (or more: new leading dims)
+Tensor flip(const Tensor& x, const Dims& dims);  // reverses the order along each dim
+// Moves entries by shifts[i] along dims[i], wrapping around; without dims, rolls the flattened
+// tensor.
+Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const Dims& dims = {});
+// Masks are 0/1 tensors of any dtype (comparisons make them): nonzero is true.
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);  // mask broadcasts to x
+// self with self[..., index[j], ...] = src[j] along dim (index and src shaped as scatter_add's); an
+// index that writes one position twice is refused (PyTorch leaves that result undefined).
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, double value);
+// self[indices[0], ..., indices[k-1]] = values (or += when accumulate): int64 index tensors for
+// self's first k dims, broadcast together, negative counting from the end; values broadcast to
+// the indexed shape. Without accumulate, a position named twice is refused.
+Tensor index_put(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values,
+                 bool accumulate = false);
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim = false);
