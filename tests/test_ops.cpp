@@ -65,6 +65,8 @@ TEST_CASE("gradcheck table: indexing and softmax") {
   check_rows(op_table::indexing_softmax().rows);
 }
 
+TEST_CASE("gradcheck table: convolution, pooling and elu") { check_rows(op_table::layers().rows); }
+
 // ---- the math ops added with the op lists, against PyTorch
 
 namespace {
