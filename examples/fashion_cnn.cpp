@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     auto test = data::load_mnist(dir, false, {.scale = true});
     if (limit > 0 && limit < train.size()) train = train.slice(0, limit);
     // [N, 1, 28, 28], standardized with the training images' statistics.
-    double mean = train.x.mean().item(), stddev = train.x.std().item();
+    double mean = train.x.mean().item(), stddev = xgrad::std(train.x).item();
     auto prepare = [&](data::TensorDataset& set) {
       set.x = ((set.x - mean) / stddev).reshape({set.size(), 1, 28, 28});
       set = set.to(dev);
