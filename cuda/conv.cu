@@ -7,7 +7,6 @@
 namespace xgrad::cuda::kernels {
 namespace {
 
-using ::xgrad::kernels::Window2d;
 
 // out [channels * kh * kw, batch * out_h * out_w]; entry e = row * columns + column.
 template <class T>
