@@ -106,7 +106,7 @@ TEST_CASE("fashion_cnn trains its conv-bn-relu-pool network on a subset") {
   CHECK(r.status == 0);
   CHECK(number(r, "train_samples") == 3000);
   CHECK(number(r, "epoch_seconds") > 0);
-  CHECK(number(r, "test_accuracy") > 0.5);
+  CHECK(number(r, "test_accuracy") > 0.65);  // one epoch on 3,000 images: 0.7422-0.7799 over seeds 1-3
 }
 
 TEST_CASE("load_mnist reads Debian's Fashion-MNIST: 10,000 test images of 28 x 28, labels 0-9") {
