@@ -36,8 +36,9 @@ WORKLOADS = {
     "W4": ("Fashion-MNIST 784-256-256-10, Adam", "s_per_epoch", "s/epoch", 0.7, "test_accuracy", 0.015),
     "W5": ("matmul float32, square", None, "GFLOP/s", 0.95, None, 0),
     "W6": ("chain of 1e6 multiplies + backward", "seconds", "s", 1.0, None, 0),
+    # one epoch from three libraries' own initializations: 0.8696-0.8912 measured (2026-11-30)
     "W7": ("Fashion-MNIST CNN (conv-bn-relu-pool x2, linear), Adam, batch 64", "s_per_epoch", "s/epoch", 0.8,
-           "test_accuracy", 0.02),
+           "test_accuracy", 0.03),
     # xgrad alone: W2 and W4 in deterministic mode against the default mode, in turns
     "D": ("deterministic mode / default mode", None, "ratio", None, None, 0),
 }
