@@ -15,12 +15,20 @@ namespace {
 
 using kernels::Window2d;
 
-std::string pair_str(int64_t h, int64_t w) { return "(" + std::to_string(h) + ", " + std::to_string(w) + ")"; }
+// Built with += : GCC 12 warns (-Wrestrict, a false positive) on "(" + std::string&&.
+std::string pair_str(int64_t h, int64_t w) {
+  std::string s = "(";
+  s += std::to_string(h);
+  s += ", ";
+  s += std::to_string(w);
+  return s + ")";
+}
 
 // cols [C kh kw, N out_h out_w] from x [N, C, H, W]; positions outside x read `pad`.
 Tensor col2im(const char* op, const Tensor& cols, const Window2d& w);
 Tensor im2col(const char* op, const Tensor& x, const Window2d& w, double pad) {
-  Tensor out = make_tensor({w.channels * w.kh * w.kw, w.batch * w.out_h * w.out_w}, x.dtype(), x.device());
+  Tensor out =
+      make_tensor({w.channels * w.kh * w.kw, w.batch * w.out_h * w.out_w}, x.dtype(), x.device());
   if (out.numel()) kernels_for(x, op).im2col(x, out, w, pad);
   if (Recorder r{op, out, {&x}}) r.backward([op, w](Grads& g) { g[0] = col2im(op, g.out, w); });
   return out;
@@ -33,7 +41,8 @@ Tensor col2im(const char* op, const Tensor& cols, const Window2d& w) {
     else
       out.fill_(0.0);
   }
-  if (Recorder r{op, out, {&cols}}) r.backward([op, w](Grads& g) { g[0] = im2col(op, g.out, w, 0.0); });
+  if (Recorder r{op, out, {&cols}})
+    r.backward([op, w](Grads& g) { g[0] = im2col(op, g.out, w, 0.0); });
   return out;
 }
 
@@ -46,12 +55,17 @@ void check_image(const char* op, const Tensor& x) {
 
 // The window geometry, checked: positive kernel, stride and dilation, padding in [0, ...], and a
 // kernel that fits the padded input. `same` sets the output size to the input's.
-Window2d window(const char* op, const Shape& s, Int2 k, Int2 stride, Int2 pad, Int2 dil, bool same = false) {
+Window2d window(const char* op, const Shape& s, Int2 k, Int2 stride, Int2 pad, Int2 dil,
+                bool same = false) {
   if (k.h <= 0 || k.w <= 0) fail(op, "kernel size must be positive, got " + pair_str(k.h, k.w));
-  if (stride.h <= 0 || stride.w <= 0) fail(op, "stride must be positive, got " + pair_str(stride.h, stride.w));
-  if (dil.h <= 0 || dil.w <= 0) fail(op, "dilation must be positive, got " + pair_str(dil.h, dil.w));
-  if (pad.h < 0 || pad.w < 0) fail(op, "padding must be non-negative, got " + pair_str(pad.h, pad.w));
-  Window2d w{s[0], s[1], s[2], s[3], k.h, k.w, stride.h, stride.w, pad.h, pad.w, dil.h, dil.w, 0, 0};
+  if (stride.h <= 0 || stride.w <= 0)
+    fail(op, "stride must be positive, got " + pair_str(stride.h, stride.w));
+  if (dil.h <= 0 || dil.w <= 0)
+    fail(op, "dilation must be positive, got " + pair_str(dil.h, dil.w));
+  if (pad.h < 0 || pad.w < 0)
+    fail(op, "padding must be non-negative, got " + pair_str(pad.h, pad.w));
+  Window2d w{s[0],     s[1],  s[2],  s[3],  k.h,   k.w, stride.h,
+             stride.w, pad.h, pad.w, dil.h, dil.w, 0,   0};
   int64_t span_h = dil.h * (k.h - 1) + 1, span_w = dil.w * (k.w - 1) + 1;
   if (same) {
     w.out_h = w.height;
@@ -82,11 +96,12 @@ Batched batched(const char* op, const Tensor& x) {
 // Pooling checks the PyTorch ones too: padding at most half the kernel.
 void check_pool_padding(const char* op, Int2 k, Int2 pad) {
   if (pad.h > k.h / 2 || pad.w > k.w / 2)
-    fail(op, "padding " + pair_str(pad.h, pad.w) + " must be at most half the kernel size " + pair_str(k.h, k.w));
+    fail(op, "padding " + pair_str(pad.h, pad.w) + " must be at most half the kernel size " +
+                 pair_str(k.h, k.w));
 }
 
-Tensor conv2d_impl(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias, Int2 stride,
-                   const Padding2d& padding, Int2 dilation, int64_t groups) {
+Tensor conv2d_impl(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                   Int2 stride, const Padding2d& padding, Int2 dilation, int64_t groups) {
   Batched b = batched(op, input);
   const Tensor& x = b.x;
   check_image(op, x);
@@ -104,13 +119,14 @@ Tensor conv2d_impl(const char* op, const Tensor& input, const Tensor& weight, co
                  " must both be divisible by groups " + std::to_string(groups));
   if (Cg * groups != C)
     fail(op, "weight of shape " + ws.str() + " expects " + std::to_string(Cg * groups) +
-                 " input channels (groups " + std::to_string(groups) + "), got input of shape " + s.str());
+                 " input channels (groups " + std::to_string(groups) + "), got input of shape " +
+                 s.str());
   if (bias.defined()) {
     check_same_dtype(op, x, bias);
     check_same_device(op, x, bias);
     if (bias.dim() != 1 || bias.shape()[0] != O)
-      fail(op, "bias of shape " + bias.shape().str() + " does not match weight of shape " + ws.str() +
-                   " (expected [" + std::to_string(O) + "])");
+      fail(op, "bias of shape " + bias.shape().str() + " does not match weight of shape " +
+                   ws.str() + " (expected [" + std::to_string(O) + "])");
   }
   Int2 k(ws[2], ws[3]);
   Int2 pad = padding.size;
@@ -119,7 +135,8 @@ Tensor conv2d_impl(const char* op, const Tensor& input, const Tensor& weight, co
     if (stride.h != 1 || stride.w != 1)
       fail(op, "padding \"same\" needs stride 1, got stride " + pair_str(stride.h, stride.w));
     same = true;
-    pad = Int2(dilation.h * (k.h - 1) / 2, dilation.w * (k.w - 1) / 2);  // the odd one goes at the end
+    pad = Int2(dilation.h * (k.h - 1) / 2,
+               dilation.w * (k.w - 1) / 2);  // the odd one goes at the end
   } else if (padding.mode == "valid") {
     pad = Int2(0);
   } else if (!padding.mode.empty()) {
@@ -128,37 +145,43 @@ Tensor conv2d_impl(const char* op, const Tensor& input, const Tensor& weight, co
   Window2d w = window(op, s, k, stride, pad, dilation, same);
   int64_t N = s[0], L = w.out_h * w.out_w, K = Cg * k.h * k.w;
   Tensor cols = im2col(op, x, w, 0.0);  // [C kh kw, N L]: group g's rows are one block
-  Tensor y = groups == 1 ? mm(reshape(weight, {O, K}), cols)
-                         : mm(reshape(weight, {groups, O / groups, K}), reshape(cols, {groups, K, N * L}));
+  Tensor y = groups == 1
+                 ? mm(reshape(weight, {O, K}), cols)
+                 : mm(reshape(weight, {groups, O / groups, K}), reshape(cols, {groups, K, N * L}));
   y = reshape(y, {O, N, L});
-  y = N == 1 ? reshape(y, {1, O, w.out_h, w.out_w}) : reshape(permute(y, {1, 0, 2}), {N, O, w.out_h, w.out_w});
+  y = N == 1 ? reshape(y, {1, O, w.out_h, w.out_w})
+             : reshape(permute(y, {1, 0, 2}), {N, O, w.out_h, w.out_w});
   if (bias.defined()) y = add(y, reshape(bias, {1, O, 1, 1}));
   return b.out(y);
 }
 
 }  // namespace
 
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Int2 stride, Padding2d padding,
-              Int2 dilation, int64_t groups) {
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Int2 stride,
+              Padding2d padding, Int2 dilation, int64_t groups) {
   return conv2d_impl("conv2d", x, weight, bias, stride, padding, dilation, groups);
 }
 
-Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, Padding2d padding,
-              int64_t dilation, int64_t groups) {
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride,
+              Padding2d padding, int64_t dilation, int64_t groups) {
   const char* op = "conv1d";
   check_defined(op, x);
   check_defined(op, weight);
-  if (x.dim() != 2 && x.dim() != 3) fail(op, "expected input [N, C, L] (or [C, L]), got shape " + x.shape().str());
-  if (weight.dim() != 3) fail(op, "expected weight [C_out, C_in / groups, k], got shape " + weight.shape().str());
+  if (x.dim() != 2 && x.dim() != 3)
+    fail(op, "expected input [N, C, L] (or [C, L]), got shape " + x.shape().str());
+  if (weight.dim() != 3)
+    fail(op, "expected weight [C_out, C_in / groups, k], got shape " + weight.shape().str());
   if (padding.mode.empty() && padding.size.h != padding.size.w)
-    fail(op, "padding is one number for a 1-D convolution, got " + pair_str(padding.size.h, padding.size.w));
+    fail(op, "padding is one number for a 1-D convolution, got " +
+                 pair_str(padding.size.h, padding.size.w));
   Padding2d pad = padding.mode.empty() ? Padding2d(0, padding.size.w) : padding;
-  Tensor y = conv2d_impl(op, unsqueeze(x, -2), unsqueeze(weight, -2), bias, Int2(1, stride), pad, Int2(1, dilation),
-                         groups);
+  Tensor y = conv2d_impl(op, unsqueeze(x, -2), unsqueeze(weight, -2), bias, Int2(1, stride), pad,
+                         Int2(1, dilation), groups);
   return squeeze(y, -2);
 }
 
-ValuesIndices max_pool2d_with_indices(const Tensor& input, Int2 k, std::optional<Int2> stride, Int2 pad, Int2 dil) {
+ValuesIndices max_pool2d_with_indices(const Tensor& input, Int2 k, std::optional<Int2> stride,
+                                      Int2 pad, Int2 dil) {
   const char* op = "max_pool2d";
   Batched b = batched(op, input);
   const Tensor& x = b.x;
@@ -172,15 +195,18 @@ ValuesIndices max_pool2d_with_indices(const Tensor& input, Int2 k, std::optional
   Tensor indices;
   {
     NoGradGuard no_grad;
-    Tensor cols = im2col(op, x.detach(), plane, -std::numeric_limits<double>::infinity());  // [kh kw, N C L]
-    Tensor which = argmax(cols, 0);                                                          // [N C L]
+    Tensor cols =
+        im2col(op, x.detach(), plane, -std::numeric_limits<double>::infinity());  // [kh kw, N C L]
+    Tensor which = argmax(cols, 0);                                               // [N C L]
     // input position = (window origin) + (offset of the window entry)
     std::vector<double> offset(k.h * k.w), origin(L);
     for (int64_t i = 0; i < k.h; ++i)
       for (int64_t j = 0; j < k.w; ++j) offset[i * k.w + j] = double(i * w.dh * W + j * w.dw);
     for (int64_t y = 0; y < w.out_h; ++y)
-      for (int64_t xx = 0; xx < w.out_w; ++xx) origin[y * w.out_w + xx] = double((y * w.sh - w.ph) * W + xx * w.sw - w.pw);
-    indices = add(reshape(index_select(tensor(offset, ints), 0, which), {N * C, L}), tensor(origin, ints));
+      for (int64_t xx = 0; xx < w.out_w; ++xx)
+        origin[y * w.out_w + xx] = double((y * w.sh - w.ph) * W + xx * w.sw - w.pw);
+    indices = add(reshape(index_select(tensor(offset, ints), 0, which), {N * C, L}),
+                  tensor(origin, ints));
   }
   Tensor values = gather(reshape(x, {N * C, H * W}), 1, indices);
   Shape out_shape{N, C, w.out_h, w.out_w};
@@ -208,7 +234,8 @@ Tensor adaptive_avg_pool2d(const Tensor& input, Int2 size) {
   const char* op = "adaptive_avg_pool2d";
   Batched b = batched(op, input);
   const Tensor& x = b.x;
-  if (size.h <= 0 || size.w <= 0) fail(op, "output size must be positive, got " + pair_str(size.h, size.w));
+  if (size.h <= 0 || size.w <= 0)
+    fail(op, "output size must be positive, got " + pair_str(size.h, size.w));
   const Shape& s = x.shape();
   if (s[2] == 0 || s[3] == 0) fail(op, "input of shape " + s.str() + " has an empty plane");
   // P [out, in]: row i averages PyTorch's window [floor(i in / out), ceil((i + 1) in / out)).

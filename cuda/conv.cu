@@ -7,7 +7,6 @@
 namespace xgrad::cuda::kernels {
 namespace {
 
-
 // out [channels * kh * kw, batch * out_h * out_w]; entry e = row * columns + column.
 template <class T>
 __global__ void im2col_kernel(const T* x, T* out, Window2d w, T pad, int64_t total) {
@@ -27,8 +26,8 @@ template <class T>
 __global__ void col2im_kernel(const T* cols, T* out, Window2d w, int64_t total) {
   const int64_t L = w.out_h * w.out_w, columns = w.batch * L, kk = w.kh * w.kw;
   for (int64_t e = thread_index(); e < total; e += thread_stride()) {
-    int64_t ix = e % w.width, iy = e / w.width % w.height, c = e / (w.width * w.height) % w.channels,
-            b = e / (w.width * w.height * w.channels);
+    int64_t ix = e % w.width, iy = e / w.width % w.height,
+            c = e / (w.width * w.height) % w.channels, b = e / (w.width * w.height * w.channels);
     T sum = T(0);
     for (int64_t i = 0; i < w.kh; ++i) {
       int64_t ty = iy + w.ph - i * w.dh;
@@ -60,8 +59,8 @@ void col2im(const Tensor& cols, Tensor& out, const Window2d& w) {
   if (total == 0) return;
   dispatch_floating("col2im", cols.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    launch("col2im", col2im_kernel<T>, grid_for(total), kThreads, data_of<T>(cols), data_of<T>(out), w,
-           total);
+    launch("col2im", col2im_kernel<T>, grid_for(total), kThreads, data_of<T>(cols), data_of<T>(out),
+           w, total);
   });
 }
 

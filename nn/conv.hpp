@@ -19,7 +19,8 @@ struct Conv2dOptions {
 
 class Conv2dImpl : public Module {
  public:
-  Conv2dImpl(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Conv2dOptions options = {});
+  Conv2dImpl(int64_t in_channels, int64_t out_channels, Int2 kernel_size,
+             Conv2dOptions options = {});
   Tensor forward(const Tensor& x) override;
   void reset_parameters();
   std::string extra_repr() const override;
@@ -42,7 +43,8 @@ struct Conv1dOptions {
 
 class Conv1dImpl : public Module {
  public:
-  Conv1dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size, Conv1dOptions options = {});
+  Conv1dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+             Conv1dOptions options = {});
   Tensor forward(const Tensor& x) override;
   void reset_parameters();
   std::string extra_repr() const override;
@@ -56,13 +58,15 @@ class Conv2d : public ModuleHolder<Conv2dImpl> {
  public:
   using ModuleHolder::ModuleHolder;
   Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Conv2dOptions options = {})
-      : ModuleHolder(std::make_shared<Conv2dImpl>(in_channels, out_channels, kernel_size, std::move(options))) {}
+      : ModuleHolder(std::make_shared<Conv2dImpl>(in_channels, out_channels, kernel_size,
+                                                  std::move(options))) {}
 };
 class Conv1d : public ModuleHolder<Conv1dImpl> {
  public:
   using ModuleHolder::ModuleHolder;
   Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size, Conv1dOptions options = {})
-      : ModuleHolder(std::make_shared<Conv1dImpl>(in_channels, out_channels, kernel_size, std::move(options))) {}
+      : ModuleHolder(std::make_shared<Conv1dImpl>(in_channels, out_channels, kernel_size,
+                                                  std::move(options))) {}
 };
 
 }  // namespace xgrad::nn

@@ -9,12 +9,12 @@ namespace {
 
 std::optional<int64_t> checked_padding(int64_t num, int64_t dim, std::optional<int64_t> p) {
   if (num <= 0 || dim <= 0)
-    throw Error("Embedding: num_embeddings and embedding_dim must be positive, got " + std::to_string(num) +
-                " and " + std::to_string(dim));
+    throw Error("Embedding: num_embeddings and embedding_dim must be positive, got " +
+                std::to_string(num) + " and " + std::to_string(dim));
   if (!p) return p;
   if (*p < -num || *p >= num)
-    throw Error("Embedding: padding_idx " + std::to_string(*p) + " is out of range for " + std::to_string(num) +
-                " embeddings");
+    throw Error("Embedding: padding_idx " + std::to_string(*p) + " is out of range for " +
+                std::to_string(num) + " embeddings");
   return *p < 0 ? *p + num : *p;
 }
 
@@ -25,7 +25,8 @@ EmbeddingImpl::EmbeddingImpl(int64_t num, int64_t dim, EmbeddingOptions opt)
       num_embeddings(num),
       embedding_dim(dim),
       padding_idx(checked_padding(num, dim, opt.padding_idx)),
-      weight(register_parameter("weight", empty({num, dim}, TensorOptions{opt.dtype, opt.device}))) {
+      weight(
+          register_parameter("weight", empty({num, dim}, TensorOptions{opt.dtype, opt.device}))) {
   reset_parameters();
 }
 
@@ -40,7 +41,9 @@ void EmbeddingImpl::reset_parameters() {
   }
 }
 
-Tensor EmbeddingImpl::forward(const Tensor& indices) { return functional::embedding(indices, weight, padding_idx); }
+Tensor EmbeddingImpl::forward(const Tensor& indices) {
+  return functional::embedding(indices, weight, padding_idx);
+}
 
 std::string EmbeddingImpl::extra_repr() const {
   std::string s = std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim);

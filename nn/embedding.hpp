@@ -29,7 +29,8 @@ class Embedding : public ModuleHolder<EmbeddingImpl> {
  public:
   using ModuleHolder::ModuleHolder;
   Embedding(int64_t num_embeddings, int64_t embedding_dim, EmbeddingOptions options = {})
-      : ModuleHolder(std::make_shared<EmbeddingImpl>(num_embeddings, embedding_dim, std::move(options))) {}
+      : ModuleHolder(
+            std::make_shared<EmbeddingImpl>(num_embeddings, embedding_dim, std::move(options))) {}
 };
 
 }  // namespace xgrad::nn

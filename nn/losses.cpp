@@ -31,12 +31,14 @@ Tensor CrossEntropyLossImpl::forward(const Tensor& input, const Tensor& target) 
   return functional::cross_entropy(input, target, reduction, weight);
 }
 
-NLLLossImpl::NLLLossImpl(Reduction r, Tensor w) : LossImpl("NLLLoss", r), weight(register_buffer("weight", std::move(w))) {}
+NLLLossImpl::NLLLossImpl(Reduction r, Tensor w)
+    : LossImpl("NLLLoss", r), weight(register_buffer("weight", std::move(w))) {}
 Tensor NLLLossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::nll_loss(input, target, reduction, weight);
 }
 
-BCELossImpl::BCELossImpl(Reduction r, Tensor w) : LossImpl("BCELoss", r), weight(register_buffer("weight", std::move(w))) {}
+BCELossImpl::BCELossImpl(Reduction r, Tensor w)
+    : LossImpl("BCELoss", r), weight(register_buffer("weight", std::move(w))) {}
 Tensor BCELossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::binary_cross_entropy(input, target, reduction, weight);
 }

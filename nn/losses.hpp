@@ -23,14 +23,13 @@ class LossImpl : public Module {
   LossImpl(const char* name, Reduction reduction) : Module(name), reduction(reduction) {}
 };
 
-#define XGRAD_SIMPLE_LOSS(Name)                                                  \
-  class Name##Impl : public LossImpl {                                           \
-   public:                                                                       \
-    explicit Name##Impl(Reduction reduction = Reduction::mean)                   \
-        : LossImpl(#Name, reduction) {}                                          \
-    using LossImpl::forward;                                                     \
-    Tensor forward(const Tensor& input, const Tensor& target) override;          \
-  };                                                                             \
+#define XGRAD_SIMPLE_LOSS(Name)                                                                \
+  class Name##Impl : public LossImpl {                                                         \
+   public:                                                                                     \
+    explicit Name##Impl(Reduction reduction = Reduction::mean) : LossImpl(#Name, reduction) {} \
+    using LossImpl::forward;                                                                   \
+    Tensor forward(const Tensor& input, const Tensor& target) override;                        \
+  };                                                                                           \
   XGRAD_MODULE(Name)
 
 XGRAD_SIMPLE_LOSS(MSELoss);
@@ -61,7 +60,8 @@ class BCELossImpl : public LossImpl {
 };
 class BCEWithLogitsLossImpl : public LossImpl {
  public:
-  explicit BCEWithLogitsLossImpl(Reduction reduction = Reduction::mean, Tensor weight = {}, Tensor pos_weight = {});
+  explicit BCEWithLogitsLossImpl(Reduction reduction = Reduction::mean, Tensor weight = {},
+                                 Tensor pos_weight = {});
   using LossImpl::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   Tensor& weight;

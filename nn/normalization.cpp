@@ -7,22 +7,28 @@ namespace xgrad::nn {
 namespace {
 
 int64_t checked_features(const char* layer, int64_t n) {
-  if (n <= 0) throw Error(std::string(layer) + ": num_features must be positive, got " + std::to_string(n));
+  if (n <= 0)
+    throw Error(std::string(layer) + ": num_features must be positive, got " + std::to_string(n));
   return n;
 }
 
 }  // namespace
 
-BatchNormImpl::BatchNormImpl(const char* name, int64_t n, BatchNormOptions opt, int64_t min_dim, int64_t max_dim)
+BatchNormImpl::BatchNormImpl(const char* name, int64_t n, BatchNormOptions opt, int64_t min_dim,
+                             int64_t max_dim)
     : Module(name),
       num_features(checked_features(name, n)),
       options(opt),
-      weight(register_parameter("weight", opt.affine ? ones({n}, TensorOptions{opt.dtype, opt.device}) : Tensor())),
-      bias(register_parameter("bias", opt.affine ? zeros({n}, TensorOptions{opt.dtype, opt.device}) : Tensor())),
+      weight(register_parameter(
+          "weight", opt.affine ? ones({n}, TensorOptions{opt.dtype, opt.device}) : Tensor())),
+      bias(register_parameter(
+          "bias", opt.affine ? zeros({n}, TensorOptions{opt.dtype, opt.device}) : Tensor())),
       running_mean(register_buffer(
-          "running_mean", opt.track_running_stats ? zeros({n}, TensorOptions{opt.dtype, opt.device}) : Tensor())),
+          "running_mean",
+          opt.track_running_stats ? zeros({n}, TensorOptions{opt.dtype, opt.device}) : Tensor())),
       running_var(register_buffer(
-          "running_var", opt.track_running_stats ? ones({n}, TensorOptions{opt.dtype, opt.device}) : Tensor())),
+          "running_var",
+          opt.track_running_stats ? ones({n}, TensorOptions{opt.dtype, opt.device}) : Tensor())),
       num_batches_tracked(register_buffer(
           "num_batches_tracked",
           opt.track_running_stats ? zeros({}, TensorOptions{kInt64, opt.device}) : Tensor())),
@@ -32,18 +38,19 @@ BatchNormImpl::BatchNormImpl(const char* name, int64_t n, BatchNormOptions opt, 
 Tensor BatchNormImpl::forward(const Tensor& x) {
   if (!x.defined()) throw Error(type_name() + ": undefined input");
   if (x.dim() < min_dim_ || x.dim() > max_dim_)
-    throw Error(type_name() + ": expected input " + (max_dim_ == 4 ? "[N, C, H, W]" : "[N, C] or [N, C, L]") +
-                ", got shape " + x.shape().str());
+    throw Error(type_name() + ": expected input " +
+                (max_dim_ == 4 ? "[N, C, H, W]" : "[N, C] or [N, C, L]") + ", got shape " +
+                x.shape().str());
   if (x.size(1) != num_features)
-    throw Error(type_name() + ": input of shape " + x.shape().str() + " has " + std::to_string(x.size(1)) +
-                " channels, the layer " + std::to_string(num_features));
+    throw Error(type_name() + ": input of shape " + x.shape().str() + " has " +
+                std::to_string(x.size(1)) + " channels, the layer " + std::to_string(num_features));
   bool use_batch = is_training() || !running_mean.defined();
   if (is_training() && num_batches_tracked.defined()) {
     NoGradGuard no_grad;
     num_batches_tracked.add_(1.0);
   }
-  return functional::batch_norm(x, running_mean, running_var, weight, bias,
-                                use_batch, options.momentum, options.eps);
+  return functional::batch_norm(x, running_mean, running_var, weight, bias, use_batch,
+                                options.momentum, options.eps);
 }
 
 void BatchNormImpl::reset_running_stats() {
@@ -62,25 +69,30 @@ void BatchNormImpl::reset_parameters() {
 
 std::string BatchNormImpl::extra_repr() const {
   return std::to_string(num_features) + ", eps=" + detail::py_repr(options.eps) +
-         ", momentum=" + detail::py_repr(options.momentum) + ", affine=" + detail::py_bool(options.affine) +
+         ", momentum=" + detail::py_repr(options.momentum) +
+         ", affine=" + detail::py_bool(options.affine) +
          ", track_running_stats=" + detail::py_bool(options.track_running_stats);
 }
 
 LayerNormImpl::LayerNormImpl(Shape shape, LayerNormOptions opt)
     : Module("LayerNorm"),
       normalized_shape([&] {
-        if (shape.ndim() == 0) throw Error("LayerNorm: normalized_shape must have at least one dim");
+        if (shape.ndim() == 0)
+          throw Error("LayerNorm: normalized_shape must have at least one dim");
         for (int64_t d : shape)
-          if (d <= 0) throw Error("LayerNorm: normalized_shape " + shape.str() + " must be positive");
+          if (d <= 0)
+            throw Error("LayerNorm: normalized_shape " + shape.str() + " must be positive");
         return shape;
       }()),
       options(opt),
-      weight(register_parameter("weight", opt.elementwise_affine
-                                              ? ones(normalized_shape, TensorOptions{opt.dtype, opt.device})
-                                              : Tensor())),
-      bias(register_parameter("bias", opt.elementwise_affine
-                                          ? zeros(normalized_shape, TensorOptions{opt.dtype, opt.device})
-                                          : Tensor())) {}
+      weight(register_parameter("weight",
+                                opt.elementwise_affine
+                                    ? ones(normalized_shape, TensorOptions{opt.dtype, opt.device})
+                                    : Tensor())),
+      bias(register_parameter("bias",
+                              opt.elementwise_affine
+                                  ? zeros(normalized_shape, TensorOptions{opt.dtype, opt.device})
+                                  : Tensor())) {}
 
 Tensor LayerNormImpl::forward(const Tensor& x) {
   return functional::layer_norm(x, normalized_shape, weight, bias, options.eps);

@@ -33,7 +33,8 @@ class BatchNormImpl : public Module {
   Tensor& num_batches_tracked;  // int64 scalar
 
  protected:
-  BatchNormImpl(const char* name, int64_t num_features, BatchNormOptions options, int64_t min_dim, int64_t max_dim);
+  BatchNormImpl(const char* name, int64_t num_features, BatchNormOptions options, int64_t min_dim,
+                int64_t max_dim);
 
  private:
   int64_t min_dim_, max_dim_;

@@ -10,8 +10,8 @@ namespace xgrad::nn {
 // The stride defaults to the kernel size, as in PyTorch.
 class MaxPool2dImpl : public Module {
  public:
-  explicit MaxPool2dImpl(Int2 kernel_size, std::optional<Int2> stride = std::nullopt, Int2 padding = 0,
-                         Int2 dilation = 1);
+  explicit MaxPool2dImpl(Int2 kernel_size, std::optional<Int2> stride = std::nullopt,
+                         Int2 padding = 0, Int2 dilation = 1);
   Tensor forward(const Tensor& x) override;
   std::string extra_repr() const override;
   Int2 kernel_size, stride, padding, dilation;
@@ -19,7 +19,8 @@ class MaxPool2dImpl : public Module {
 
 class AvgPool2dImpl : public Module {
  public:
-  explicit AvgPool2dImpl(Int2 kernel_size, std::optional<Int2> stride = std::nullopt, Int2 padding = 0);
+  explicit AvgPool2dImpl(Int2 kernel_size, std::optional<Int2> stride = std::nullopt,
+                         Int2 padding = 0);
   Tensor forward(const Tensor& x) override;
   std::string extra_repr() const override;
   Int2 kernel_size, stride, padding;

@@ -11,7 +11,8 @@ namespace xgrad::kernels::cpu_detail {
 namespace {
 
 // The output columns x in [lo, hi) whose input column x * sw + off lies inside [0, width).
-inline void valid_range(int64_t off, int64_t sw, int64_t width, int64_t out_w, int64_t& lo, int64_t& hi) {
+inline void valid_range(int64_t off, int64_t sw, int64_t width, int64_t out_w, int64_t& lo,
+                        int64_t& hi) {
   lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
   hi = off >= width ? 0 : std::min(out_w, (width - 1 - off) / sw + 1);
   if (hi < lo) hi = lo;
