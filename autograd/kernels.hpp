@@ -39,6 +39,7 @@ namespace xgrad::kernels {
   X(gelu, floats, 0)      /* x Phi(x), Phi the normal CDF */           \
   X(gelu_tanh, floats, 0) /* gelu's tanh approximation */              \
   X(silu, floats, 0)      /* x sigmoid(x) */                           \
+  X(elu, floats, 1)       /* x > 0 ? x : a * (e^x - 1) */              \
   X(add_scalar, any, 1)   /* x + a */                                  \
   X(mul_scalar, any, 1)   /* x * a */                                  \
   X(rsub_scalar, any, 1)  /* a - x */                                  \
@@ -119,6 +120,14 @@ struct AdamStep {
 };
 enum class Random : uint8_t { uniform, normal, bernoulli };
 
+// A sliding window over images [batch, channels, height, width] (convolution and pooling): kernel
+// kh x kw, stride, zero padding and dilation per side, giving out_h x out_w positions.
+struct Window2d {
+  int64_t batch, channels, height, width;
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+  int64_t out_h, out_w;
+};
+
 // Each entry: name, return type, parameters. Output tensors come preallocated with the right
 // shape, dtype and device; `out` may alias an input of the same shape (in-place ops).
 #define XGRAD_KERNELS(X)                                                                          \
@@ -176,6 +185,13 @@ enum class Random : uint8_t { uniform, normal, bernoulli };
   X(one_hot, void, (const Tensor& labels, Tensor& out, int64_t classes))                          \
   /* x [outer, n, inner]: (log-)softmax over n, numerically stable */                             \
   X(softmax, void, (const Tensor& x, Tensor& out, int64_t outer, int64_t n, int64_t inner, bool log)) \
+  /* x [batch, channels, height, width] -> out [channels * kh * kw, batch * out_h * out_w]: row  \
+     (c, i, j) holds x[b, c, y * sh - ph + i * dh, x * sw - pw + j * dw] at column (b, y, x), or  \
+     pad_value where that lies outside x */                                                       \
+  X(im2col, void, (const Tensor& x, Tensor& out, const Window2d& w, double pad_value))            \
+  /* the adjoint of im2col: out [batch, channels, height, width] = the sum of every column entry   \
+     that im2col read from each pixel (out is overwritten) */                                     \
+  X(col2im, void, (const Tensor& cols, Tensor& out, const Window2d& w))                           \
   /* optimizers, in place on contiguous tensors of one shape; max_exp_avg_sq only with amsgrad */  \
   X(adam, void, (Tensor & p, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,              \
                  Tensor& max_exp_avg_sq, const AdamStep& step))

@@ -275,6 +275,11 @@ Tensor silu(T x) {
     return mul(g, mul(s, add(mul(x, rsub(1.0, s)), 1.0)));
   });
 }
+// elu(x) = x > 0 ? x : a (e^x - 1): d/dx = 1 for x > 0, else a e^x.
+Tensor elu(T x, double alpha) {
+  return unary("elu", Unary::elu, x, Keep::input,
+               [alpha](T g, T x) { return where(gt(x, 0.0), g, mul(g, mul(exp(x), alpha))); }, alpha);
+}
 Tensor clamp(T x, std::optional<double> lo, std::optional<double> hi) {
   constexpr double inf = std::numeric_limits<double>::infinity();
   double a = lo.value_or(-inf), b = hi.value_or(inf);

@@ -87,5 +87,7 @@ constexpr int kW0Ops = 200000;      // ops per timed chunk in W0 (a), (b)
 constexpr int kW0Chains = 2000;     // chains of 100 adds in W0 (c)
 constexpr int kW1Iters = 20000;     // iterations per timed chunk in W1
 constexpr int kW6Length = 1000000;  // multiplies in W6
+// W7 standardizes Fashion-MNIST's pixels (in [0, 1]) with its training set's mean and deviation.
+constexpr double kFashionMean = 0.2860, kFashionStd = 0.3530;
 
 }  // namespace bench

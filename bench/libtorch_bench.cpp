@@ -179,6 +179,43 @@ void w4(const std::string& dir, int epochs) {
   put("test_accuracy", accuracy(model, test));
 }
 
+// W7: xgrad_bench's W7 in LibTorch.
+void w7(const std::string& dir, int epochs) {
+  auto train = load(dir, "fashion_train", 784), test = load(dir, "fashion_test", 784);
+  for (auto* d : {&train, &test}) d->x = ((d->x - bench::kFashionMean) / bench::kFashionStd).reshape({-1, 1, 28, 28});
+  torch::manual_seed(0);
+  namespace tnn = torch::nn;
+  tnn::Sequential model(tnn::Conv2d(tnn::Conv2dOptions(1, 16, 3).padding(1)), tnn::BatchNorm2d(16), tnn::ReLU(),
+                        tnn::MaxPool2d(2), tnn::Conv2d(tnn::Conv2dOptions(16, 32, 3).padding(1)),
+                        tnn::BatchNorm2d(32), tnn::ReLU(), tnn::MaxPool2d(2), tnn::Flatten(),
+                        tnn::Linear(32 * 7 * 7, 10));
+  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(1e-3));
+  int64_t n = train.x.size(0);
+  std::vector<double> t;
+  for (int epoch = 0; epoch < epochs; ++epoch) {
+    auto start = Clock::now();
+    model->train();
+    auto order = torch::randperm(n, torch::kInt64);
+    for (int64_t b = 0; b < n; b += 64) {
+      auto idx = order.slice(0, b, std::min<int64_t>(b + 64, n));
+      auto x = train.x.index_select(0, idx), y = train.y.index_select(0, idx);
+      opt.zero_grad();
+      F::cross_entropy(model->forward(x), y).backward();
+      opt.step();
+    }
+    t.push_back(seconds_since(start));
+  }
+  put("s_per_epoch", bench::median(t));
+  torch::NoGradGuard no_grad;
+  model->eval();
+  double right = 0;
+  for (int64_t i = 0; i < test.x.size(0); i += 1000) {
+    auto x = test.x.slice(0, i, i + 1000), y = test.y.slice(0, i, i + 1000);
+    right += model->forward(x).argmax(1).eq(y).sum().item<double>();
+  }
+  put("test_accuracy", right / static_cast<double>(test.x.size(0)));
+}
+
 void w5() {
   for (int64_t n : {256, 1024, 2048}) {
     auto a = torch::randn({n, n}), b = torch::randn({n, n});
@@ -255,6 +292,7 @@ int main(int argc, char** argv) {
     else if (what == "W5") w5();
     else if (what == "W6") w6();
     else if (what == "T1") t1();
+    else if (what == "W7") w7(dir, epochs ? epochs : 1);
     else throw std::runtime_error("unknown workload " + what);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "libtorch_bench %s: %s\n", what.c_str(), e.what());

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs the workloads W0-W6 and T1 in xgrad, LibTorch and PyTorch (and OpenBLAS alone where a GEMM
+"""Runs the workloads W0-W7 and T1 in xgrad, LibTorch and PyTorch (and OpenBLAS alone where a GEMM
 yardstick is wanted), interleaved: each round runs every library once, one process each, and the
 reported figure is the median over rounds of each process's own median. Prints one table, writes
 it with the machine, versions and thread settings to bench/results/<date>.md, and prints last one
@@ -41,6 +41,9 @@ WORKLOADS = {
     "S": ("start-up, compile time, size", None, "", None, None, 0),
     # every library on 1 and on 2 threads (xgrad's set_num_threads, torch's intra-op threads)
     "T1": ("1e7 float32, elementwise and reductions", None, "us/op", 1.0, None, 0),
+    # one epoch from three libraries' own initializations: 0.8696-0.8912 measured (2026-11-30)
+    "W7": ("Fashion-MNIST CNN (conv-bn-relu-pool x2, linear), Adam, batch 64", "s_per_epoch", "s/epoch", 0.8,
+           "test_accuracy", 0.03),
     # xgrad alone: W2 and W4 in deterministic mode against the default mode, in turns
     "D": ("deterministic mode / default mode", None, "ratio", None, None, 0),
 }
@@ -162,7 +165,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=str(ROOT / "build-bench"))
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--workloads", default="W0,W1,W2,W3,W4,W5,W6,T1,S,D,P1,P2,P3")
+    ap.add_argument("--workloads", default="W0,W1,W2,W3,W4,W5,W6,W7,T1,S,D,P1,P2,P3")
     ap.add_argument("--w3-epochs", type=int, default=0, help="per-sample epochs in W3 (default 100)")
     ap.add_argument("--pin-cpu", type=int, default=os.cpu_count() - 1,
                     help="CPU for the single-threaded workloads W0 W1 W3 W6 (-1: no pinning)")

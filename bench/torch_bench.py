@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 W0_OPS, W0_CHAINS, W1_ITERS, W6_LENGTH = 200000, 2000, 20000, 1000000
+FASHION_MEAN, FASHION_STD = 0.2860, 0.3530  # W7 standardizes the pixels with these
 
 
 def put(key, value):
@@ -179,6 +180,36 @@ def w4(d, epochs):
     put("test_accuracy", accuracy(model, xv, yv))
 
 
+def w7(d, epochs):
+    """xgrad_bench's W7 in PyTorch."""
+    (xt, yt), (xv, yv) = load(d, "fashion_train", 784), load(d, "fashion_test", 784)
+    xt, xv = (((x - FASHION_MEAN) / FASHION_STD).reshape(-1, 1, 28, 28) for x in (xt, xv))
+    torch.manual_seed(0)
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    n = xt.shape[0]
+    t = []
+    for _ in range(epochs or 1):
+        start = time.perf_counter()
+        model.train()
+        order = torch.randperm(n)
+        for b in range(0, n, 64):
+            idx = order[b:b + 64]
+            x, y = xt.index_select(0, idx), yt.index_select(0, idx)
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        t.append(time.perf_counter() - start)
+    put("s_per_epoch", statistics.median(t))
+    model.eval()
+    with torch.no_grad():
+        right = sum(float((model(xv[i:i + 1000]).argmax(1) == yv[i:i + 1000]).sum()) for i in range(0, xv.shape[0], 1000))
+    put("test_accuracy", right / xv.shape[0])
+
+
 def w5(_d, _e):
     for n in (256, 1024, 2048):
         a, b = torch.randn(n, n), torch.randn(n, n)
@@ -239,4 +270,4 @@ if __name__ == "__main__":
     what = sys.argv[1]
     data_dir = sys.argv[2] if len(sys.argv) > 2 else "bench-data"
     epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-    {"W0": w0, "W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "T1": t1}[what](data_dir, epochs)
+    {"W0": w0, "W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7, "T1": t1}[what](data_dir, epochs)

@@ -11,6 +11,7 @@ using ::xgrad::kernels::Binary;
 using ::xgrad::kernels::Random;
 using ::xgrad::kernels::Reduce;
 using ::xgrad::kernels::Unary;
+using ::xgrad::kernels::Window2d;
 
 #define XGRAD_CUDA_KERNEL_DECLARE(name, ret, params) ret name params;
 XGRAD_KERNELS(XGRAD_CUDA_KERNEL_DECLARE)

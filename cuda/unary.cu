@@ -55,6 +55,8 @@ __device__ __forceinline__ T gelu_tanh(T x, T, T) {
 }
 template <class T>
 __device__ __forceinline__ T silu(T x, T, T) { return x / (T(1) + math::exp(-x)); }
+template <class T>  // x > 0 ? x : a (e^x - 1)
+__device__ __forceinline__ T elu(T x, T a, T) { return x > T(0) ? x : a * math::expm1(x); }
 template <class T>
 __device__ __forceinline__ T add_scalar(T x, T a, T) { return x + a; }
 template <class T>

@@ -2,7 +2,14 @@
 
 #include <string>
 
+#include "xgrad/autograd/grad_mode.hpp"
+
 namespace xgrad::nn::functional {
+
+namespace {
+// 1 / sqrt(v + eps) on a small per-channel tensor.
+Tensor rsqrt_eps(const Tensor& v, double eps) { return rdiv(1.0, sqrt(v + eps)); }
+}  // namespace
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (weight.dim() != 2)
@@ -48,6 +55,137 @@ Tensor dropout(const Tensor& x, double p, bool training) {
 
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
   return xgrad::flatten(x, start_dim, end_dim);
+}
+
+Tensor gelu(const Tensor& x, std::string_view approximate) { return xgrad::gelu(x, approximate); }
+Tensor silu(const Tensor& x) { return xgrad::silu(x); }
+Tensor elu(const Tensor& x, double alpha) { return xgrad::elu(x, alpha); }
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  if (!(beta > 0.0)) throw Error("softplus: beta must be positive, got " + std::to_string(beta));
+  Tensor z = beta == 1.0 ? x : x * beta;
+  Tensor y = beta == 1.0 ? xgrad::softplus(z) : xgrad::softplus(z) / beta;
+  return where(gt(z, threshold), x, y);
+}
+
+namespace {
+
+// [1, C, 1, ...] for a per-channel vector against x [N, C, *].
+Shape channel_shape(const Tensor& x) {
+  std::vector<int64_t> s(x.dim(), 1);
+  s[1] = x.size(1);
+  return Shape(s);
+}
+
+void check_channel_vector(const Tensor& t, const char* what, const Tensor& x) {
+  if (!t.defined()) return;
+  if (t.dim() != 1 || t.size(0) != x.size(1))
+    throw Error(std::string("batch_norm: ") + what + " of shape " + t.shape().str() + " does not match the " +
+                std::to_string(x.size(1)) + " channels of input shape " + x.shape().str());
+  if (t.dtype() != x.dtype() || t.device() != x.device())
+    throw Error(std::string("batch_norm: ") + what + " is " + dtype_name(t.dtype()) + " on " + t.device().str() +
+                ", the input " + dtype_name(x.dtype()) + " on " + x.device().str());
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight, const Tensor& bias,
+                  bool training, double momentum, double eps) {
+  if (!x.defined()) throw Error("batch_norm: undefined input");
+  if (x.dim() < 2) throw Error("batch_norm: expected input [N, C, *], got shape " + x.shape().str());
+  if (!is_floating(x.dtype()))
+    throw Error(std::string("batch_norm: needs a floating input, got ") + dtype_name(x.dtype()));
+  if (running_mean.defined() != running_var.defined())
+    throw Error("batch_norm: running_mean and running_var must both be given or both be undefined");
+  check_channel_vector(running_mean, "running_mean", x);
+  check_channel_vector(running_var, "running_var", x);
+  check_channel_vector(weight, "weight", x);
+  check_channel_vector(bias, "bias", x);
+  Shape cs = channel_shape(x);
+  std::vector<int64_t> d{0};
+  for (int64_t i = 2; i < x.dim(); ++i) d.push_back(i);
+  Shape dims(d);
+  Tensor mean, var;
+  if (training || !running_mean.defined()) {
+    int64_t n = x.numel() / std::max<int64_t>(x.size(1), 1);
+    if (n <= 1)
+      throw Error("batch_norm: expected more than 1 value per channel when training, got input of shape " +
+                  x.shape().str());
+    mean = xgrad::mean(x, dims, true);
+    var = xgrad::var(x, dims, 0, true);
+    if (training && running_mean.defined()) {
+      NoGradGuard no_grad;
+      running_mean.mul_(1.0 - momentum).add_(mean.detach().reshape({-1}), momentum);
+      running_var.mul_(1.0 - momentum)
+          .add_(var.detach().reshape({-1}), momentum * double(n) / double(n - 1));  // unbiased
+    }
+  } else {
+    mean = running_mean.reshape(cs);
+    var = running_var.reshape(cs);
+  }
+  // y = x * scale + shift with per-channel scale = w / sqrt(var + eps), shift = b - mean * scale:
+  // two passes over x.
+  Tensor scale = rsqrt_eps(var, eps);
+  if (weight.defined()) scale = scale * weight.reshape(cs);
+  Tensor shift = -(mean * scale);
+  if (bias.defined()) shift = shift + bias.reshape(cs);
+  return x * scale + shift;
+}
+
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
+                  double eps) {
+  if (!x.defined()) throw Error("layer_norm: undefined input");
+  int64_t k = normalized_shape.ndim();
+  bool fits = k >= 1 && k <= x.dim();
+  for (int64_t i = 0; fits && i < k; ++i) fits = x.size(x.dim() - k + i) == normalized_shape[i];
+  if (!fits)
+    throw Error("layer_norm: normalized_shape " + normalized_shape.str() +
+                " must be the last dims of the input, got input of shape " + x.shape().str());
+  for (const Tensor* t : {&weight, &bias})
+    if (t->defined() && t->shape() != normalized_shape)
+      throw Error(std::string("layer_norm: ") + (t == &weight ? "weight" : "bias") + " of shape " +
+                  t->shape().str() + " does not match normalized_shape " + normalized_shape.str());
+  if (!is_floating(x.dtype()))
+    throw Error(std::string("layer_norm: needs a floating input, got ") + dtype_name(x.dtype()));
+  std::vector<int64_t> d;
+  for (int64_t i = x.dim() - k; i < x.dim(); ++i) d.push_back(i);
+  Shape dims(d);
+  Tensor mean = xgrad::mean(x, dims, true);
+  Tensor y = (x - mean) * rsqrt_eps(xgrad::var(x, dims, 0, true), eps);
+  if (weight.defined()) y = y * weight;
+  if (bias.defined()) y = y + bias;
+  return y;
+}
+
+Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int64_t> padding_idx) {
+  if (!indices.defined() || !weight.defined()) throw Error("embedding: undefined indices or weight");
+  if (weight.dim() != 2)
+    throw Error("embedding: weight must be 2-D [num_embeddings, embedding_dim], got shape " + weight.shape().str());
+  if (indices.dtype() != kInt64)
+    throw Error(std::string("embedding: indices must be int64, got ") + dtype_name(indices.dtype()));
+  if (indices.device() != weight.device())
+    throw Error("embedding: indices on " + indices.device().str() + ", weight on " + weight.device().str());
+  int64_t num = weight.size(0);
+  Tensor w = weight;
+  if (padding_idx) {
+    int64_t p = *padding_idx < 0 ? *padding_idx + num : *padding_idx;
+    if (p < 0 || p >= num)
+      throw Error("embedding: padding_idx " + std::to_string(*padding_idx) + " is out of range for " +
+                  std::to_string(num) + " embeddings");
+    // The padding row is read from a detached copy of the weight, so no gradient reaches it.
+    if (weight.requires_grad() && GradMode::is_enabled()) {
+      std::vector<double> mask(num, 0.0);
+      mask[p] = 1.0;
+      w = where(tensor(mask, {num, 1}, TensorOptions{weight.dtype(), weight.device()}), weight.detach(), weight);
+    }
+  }
+  std::vector<int64_t> s(indices.shape().begin(), indices.shape().end());
+  s.push_back(weight.size(1));
+  Tensor flat = indices.dim() == 1 ? indices : indices.reshape({-1});
+  try {
+    return index_select(w, 0, flat).reshape(Shape(s));
+  } catch (const Error& e) {
+    throw Error(std::string("embedding: ") + e.what() + " (weight of shape " + weight.shape().str() + ")");
+  }
 }
 
 }  // namespace xgrad::nn::functional

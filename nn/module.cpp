@@ -289,6 +289,21 @@ void Module::train(bool on) {
   for (auto& [_, m] : named_modules()) m->training_ = on;
 }
 
+bool Module::replace_module(const std::string& name, ModulePtr module) {
+  for (auto& [n, m] : children_)
+    if (n == name) {
+      if (!module) throw Error("register_module: module \"" + name + "\" is null");
+      m = std::move(module);
+      return true;
+    }
+  return false;
+}
+
+void Module::apply(const std::function<void(Module&)>& fn) {
+  for (auto& [_, child] : children_) child->apply(fn);
+  fn(*this);
+}
+
 void Module::zero_grad(bool set_to_none) {
   NoGradGuard no_grad;
   for (auto& p : parameters()) {

@@ -551,15 +551,52 @@ inline Group tensor_ops_extra() {
                },
                Domain::distinct,
                10},
+// The layers' functional forms: normalization with its running statistics, embedding, the
+// activations with options, max pooling's indices.
+inline Group layers() {
+  return {"nn::functional layers",
+          {"F::gelu", "F::silu", "F::elu", "F::softplus", "F::batch_norm", "F::layer_norm", "F::embedding"},
+          {
+              {"activations with options",
+               {{3, 4}},
+               [](const V& x) {
+                 return V{F::gelu(x[0]), F::gelu(x[0], "tanh"), F::silu(x[0]), F::elu(x[0], 0.5),
+                          F::softplus(x[0]), F::softplus(x[0] * 3.0, 2.0, 1.5)};
+               },
+               Domain::distinct},
+              {"batch_norm training (running stats updated) and eval",
+               {{4, 3, 2, 3}, {3}, {3}},
+               [](const V& x) {
+                 Tensor rm = zeros({3}, options_of(x[0])), rv = ones({3}, options_of(x[0]));
+                 Tensor train = F::batch_norm(x[0], rm, rv, x[1], x[2], true);
+                 Tensor eval = F::batch_norm(x[0], rm, rv, x[1], x[2], false);
+                 return V{train, eval, rm, rv, F::batch_norm(x[0].flatten(2), {}, {}, {}, {}, true)};
+               }},
+              {"layer_norm with and without affine",
+               {{2, 3, 4}, {3, 4}, {3, 4}},
+               [](const V& x) { return V{F::layer_norm(x[0], {3, 4}, x[1], x[2]), F::layer_norm(x[0], {4})}; }},
+              {"embedding with padding_idx",
+               {{5, 3}},
+               [](const V& x) {
+                 Tensor idx = tensor({1, 4, 1, 0, 2, 4}, {2, 3}, int64_on(x[0]));
+                 return V{F::embedding(idx, x[0]), F::embedding(idx, x[0], 4)};
+               }},
+              {"max_pool2d indices",
+               {{2, 2, 5, 6}},
+               [](const V& x) {
+                 auto [v, i] = max_pool2d_with_indices(x[0], 3, Int2(2), 1);
+                 return V{v, i};
+               },
+               Domain::distinct},
           }};
 }
 
 inline std::vector<Group> all_groups() {
   std::vector<Group> groups;
   for (const op_table::Table& t : op_table::all_tables()) groups.push_back(from_table(t));
-  for (Group g :
-       {masks(), arg_reductions(), int64_ops(), one_hot_group(), casts(), in_place(), factories(),
-        random_draws(), functional(), losses(), large_shapes(), engine(), tensor_ops_extra()})
+  for (Group g : {masks(), arg_reductions(), int64_ops(), one_hot_group(), casts(), in_place(), factories(),
+                  random_draws(), functional(), losses(), large_shapes(), engine(), tensor_ops_extra(),
+                  layers()})
     groups.push_back(std::move(g));
   return groups;
 }

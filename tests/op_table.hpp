@@ -409,6 +409,35 @@ inline Table cumsum_prod_norm_sort() {
            Domain::distinct},
       }};
 }
+inline Table layers() {
+  return {"convolution, pooling and elu",
+          {"conv2d", "conv1d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d",
+           "adaptive_avg_pool2d", "elu"},
+          {
+              {"conv2d padding 1, bias", {{2, 3, 5, 4}, {4, 3, 3, 2}, {4}},
+               ROW_FN(conv2d(x[0], x[1], x[2], 1, 1))},
+              {"conv2d groups 2, stride 2, dilation 2, bias", {{1, 4, 6, 7}, {4, 2, 2, 3}, {4}},
+               ROW_FN(conv2d(x[0], x[1], x[2], 2, 0, 2, 2))},
+              {"conv2d stride (2,1), padding (0,2)", {{2, 2, 5, 3}, {3, 2, 2, 2}},
+               ROW_FN(conv2d(x[0], x[1], {}, {2, 1}, {0, 2}))},
+              {"conv2d padding same, even kernel", {{1, 2, 4, 5}, {3, 2, 2, 3}},
+               ROW_FN(conv2d(x[0], x[1], {}, 1, "same"))},
+              {"conv2d one image [C, H, W]", {{2, 4, 4}, {3, 2, 3, 3}}, ROW_FN(conv2d(x[0], x[1]))},
+              {"conv1d stride 2, padding 1, bias", {{2, 3, 7}, {2, 3, 3}, {2}},
+               ROW_FN(conv1d(x[0], x[1], x[2], 2, 1))},
+              {"conv1d groups 2, dilation 2", {{1, 4, 9}, {2, 2, 3}},
+               ROW_FN(conv1d(x[0], x[1], {}, 1, 0, 2, 2))},
+              {"max_pool2d kernel 2", {{2, 2, 4, 4}}, ROW_FN(max_pool2d(x[0], 2)), Domain::distinct},
+              {"max_pool2d kernel 3, stride 2, padding 1", {{1, 2, 5, 5}},
+               ROW_FN(max_pool2d(x[0], 3, Int2(2), 1)), Domain::distinct},
+              {"max_pool2d_with_indices kernel (2,3), dilation (2,1)", {{1, 2, 6, 7}},
+               ROW_FN(max_pool2d_with_indices(x[0], {2, 3}, Int2(1, 2), 0, {2, 1}).values), Domain::distinct},
+              {"avg_pool2d kernel (2,3), stride 1, padding 1", {{1, 2, 4, 5}},
+               ROW_FN(avg_pool2d(x[0], {2, 3}, Int2(1), 1))},
+              {"adaptive_avg_pool2d (5,7) -> (3,4)", {{2, 2, 5, 7}}, ROW_FN(adaptive_avg_pool2d(x[0], {3, 4}))},
+              {"elu alpha 0.7", {{2, 3}}, ROW_FN(elu(x[0], 0.7)), Domain::distinct},
+          }};
+}
 #undef ROW_FN
 
 inline std::vector<Table> all_tables() {
@@ -421,7 +450,8 @@ inline std::vector<Table> all_tables() {
           indexing_softmax(),
           split_repeat_flip_roll(),
           masked_scatter_index_put(),
-          cumsum_prod_norm_sort()};
+          cumsum_prod_norm_sort(),
+          layers()};
 }
 
 }  // namespace op_table

@@ -100,6 +100,15 @@ TEST_CASE("imdb without --data says IMDB is absent and runs the variants on Fash
   for (const char* name : kVariants) CHECK(number(r, std::string("test_accuracy_") + name) > 0.3);
 }
 
+TEST_CASE("fashion_cnn trains its conv-bn-relu-pool network on a subset") {
+  skip_without_fashion_mnist();
+  Run r = run("fashion_cnn", "--quiet --epochs 1 --limit 3000");
+  CHECK(r.status == 0);
+  CHECK(number(r, "train_samples") == 3000);
+  CHECK(number(r, "epoch_seconds") > 0);
+  CHECK(number(r, "test_accuracy") > 0.65);  // one epoch on 3,000 images: 0.7422-0.7799 over seeds 1-3
+}
+
 TEST_CASE("load_mnist reads Debian's Fashion-MNIST: 10,000 test images of 28 x 28, labels 0-9") {
   skip_without_fashion_mnist();
   auto test = data::load_mnist(data::kFashionMnistDir, false);

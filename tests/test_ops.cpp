@@ -76,6 +76,7 @@ TEST_CASE("gradcheck table: masked_fill, scatter, index_put") {
 TEST_CASE("gradcheck table: cumsum, prod, norm, sort, topk") {
   check_rows(op_table::cumsum_prod_norm_sort().rows);
 }
+TEST_CASE("gradcheck table: convolution, pooling and elu") { check_rows(op_table::layers().rows); }
 
 // ---- the math ops added with the op lists, against PyTorch
 

@@ -123,6 +123,14 @@ struct silu {
   }
   [[gnu::always_inline]] static double portable(double x, double, double) { return x / (1.0 + pmath::exp(-x)); }
 };
+// x > 0 ? x : a (e^x - 1)
+struct elu {
+  template <class V, class T>
+  static auto apply(const V& v, const T& a, const T&) {
+    return xt::where(xt::greater(v, T(0)), v, a * xt::expm1(v));
+  }
+  [[gnu::always_inline]] static double portable(double x, double a, double) { return x > 0.0 ? x : a * pmath::expm1(x); }
+};
 struct add_scalar {
   static auto apply(const auto& v, const auto& a, const auto&) { return v + a; }
 };

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -246,6 +247,7 @@ Tensor softplus(const Tensor& x);  // log(1 + exp(x)), stable
 // x Phi(x), Phi the standard normal CDF; approximate = "tanh" for the tanh form, as PyTorch.
 Tensor gelu(const Tensor& x, std::string_view approximate = "none");
 Tensor silu(const Tensor& x);  // x sigmoid(x)
+Tensor elu(const Tensor& x, double alpha = 1.0);  // x > 0 ? x : alpha (exp(x) - 1)
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);  // cond nonzero -> a
 // Fused backward primitives, themselves differentiable ops.
@@ -365,6 +367,44 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& target, bool me
 // -(y log p + (1 - y) log(1 - p)) per element, logs clamped at -100 as PyTorch's; its gradient
 // g (p - y) / max(p (1 - p), 1e-12) is finite at p = 0 and 1. (nn::functional adds reductions.)
 Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& y);
+
+// ---- convolution and pooling over images [N, C, H, W] (or one image [C, H, W]), as PyTorch's
+// F.conv2d, F.max_pool2d, ... A size or stride is one number for both sides or {h, w}.
+struct Int2 {
+  Int2(int64_t v) : h(v), w(v) {}
+  Int2(int64_t h, int64_t w) : h(h), w(w) {}
+  int64_t h, w;
+};
+// Zero padding per side, or "same" (output as large as the input; stride 1 only; an odd total
+// goes one more to the bottom/right, as PyTorch) or "valid" (none).
+struct Padding2d {
+  Padding2d(int64_t v) : size(v) {}
+  Padding2d(int v) : size(v) {}  // so that a literal 0 is a size, not a null mode
+  Padding2d(int64_t h, int64_t w) : size(h, w) {}
+  Padding2d(Int2 s) : size(s) {}
+  Padding2d(const char* mode) : size(0), mode(mode) {}
+  Int2 size;
+  std::string mode;  // "" (explicit size), "same" or "valid"
+};
+// x [N, C_in, H, W], weight [C_out, C_in / groups, kh, kw], bias [C_out] or undefined:
+// im2col, then one GEMM per group (the CPU's and cuBLAS's GEMM).
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, Int2 stride = 1,
+              Padding2d padding = 0, Int2 dilation = 1, int64_t groups = 1);
+// x [N, C_in, L] (or [C_in, L]), weight [C_out, C_in / groups, k]: conv2d over a height of 1.
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, int64_t stride = 1,
+              Padding2d padding = 0, int64_t dilation = 1, int64_t groups = 1);
+// The maximum of each window (padding never wins); the stride defaults to the kernel size.
+// With indices: the position of each maximum in its input plane (h * W + w), as PyTorch's
+// return_indices; the gradient goes to that position.
+Tensor max_pool2d(const Tensor& x, Int2 kernel_size, std::optional<Int2> stride = std::nullopt,
+                  Int2 padding = 0, Int2 dilation = 1);
+ValuesIndices max_pool2d_with_indices(const Tensor& x, Int2 kernel_size, std::optional<Int2> stride = std::nullopt,
+                                      Int2 padding = 0, Int2 dilation = 1);
+// The mean of each window; zero padding counts in the divisor (PyTorch's count_include_pad).
+Tensor avg_pool2d(const Tensor& x, Int2 kernel_size, std::optional<Int2> stride = std::nullopt, Int2 padding = 0);
+// Averages over PyTorch's adaptive windows [floor(i H / out), ceil((i + 1) H / out)), to
+// output_size [out_h, out_w], as two small matrix products.
+Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
 
 // ---- fused optimizer updates: in place on parameters and their state, never recorded on the graph
 // (call them under NoGradGuard, as optimizers do). All tensors share the parameter's shape, dtype

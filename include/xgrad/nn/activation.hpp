@@ -50,6 +50,34 @@ class LogSoftmaxImpl : public Module {
   int64_t dim;
 };
 
+// x Phi(x); approximate "tanh" for the tanh form.
+class GELUImpl : public Module {
+ public:
+  explicit GELUImpl(std::string approximate = "none");
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  std::string approximate;
+};
+class SiLUImpl : public Module {
+ public:
+  SiLUImpl() : Module("SiLU") {}
+  Tensor forward(const Tensor& x) override;
+};
+class ELUImpl : public Module {
+ public:
+  explicit ELUImpl(double alpha = 1.0) : Module("ELU"), alpha(alpha) {}
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  double alpha;
+};
+// log(1 + exp(beta x)) / beta, linear where beta x > threshold.
+class SoftplusImpl : public Module {
+ public:
+  explicit SoftplusImpl(double beta = 1.0, double threshold = 20.0);
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  double beta, threshold;
+};
 // Passes its input through (a placeholder, as torch.nn.Identity).
 class IdentityImpl : public Module {
  public:
@@ -64,5 +92,9 @@ XGRAD_MODULE(Sigmoid);
 XGRAD_MODULE(Softmax);
 XGRAD_MODULE(LogSoftmax);
 XGRAD_MODULE(Identity);
+XGRAD_MODULE(GELU);
+XGRAD_MODULE(SiLU);
+XGRAD_MODULE(ELU);
+XGRAD_MODULE(Softplus);
 
 }  // namespace xgrad::nn

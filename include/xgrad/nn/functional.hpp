@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 
 #include "xgrad/autograd/tensor.hpp"
 #include "xgrad/nn/loss.hpp"
@@ -26,5 +27,33 @@ Tensor log_softmax(const Tensor& x, int64_t dim);
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true);
 
 Tensor flatten(const Tensor& x, int64_t start_dim = 1, int64_t end_dim = -1);
+
+Tensor gelu(const Tensor& x, std::string_view approximate = "none");
+Tensor silu(const Tensor& x);
+Tensor elu(const Tensor& x, double alpha = 1.0);
+// log(1 + exp(beta x)) / beta, and x itself where beta x > threshold, as PyTorch.
+Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
+
+// ---- convolution and pooling (the ops of autograd/tensor.hpp, under PyTorch's F. names)
+using xgrad::adaptive_avg_pool2d;
+using xgrad::avg_pool2d;
+using xgrad::conv1d;
+using xgrad::conv2d;
+using xgrad::max_pool2d;
+using xgrad::max_pool2d_with_indices;
+
+// ---- normalization
+// x [N, C, *]: normalizes each channel over every dim but 1. Training (or no running stats):
+// with the batch's mean and biased variance, and updates running_mean / running_var in place
+// (when defined) by running = (1 - momentum) running + momentum stat, the variance unbiased;
+// otherwise with the running stats. weight and bias [C] scale and shift (each may be undefined).
+Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight = {},
+                  const Tensor& bias = {}, bool training = false, double momentum = 0.1, double eps = 1e-5);
+// Normalizes over the last normalized_shape.ndim() dims (biased variance), then weight * x + bias.
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = {}, const Tensor& bias = {},
+                  double eps = 1e-5);
+// Rows of weight [num, dim] at int64 indices of any shape: [*, dim]. The row padding_idx (when
+// given; negative counts from the end) gets no gradient.
+Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int64_t> padding_idx = std::nullopt);
 
 }  // namespace xgrad::nn::functional

@@ -143,6 +143,10 @@ class Module : public std::enable_shared_from_this<Module> {
   // This module (named "") and every descendant, depth first.
   std::vector<NamedModule> named_modules() const;
 
+  // Calls fn on every descendant, children before parents, then on this module, as PyTorch's
+  // Module.apply (e.g. to initialize weights): `model->apply([](nn::Module& m) {...})`.
+  void apply(const std::function<void(Module&)>& fn);
+
   // ---- mode, gradients, placement
   void train(bool on = true);
   void eval() { train(false); }
@@ -172,6 +176,10 @@ class Module : public std::enable_shared_from_this<Module> {
   // then the totals. `input_shape` leaves out the batch dimension (printed as -1). Runs one
   // forward on zeros in eval mode without recording a graph or drawing random numbers.
   void summary(const Shape& input_shape, std::ostream& os = std::cout);
+
+ protected:
+  // Puts `module` in place of the child `name`; false when there is no such child.
+  bool replace_module(const std::string& name, ModulePtr module);
 
  private:
   void convert(const std::function<Tensor(const Tensor&)>& fn, bool floating_only);
@@ -279,6 +287,7 @@ class ModuleHolder {
   std::vector<ModulePtr> children() const { return checked()->children(); }
   const std::vector<NamedModule>& named_children() const { return checked()->named_children(); }
   std::vector<NamedModule> named_modules() const { return checked()->named_modules(); }
+  void apply(const std::function<void(Module&)>& fn) const { checked()->apply(fn); }
   void train(bool on = true) const { checked()->train(on); }
   void eval() const { checked()->eval(); }
   bool is_training() const { return checked()->is_training(); }

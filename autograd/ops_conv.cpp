@@ -1,0 +1,255 @@
+// Convolution and pooling over images [N, C, H, W]. Two primitives carry the windows: im2col
+// (each window as a column) and col2im (its adjoint, the backward of im2col and the other way
+// round). Everything else is written with differentiable ops on top, so second derivatives come
+// for free: conv2d is im2col then one GEMM per group (the kernel table's GEMM, so deterministic
+// mode holds), max_pool2d a gather at the window maxima, avg_pool2d a mean over the columns,
+// adaptive_avg_pool2d two small matrix products.
+#include <cmath>
+#include <limits>
+
+#include "xgrad/autograd/grad_mode.hpp"
+#include "autograd/op.hpp"
+
+namespace xgrad {
+namespace {
+
+using kernels::Window2d;
+
+// Built with += : GCC 12 warns (-Wrestrict, a false positive) on "(" + std::string&&.
+std::string pair_str(int64_t h, int64_t w) {
+  std::string s = "(";
+  s += std::to_string(h);
+  s += ", ";
+  s += std::to_string(w);
+  return s + ")";
+}
+
+// cols [C kh kw, N out_h out_w] from x [N, C, H, W]; positions outside x read `pad`.
+Tensor col2im(const char* op, const Tensor& cols, const Window2d& w);
+Tensor im2col(const char* op, const Tensor& x, const Window2d& w, double pad) {
+  Tensor out =
+      make_tensor({w.channels * w.kh * w.kw, w.batch * w.out_h * w.out_w}, x.dtype(), x.device());
+  if (out.numel()) kernels_for(x, op).im2col(x, out, w, pad);
+  if (Recorder r{op, out, {&x}}) r.backward([op, w](Grads& g) { g[0] = col2im(op, g.out, w); });
+  return out;
+}
+Tensor col2im(const char* op, const Tensor& cols, const Window2d& w) {
+  Tensor out = make_tensor({w.batch, w.channels, w.height, w.width}, cols.dtype(), cols.device());
+  if (out.numel()) {
+    if (cols.numel())
+      kernels_for(cols, op).col2im(cols, out, w);
+    else
+      out.fill_(0.0);
+  }
+  if (Recorder r{op, out, {&cols}})
+    r.backward([op, w](Grads& g) { g[0] = im2col(op, g.out, w, 0.0); });
+  return out;
+}
+
+void check_image(const char* op, const Tensor& x) {
+  check_defined(op, x);
+  check_floating(op, x);
+  if (x.dim() != 4)
+    fail(op, "expected input [N, C, H, W] (or [C, H, W]), got shape " + x.shape().str());
+}
+
+// The window geometry, checked: positive kernel, stride and dilation, padding in [0, ...], and a
+// kernel that fits the padded input. `same` sets the output size to the input's.
+Window2d window(const char* op, const Shape& s, Int2 k, Int2 stride, Int2 pad, Int2 dil,
+                bool same = false) {
+  if (k.h <= 0 || k.w <= 0) fail(op, "kernel size must be positive, got " + pair_str(k.h, k.w));
+  if (stride.h <= 0 || stride.w <= 0)
+    fail(op, "stride must be positive, got " + pair_str(stride.h, stride.w));
+  if (dil.h <= 0 || dil.w <= 0)
+    fail(op, "dilation must be positive, got " + pair_str(dil.h, dil.w));
+  if (pad.h < 0 || pad.w < 0)
+    fail(op, "padding must be non-negative, got " + pair_str(pad.h, pad.w));
+  Window2d w{s[0],     s[1],  s[2],  s[3],  k.h,   k.w, stride.h,
+             stride.w, pad.h, pad.w, dil.h, dil.w, 0,   0};
+  int64_t span_h = dil.h * (k.h - 1) + 1, span_w = dil.w * (k.w - 1) + 1;
+  if (same) {
+    w.out_h = w.height;
+    w.out_w = w.width;
+    return w;
+  }
+  if (w.height + 2 * pad.h < span_h || w.width + 2 * pad.w < span_w)
+    fail(op, "input of shape " + s.str() + " with padding " + pair_str(pad.h, pad.w) +
+                 " is smaller than the kernel " + pair_str(span_h, span_w) + " (with dilation)");
+  w.out_h = (w.height + 2 * pad.h - span_h) / stride.h + 1;
+  w.out_w = (w.width + 2 * pad.w - span_w) / stride.w + 1;
+  return w;
+}
+
+// An unbatched image [C, H, W] runs as a batch of one; `out` drops that dim again.
+struct Batched {
+  Tensor x;
+  bool unbatched;
+  Tensor out(const Tensor& y) const { return unbatched ? squeeze(y, 0) : y; }
+};
+Batched batched(const char* op, const Tensor& x) {
+  check_defined(op, x);
+  Batched b{x.dim() == 3 ? unsqueeze(x, 0) : x, x.dim() == 3};
+  check_image(op, b.x);
+  return b;
+}
+
+// Pooling checks the PyTorch ones too: padding at most half the kernel.
+void check_pool_padding(const char* op, Int2 k, Int2 pad) {
+  if (pad.h > k.h / 2 || pad.w > k.w / 2)
+    fail(op, "padding " + pair_str(pad.h, pad.w) + " must be at most half the kernel size " +
+                 pair_str(k.h, k.w));
+}
+
+Tensor conv2d_impl(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                   Int2 stride, const Padding2d& padding, Int2 dilation, int64_t groups) {
+  Batched b = batched(op, input);
+  const Tensor& x = b.x;
+  check_image(op, x);
+  check_defined(op, weight);
+  check_same_dtype(op, x, weight);
+  check_same_device(op, x, weight);
+  if (weight.dim() != 4)
+    fail(op, "expected weight [C_out, C_in / groups, kh, kw], got shape " + weight.shape().str());
+  if (groups <= 0) fail(op, "groups must be positive, got " + std::to_string(groups));
+  const Shape& s = x.shape();
+  const Shape& ws = weight.shape();
+  int64_t C = s[1], O = ws[0], Cg = ws[1];
+  if (C % groups != 0 || O % groups != 0)
+    fail(op, "input channels " + std::to_string(C) + " and output channels " + std::to_string(O) +
+                 " must both be divisible by groups " + std::to_string(groups));
+  if (Cg * groups != C)
+    fail(op, "weight of shape " + ws.str() + " expects " + std::to_string(Cg * groups) +
+                 " input channels (groups " + std::to_string(groups) + "), got input of shape " +
+                 s.str());
+  if (bias.defined()) {
+    check_same_dtype(op, x, bias);
+    check_same_device(op, x, bias);
+    if (bias.dim() != 1 || bias.shape()[0] != O)
+      fail(op, "bias of shape " + bias.shape().str() + " does not match weight of shape " +
+                   ws.str() + " (expected [" + std::to_string(O) + "])");
+  }
+  Int2 k(ws[2], ws[3]);
+  Int2 pad = padding.size;
+  bool same = false;
+  if (padding.mode == "same") {
+    if (stride.h != 1 || stride.w != 1)
+      fail(op, "padding \"same\" needs stride 1, got stride " + pair_str(stride.h, stride.w));
+    same = true;
+    pad = Int2(dilation.h * (k.h - 1) / 2,
+               dilation.w * (k.w - 1) / 2);  // the odd one goes at the end
+  } else if (padding.mode == "valid") {
+    pad = Int2(0);
+  } else if (!padding.mode.empty()) {
+    fail(op, "padding must be a size, \"same\" or \"valid\", got \"" + padding.mode + "\"");
+  }
+  Window2d w = window(op, s, k, stride, pad, dilation, same);
+  int64_t N = s[0], L = w.out_h * w.out_w, K = Cg * k.h * k.w;
+  Tensor cols = im2col(op, x, w, 0.0);  // [C kh kw, N L]: group g's rows are one block
+  Tensor y = groups == 1
+                 ? mm(reshape(weight, {O, K}), cols)
+                 : mm(reshape(weight, {groups, O / groups, K}), reshape(cols, {groups, K, N * L}));
+  y = reshape(y, {O, N, L});
+  y = N == 1 ? reshape(y, {1, O, w.out_h, w.out_w})
+             : reshape(permute(y, {1, 0, 2}), {N, O, w.out_h, w.out_w});
+  if (bias.defined()) y = add(y, reshape(bias, {1, O, 1, 1}));
+  return b.out(y);
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Int2 stride,
+              Padding2d padding, Int2 dilation, int64_t groups) {
+  return conv2d_impl("conv2d", x, weight, bias, stride, padding, dilation, groups);
+}
+
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride,
+              Padding2d padding, int64_t dilation, int64_t groups) {
+  const char* op = "conv1d";
+  check_defined(op, x);
+  check_defined(op, weight);
+  if (x.dim() != 2 && x.dim() != 3)
+    fail(op, "expected input [N, C, L] (or [C, L]), got shape " + x.shape().str());
+  if (weight.dim() != 3)
+    fail(op, "expected weight [C_out, C_in / groups, k], got shape " + weight.shape().str());
+  if (padding.mode.empty() && padding.size.h != padding.size.w)
+    fail(op, "padding is one number for a 1-D convolution, got " +
+                 pair_str(padding.size.h, padding.size.w));
+  Padding2d pad = padding.mode.empty() ? Padding2d(0, padding.size.w) : padding;
+  Tensor y = conv2d_impl(op, unsqueeze(x, -2), unsqueeze(weight, -2), bias, Int2(1, stride), pad,
+                         Int2(1, dilation), groups);
+  return squeeze(y, -2);
+}
+
+ValuesIndices max_pool2d_with_indices(const Tensor& input, Int2 k, std::optional<Int2> stride,
+                                      Int2 pad, Int2 dil) {
+  const char* op = "max_pool2d";
+  Batched b = batched(op, input);
+  const Tensor& x = b.x;
+  check_pool_padding(op, k, pad);
+  Window2d w = window(op, x.shape(), k, stride.value_or(k), pad, dil);
+  const int64_t N = w.batch, C = w.channels, H = w.height, W = w.width, L = w.out_h * w.out_w;
+  Window2d plane = w;  // every channel of every image as one single-channel image
+  plane.batch = N * C;
+  plane.channels = 1;
+  TensorOptions ints{kInt64, x.device()};
+  Tensor indices;
+  {
+    NoGradGuard no_grad;
+    Tensor cols =
+        im2col(op, x.detach(), plane, -std::numeric_limits<double>::infinity());  // [kh kw, N C L]
+    Tensor which = argmax(cols, 0);                                               // [N C L]
+    // input position = (window origin) + (offset of the window entry)
+    std::vector<double> offset(k.h * k.w), origin(L);
+    for (int64_t i = 0; i < k.h; ++i)
+      for (int64_t j = 0; j < k.w; ++j) offset[i * k.w + j] = double(i * w.dh * W + j * w.dw);
+    for (int64_t y = 0; y < w.out_h; ++y)
+      for (int64_t xx = 0; xx < w.out_w; ++xx)
+        origin[y * w.out_w + xx] = double((y * w.sh - w.ph) * W + xx * w.sw - w.pw);
+    indices = add(reshape(index_select(tensor(offset, ints), 0, which), {N * C, L}),
+                  tensor(origin, ints));
+  }
+  Tensor values = gather(reshape(x, {N * C, H * W}), 1, indices);
+  Shape out_shape{N, C, w.out_h, w.out_w};
+  return {b.out(reshape(values, out_shape)), b.out(reshape(indices, out_shape))};
+}
+
+Tensor max_pool2d(const Tensor& x, Int2 k, std::optional<Int2> stride, Int2 pad, Int2 dil) {
+  return max_pool2d_with_indices(x, k, stride, pad, dil).values;
+}
+
+Tensor avg_pool2d(const Tensor& input, Int2 k, std::optional<Int2> stride, Int2 pad) {
+  const char* op = "avg_pool2d";
+  Batched b = batched(op, input);
+  const Tensor& x = b.x;
+  check_pool_padding(op, k, pad);
+  Window2d w = window(op, x.shape(), k, stride.value_or(k), pad, 1);
+  Window2d plane = w;
+  plane.batch = w.batch * w.channels;
+  plane.channels = 1;
+  Tensor cols = im2col(op, reshape(x, {plane.batch, 1, w.height, w.width}), plane, 0.0);
+  return b.out(reshape(mean(cols, {0}), {w.batch, w.channels, w.out_h, w.out_w}));
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& input, Int2 size) {
+  const char* op = "adaptive_avg_pool2d";
+  Batched b = batched(op, input);
+  const Tensor& x = b.x;
+  if (size.h <= 0 || size.w <= 0)
+    fail(op, "output size must be positive, got " + pair_str(size.h, size.w));
+  const Shape& s = x.shape();
+  if (s[2] == 0 || s[3] == 0) fail(op, "input of shape " + s.str() + " has an empty plane");
+  // P [out, in]: row i averages PyTorch's window [floor(i in / out), ceil((i + 1) in / out)).
+  auto averaging = [&](int64_t out, int64_t in) {
+    std::vector<double> p(out * in, 0.0);
+    for (int64_t i = 0; i < out; ++i) {
+      int64_t lo = i * in / out, hi = ((i + 1) * in + out - 1) / out;
+      for (int64_t j = lo; j < hi; ++j) p[i * in + j] = 1.0 / double(hi - lo);
+    }
+    return tensor(p, {out, in}, TensorOptions{x.dtype(), x.device()});
+  };
+  Tensor ph = averaging(size.h, s[2]), pw = averaging(size.w, s[3]);
+  Tensor rows = mm(reshape(x, {s[0] * s[1], s[2], s[3]}), pw, false, true);  // [N C, H, out_w]
+  return b.out(reshape(mm(ph, rows), {s[0], s[1], size.h, size.w}));
+}
+
+}  // namespace xgrad
