@@ -18,12 +18,13 @@ class CheckpointNode final : public Node {
   const char* name() const override { return "checkpoint"; }
 
   std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
-    std::vector<Tensor> result(next_edges_.size());
+    std::vector<Tensor> result(num_inputs());
     if (grads.empty() || !grads[0].defined()) return result;
     if (!fn_) saved_tensors_freed("checkpoint");
     // Fresh leaves on the saved data: the recomputed graph ends at them.
     std::vector<Tensor> leaves;
-    auto self = shared_from_this();
+    const std::shared_ptr<Node>* running = Node::running();
+    const std::shared_ptr<Node> self = running && running->get() == this ? *running : nullptr;
     for (size_t i = 0; i < inputs_.size(); ++i) {
       Tensor t = inputs_[i].defined() ? inputs_[i].unpack(self, "checkpoint").detach() : Tensor();
       if (t.defined() && needs_input_grad(i)) t.requires_grad_(true);
@@ -58,6 +59,13 @@ class CheckpointNode final : public Node {
     return result;
   }
 
+  // One edge per input (an undefined input's is empty).
+  void connect(const std::vector<Tensor>& inputs) {
+    std::vector<Edge> edges;
+    for (auto& t : inputs) edges.push_back(t.defined() ? gradient_edge(t) : Edge{});
+    set_edges(nullptr, edges.data(), edges.size());
+  }
+
   void release_saved() override {
     fn_ = nullptr;
     for (auto& s : inputs_) s.reset();
@@ -84,7 +92,7 @@ Tensor checkpoint(const CheckpointFunction& fn, const std::vector<Tensor>& input
   check_defined("checkpoint", out);
   if (!GradMode::is_enabled() || !is_floating(out.dtype())) return out;  // no gradient to carry
   auto node = std::make_shared<CheckpointNode>(fn, inputs, rng, preserve_rng_state);
-  for (auto& t : inputs) node->next_edges().push_back(t.defined() ? gradient_edge(t) : Edge{});
+  node->connect(inputs);
   for (auto& t : inputs)  // an input returned as is: give the output its own handle
     if (out.same(t)) out = out.detach();
   if (out.impl()->grad_fn || out.impl()->requires_grad) out = out.detach();

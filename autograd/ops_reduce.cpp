@@ -201,7 +201,7 @@ Tensor prod(const Tensor& x, int64_t dim, bool keepdim) {
     r.backward([x = r.save(x), d, kept = x.dim() == 0 ? Shape{} : kept](Grads& g) {
       Tensor xv = g(x), gk = reshape(g.out, kept);
       Tensor zero = eq(xv, 0.0), nonzero = add(xv, zero);  // zeros replaced by ones
-      Tensor others = prod(nonzero, d, true), zeros_in = sum(zero, Shape{d}, true);
+      Tensor others = prod(nonzero, d, true), zeros_in = sum(zero, Dims{d}, true);
       Tensor at_zero = mul(others, eq(zeros_in, 1.0));
       Tensor elsewhere = div(mul(others, eq(zeros_in, 0.0)), nonzero);
       g[0] = mul(gk, where(zero, at_zero, elsewhere));
@@ -246,7 +246,7 @@ Tensor extreme_over(const char* op, const Tensor& a, const std::vector<int64_t>&
 // The p-norm over dims, kept as size-1 dims, without a graph.
 Tensor norm_value(const char* op, const Tensor& x, double p, const std::vector<int64_t>& dims) {
   NoGradGuard no_grad;
-  Shape ds(dims);
+  Dims ds(dims);
   Tensor a = abs(x);
   if (std::isinf(p)) return extreme_over(op, a, dims, p > 0);
   if (p == 0) return sum(ne(x, 0.0), ds, true);

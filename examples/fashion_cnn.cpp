@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
     data::transforms::RandomHorizontalFlip mirror{flip};
     data::DataLoader loader(train, {.batch_size = batch, .shuffle = true});
     int64_t batches = (train.size() + batch - 1) / batch;
-    data::Progress progress(std::max<int64_t>(epochs, 1), batches, {.quiet = cli.common.quiet});
+    plot::Progress progress(std::max<int64_t>(epochs, 1), batches, {.quiet = cli.common.quiet});
     double train_seconds = 0;
     for (int64_t epoch = 0; epoch < epochs; ++epoch) {
       model->train();

@@ -103,7 +103,7 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
   Shape cs = channel_shape(x);
   std::vector<int64_t> d{0};
   for (int64_t i = 2; i < x.dim(); ++i) d.push_back(i);
-  Shape dims(d);
+  Dims dims(d);
   Tensor mean, var;
   if (training || !running_mean.defined()) {
     int64_t n = x.numel() / std::max<int64_t>(x.size(1), 1);
@@ -148,7 +148,7 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
     throw Error(std::string("layer_norm: needs a floating input, got ") + dtype_name(x.dtype()));
   std::vector<int64_t> d;
   for (int64_t i = x.dim() - k; i < x.dim(); ++i) d.push_back(i);
-  Shape dims(d);
+  Dims dims(d);
   Tensor mean = xgrad::mean(x, dims, true);
   Tensor y = (x - mean) * rsqrt_eps(xgrad::var(x, dims, 0, true), eps);
   if (weight.defined()) y = y * weight;

@@ -102,6 +102,11 @@ class ModuleBackwardHookNode final : public Node {
     }
     return call_->run(std::move(grads));
   }
+  // Its one edge: to t's gradient.
+  void connect(const Tensor& t) {
+    Edge e = gradient_edge(t);
+    set_edges(nullptr, &e, 1);
+  }
 
  private:
   std::shared_ptr<BackwardHookCall> call_;
@@ -109,8 +114,8 @@ class ModuleBackwardHookNode final : public Node {
 };
 
 // A new handle on t's data whose gradient goes through `node` and on to t.
-Tensor through(const Tensor& t, std::shared_ptr<Node> node) {
-  node->next_edges().push_back(gradient_edge(t));
+Tensor through(const Tensor& t, std::shared_ptr<ModuleBackwardHookNode> node) {
+  node->connect(t);
   Tensor alias = t.detach();
   alias.impl()->grad_fn = std::move(node);
   alias.impl()->output_nr = 0;

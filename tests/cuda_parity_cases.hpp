@@ -551,6 +551,9 @@ inline Group tensor_ops_extra() {
                },
                Domain::distinct,
                10},
+          }};
+}
+
 // The layers' functional forms: normalization with its running statistics, embedding, the
 // activations with options, max pooling's indices.
 inline Group layers() {

@@ -475,6 +475,7 @@ TEST_CASE("a Hessian-vector product through a relu / leaky_relu MLP with nll_los
     }
   }
 }
+
 // ---- gradient checkpointing
 
 namespace {

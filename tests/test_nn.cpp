@@ -631,6 +631,8 @@ TEST_CASE("1000 training steps of a digits MLP keep the resident memory flat aft
   MESSAGE("RSS at step 200: ", at_200 / 1024, " KiB; at step 1000: ", at_1000 / 1024, " KiB");
   CHECK(at_1000 - at_200 < (1 << 20));
   CHECK(last_loss < first_loss);  // it did train
+}
+
 // ---- module hooks
 
 TEST_CASE("forward pre-hooks and forward hooks run in order, may replace input and output, and are removable") {
