@@ -59,7 +59,8 @@ struct Loaded {
 
 Loaded load() {
 #ifndef XGRAD_CUDA_BACKEND_BUILT
-  if (!std::getenv("XGRAD_CUDA_BACKEND"))
+  const char* env = std::getenv("XGRAD_CUDA_BACKEND");
+  if (!env || !*env)  // set and empty counts as unset, as in candidates()
     return {nullptr,
             "this build of xgrad has no CUDA backend (reconfigure with -DXGRAD_CUDA=ON where nvcc "
             "is installed)"};
