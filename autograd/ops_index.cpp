@@ -139,8 +139,11 @@ Tensor nll_pick(const Tensor& logp, const Tensor& index) {
   return out;
 }
 
-Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
-  const char* op = "scatter_add";
+namespace {
+// scatter_add's and scatter's arguments: src like self, index a gather index shaped as src.
+// Returns the wrapped dim.
+int64_t check_scatter_args(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
+                           const Tensor& src) {
   check_defined(op, self);
   check_defined(op, src);
   check_same_dtype(op, self, src);
@@ -150,6 +153,14 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   check_gather_index(op, self, d, index);
   if (!(src.shape() == index.shape()))
     fail(op, "src shape " + src.shape().str() + " must equal index shape " + index.shape().str());
+  return d;
+}
+
+}  // namespace
+
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  const char* op = "scatter_add";
+  int64_t d = check_scatter_args(op, self, dim, index, src);
   Tensor out = self.detach().clone();
   int64_t outer, inner;
   split_at(self.shape(), d, outer, inner);
@@ -194,15 +205,7 @@ Tensor written_once(const char* op, const Tensor& self, int64_t d, const Tensor&
 // scatter_add's).
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
   const char* op = "scatter";
-  check_defined(op, self);
-  check_defined(op, src);
-  check_same_dtype(op, self, src);
-  check_same_device(op, self, src);
-  if (self.dim() == 0) fail(op, "cannot index a 0-d tensor");
-  int64_t d = wrap_dim(op, dim, self.dim());
-  check_gather_index(op, self, d, index);
-  if (!(src.shape() == index.shape()))
-    fail(op, "src shape " + src.shape().str() + " must equal index shape " + index.shape().str());
+  int64_t d = check_scatter_args(op, self, dim, index, src);
   Tensor hits = written_once(op, self, d, index);
   Tensor placed =
       scatter_add(zeros(self.shape(), TensorOptions{self.dtype(), self.device()}), d, index, src);
