@@ -38,10 +38,3 @@ run_mpi() {
   [ "$np" -gt "$(nproc)" ] && flags+=(--oversubscribe)
   exec mpirun "${flags[@]}" -np "$np" "$@"
 }
-
-# The emulated CUDA backend in `build-emu/` (XGRAD_CUDA=EMULATE, see README's "CUDA without a
-# GPU"): only the CUDA tests and the programs they run.
-build_emulated() {
-  XGRAD_BUILD_DIR="${XGRAD_EMULATE_BUILD_DIR:-build-emu}" XGRAD_CMAKE_ARGS="${XGRAD_CMAKE_ARGS:-} -DXGRAD_CUDA=EMULATE" \
-    build_xgrad --target cuda_tests
-}
