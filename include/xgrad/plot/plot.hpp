@@ -34,10 +34,12 @@ struct LineOptions {
   std::string title = {}, xlabel = {}, ylabel = {};
   ///@}
   bool log_y = false;                            ///< non-positive values are left out
+  /// The y axis' lower and upper limits.
   ///@{
   std::optional<double> y_min = {}, y_max = {};  ///< fixed limits (else from the data)
-  ///@{
   ///@}
+  /// Width and height, in pixels.
+  ///@{
   double width = 720, height = 440;              ///< of one panel
   ///@}
 };
