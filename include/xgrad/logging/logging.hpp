@@ -71,7 +71,8 @@ class CsvLogger {
  public:
   /// Creates (or truncates) `path`, making its folder; throws xgrad::Error when it cannot be written.
   explicit CsvLogger(const std::string& path);
-  /// Appends the row of `epoch`; throws xgrad::Error for no metrics or other names than the first row's.
+  /// Appends the row of `epoch`; throws xgrad::Error for no metrics, an empty name or one with a
+  /// comma, quote or line break, or other names than the first row's.
   void log(int64_t epoch, const Metrics& metrics);
   /// The CSV file.
   const std::string& path() const { return path_; }
