@@ -30,7 +30,8 @@ const char* dtype_name(Dtype d);  ///< "float32", "float64", "int64"
 /// Where a tensor's memory lives: the CPU or a CUDA device.
 enum class DeviceType : uint8_t { CPU, CUDA };
 
-/// A device: its type and, for CUDA, its index: kCPU, kCUDA (device 0), Device(DeviceType::CUDA, 1).
+/// A device: its type and, for CUDA, its index: kCPU, kCUDA (device 0), Device(DeviceType::CUDA,
+/// 1).
 struct Device {
   DeviceType type = DeviceType::CPU;  ///< CPU or CUDA.
   int8_t index = 0;  ///< The CUDA device's index (0 on the CPU).

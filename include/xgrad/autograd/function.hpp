@@ -87,8 +87,8 @@ class CustomNode final : public Node, public std::enable_shared_from_this<Custom
   std::vector<Shape> input_shapes_;
 };
 
-/// Base of a custom op (CRTP, PyTorch's torch.autograd.Function): Derived defines static forward and
-/// backward; see the file's description.
+/// Base of a custom op (CRTP, PyTorch's torch.autograd.Function): Derived defines static forward
+/// and backward; see the file's description.
 template <class Derived>
 struct Function {
   /// Runs Derived::forward on the arguments without recording, then, under grad mode and when a

@@ -14,7 +14,8 @@ namespace xgrad::autograd {
 /// Step and tolerances of gradcheck and gradgradcheck.
 struct GradcheckOptions {
   double eps = 1e-6;  ///< Finite-difference step.
-  double atol = 1e-5;  ///< Absolute tolerance: an entry passes when |analytical - numerical| <= atol + rtol * |numerical|.
+  double atol = 1e-5;  ///< Absolute tolerance: an entry passes when |analytical - numerical| <=
+                       ///< atol + rtol * |numerical|.
   double rtol = 1e-3;  ///< Relative tolerance (see atol).
   bool allow_float32 = false;  ///< float32 differences are too coarse: refused unless asked
 };

@@ -14,7 +14,8 @@
 
 namespace xgrad {
 
-/// Named tensors in insertion order (PyTorch's state_dict(), an OrderedDict); see the file's description.
+/// Named tensors in insertion order (PyTorch's state_dict(), an OrderedDict); see the file's
+/// description.
 class StateDict {
  public:
   /// A key and its tensor.

@@ -48,8 +48,8 @@ struct CsvLayout {
   char delimiter = ',';  ///< ',', ';', '\\t', or ' ' (runs of blanks).
   bool header = false;  ///< Whether the first line is a header.
 };
-/// Guesses the layout of `path` (see CsvLayout); throws xgrad::Error when the file cannot be read or
-/// has no data rows.
+/// Guesses the layout of `path` (see CsvLayout); throws xgrad::Error when the file cannot be read
+/// or has no data rows.
 CsvLayout sniff_csv(const std::string& path, const std::vector<int64_t>& text_columns = {});
 
 }  // namespace xgrad::data

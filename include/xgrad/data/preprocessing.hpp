@@ -41,11 +41,11 @@ class MinMaxScaler {
  public:
   /// Scales into [low, high]; throws xgrad::Error unless low < high.
   explicit MinMaxScaler(double low = 0.0, double high = 1.0);
-  /// Learns each column's min and max from x [samples, features] (floating); throws xgrad::Error for
-  /// another shape or no samples.
+  /// Learns each column's min and max from x [samples, features] (floating); throws xgrad::Error
+  /// for another shape or no samples.
   MinMaxScaler& fit(const Tensor& x);
-  /// Scales x into [low, high] by the fitted ranges; throws xgrad::Error before fit() or for another
-  /// number of features.
+  /// Scales x into [low, high] by the fitted ranges; throws xgrad::Error before fit() or for
+  /// another number of features.
   Tensor transform(const Tensor& x) const;
   /// fit(x), then transform(x).
   Tensor fit_transform(const Tensor& x) { return fit(x).transform(x); }

@@ -29,8 +29,8 @@ struct DistributedSamplerOptions {
 /// This rank's share of a data set, epoch by epoch (see the file's description).
 class DistributedSampler {
  public:
-  /// A sampler over `dataset_size` samples for rank `rank` of `num_replicas`; throws xgrad::Error for
-  /// a negative size, fewer than one replica, or a rank outside [0, num_replicas).
+  /// A sampler over `dataset_size` samples for rank `rank` of `num_replicas`; throws xgrad::Error
+  /// for a negative size, fewer than one replica, or a rank outside [0, num_replicas).
   DistributedSampler(int64_t dataset_size, int64_t num_replicas, int64_t rank,
                      DistributedSamplerOptions options = {});
 

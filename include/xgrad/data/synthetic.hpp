@@ -1,7 +1,8 @@
 /// \file
 /// Synthetic classification sets with scikit-learn's geometry: two interleaving half circles
 /// (make_moons) and two concentric circles (make_circles), x float32 [n, 2]; and
-/// make_classification's Gaussian clusters in many dimensions, x float32 [n, features]. y int64 [n].
+/// make_classification's Gaussian clusters in many dimensions, x float32 [n, features]. y int64
+/// [n].
 #pragma once
 
 #include <cstdint>
@@ -27,7 +28,8 @@ TensorDataset make_circles(int64_t n = 100, double noise = 0.0, double factor = 
 /// Options of make_classification (defaults as scikit-learn's).
 struct ClassificationOptions {
   int64_t n_samples = 100;  ///< Number of rows.
-  int64_t n_features = 20;  ///< Number of columns: informative, redundant, repeated, and the rest N(0, 1) noise.
+  int64_t n_features = 20;  ///< Number of columns: informative, redundant, repeated, and the rest
+                            ///< N(0, 1) noise.
   int64_t n_informative = 2;  ///< columns that carry the classes
   int64_t n_redundant = 2;    ///< random linear combinations of the informative ones
   int64_t n_repeated = 0;     ///< copies of informative or redundant columns

@@ -15,9 +15,9 @@
 /// Gradients are reduced in buckets of about 1 MB, filled in reverse parameter order (the order
 /// backward produces them): a bucket's all_reduce starts from a post-accumulate-grad hook as soon
 /// as its last gradient is in, while the backward goes on; the backward's last hook waits for every
-/// bucket and writes the averages into .grad(). On the MPI backend every rank then holds bitwise the
-/// same gradients, (g0 + g1 + ...) / world_size summed in rank order, so every rank stays bitwise
-/// equal to the others. Every parameter must receive a gradient in every backward (unused
+/// bucket and writes the averages into .grad(). On the MPI backend every rank then holds bitwise
+/// the same gradients, (g0 + g1 + ...) / world_size summed in rank order, so every rank stays
+/// bitwise equal to the others. Every parameter must receive a gradient in every backward (unused
 /// parameters are reported at the next forward).
 #pragma once
 

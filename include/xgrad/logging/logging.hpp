@@ -38,8 +38,8 @@ bool tensorboard_available();
 /// that a run killed midway leaves a readable file.
 class SummaryWriter {
  public:
-  /// Creates `logdir` and a new event file in it; throws xgrad::Error in a build without protobuf or
-  /// when the file cannot be written.
+  /// Creates `logdir` and a new event file in it; throws xgrad::Error in a build without protobuf
+  /// or when the file cannot be written.
   explicit SummaryWriter(const std::string& logdir);
   ~SummaryWriter();
   SummaryWriter(const SummaryWriter&) = delete;
@@ -69,7 +69,8 @@ class SummaryWriter {
 /// name the same metrics in the same order.
 class CsvLogger {
  public:
-  /// Creates (or truncates) `path`, making its folder; throws xgrad::Error when it cannot be written.
+  /// Creates (or truncates) `path`, making its folder; throws xgrad::Error when it cannot be
+  /// written.
   explicit CsvLogger(const std::string& path);
   /// Appends the row of `epoch`; throws xgrad::Error for no metrics, an empty name or one with a
   /// comma, quote or line break, or other names than the first row's.

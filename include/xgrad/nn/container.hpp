@@ -84,7 +84,8 @@ class ModuleListImpl : public Module {
   bool empty() const { return size() == 0; }
   /// Module `i`; throws xgrad::Error when out of range.
   const ModulePtr& operator[](size_t i) const;
-  /// Module `i` as its concrete type: `list->at<LinearImpl>(0)`; throws xgrad::Error for another type.
+  /// Module `i` as its concrete type: `list->at<LinearImpl>(0)`; throws xgrad::Error for another
+  /// type.
   template <class T>
   T& at(size_t i) const {
     auto* m = dynamic_cast<T*>((*this)[i].get());

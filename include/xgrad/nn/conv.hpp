@@ -13,7 +13,8 @@ struct Conv2dOptions {
   Int2 stride = 1;  ///< Step of the kernel: one number or {h, w}.
   Padding2d padding = 0;  ///< a size, "same" or "valid"
   Int2 dilation = 1;  ///< Spacing between kernel taps.
-  int64_t groups = 1;  ///< Channel groups; in and out channels must divide by it (else xgrad::Error).
+  int64_t groups = 1;  ///< Channel groups; in and out channels must divide by it (else
+                       ///< xgrad::Error).
   bool bias = true;  ///< Whether to add a learned bias.
   Dtype dtype = kFloat32;  ///< Dtype of the parameters.
   Device device = {};  ///< Device of the parameters.
@@ -47,7 +48,8 @@ struct Conv1dOptions {
   int64_t stride = 1;  ///< Step of the kernel.
   Padding2d padding = 0;  ///< a size, "same" or "valid"
   int64_t dilation = 1;  ///< Spacing between kernel taps.
-  int64_t groups = 1;  ///< Channel groups; in and out channels must divide by it (else xgrad::Error).
+  int64_t groups = 1;  ///< Channel groups; in and out channels must divide by it (else
+                       ///< xgrad::Error).
   bool bias = true;  ///< Whether to add a learned bias.
   Dtype dtype = kFloat32;  ///< Dtype of the parameters.
   Device device = {};  ///< Device of the parameters.

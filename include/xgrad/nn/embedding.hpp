@@ -19,8 +19,8 @@ struct EmbeddingOptions {
 /// The lookup table (see the file's description); use it through nn::Embedding.
 class EmbeddingImpl : public Module {
  public:
-  /// A table of `num_embeddings` rows of `embedding_dim`; throws xgrad::Error for a non-positive size
-  /// or a padding_idx out of range.
+  /// A table of `num_embeddings` rows of `embedding_dim`; throws xgrad::Error for a non-positive
+  /// size or a padding_idx out of range.
   EmbeddingImpl(int64_t num_embeddings, int64_t embedding_dim, EmbeddingOptions options = {});
   Tensor forward(const Tensor& indices) override;
   /// Draws the table again from N(0, 1), with the padding_idx row zero.

@@ -18,7 +18,8 @@ using Initializer = std::function<void(Tensor&)>;
 
 namespace init {
 
-/// Which fan kaiming_* scales by: fan_in (preserves the forward's variance) or fan_out (the backward's).
+/// Which fan kaiming_* scales by: fan_in (preserves the forward's variance) or fan_out (the
+/// backward's).
 enum class FanMode { fan_in, fan_out };
 
 /// The recommended gain for a nonlinearity: "linear", "sigmoid", "tanh", "relu", "leaky_relu"
@@ -48,7 +49,8 @@ Tensor& ones_(Tensor& t);
 Tensor& xavier_uniform_(Tensor& t, double gain = 1.0);
 /// N(0, s^2) with s = gain * sqrt(2 / (fan_in + fan_out)).
 Tensor& xavier_normal_(Tensor& t, double gain = 1.0);
-/// U(-b, b) with b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a) (He et al., 2015).
+/// U(-b, b) with b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a) (He et al.,
+/// 2015).
 Tensor& kaiming_uniform_(Tensor& t, double a = 0.0, FanMode mode = FanMode::fan_in,
                          const std::string& nonlinearity = "leaky_relu");
 /// N(0, s^2) with s = gain / sqrt(fan).

@@ -18,7 +18,8 @@ struct LinearOptions {
   Device device = {};  ///< Device of the parameters.
 };
 
-/// y = x W^T + b on inputs [*, in_features] (see the file's description); use it through nn::Linear.
+/// y = x W^T + b on inputs [*, in_features] (see the file's description); use it through
+/// nn::Linear.
 class LinearImpl : public Module {
  public:
   /// Makes and initializes weight and bias; throws xgrad::Error for a non-positive size.

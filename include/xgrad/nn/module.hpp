@@ -142,8 +142,8 @@ class Module : public std::enable_shared_from_this<Module> {
   Tensor& register_parameter(std::string name, Tensor tensor, bool requires_grad = true);
   /// Buffers are saved in the state_dict and moved by to(), but are not parameters.
   Tensor& register_buffer(std::string name, Tensor tensor);
-  /// Adds `module` as the child `name` and returns it; throws xgrad::Error when it is empty, is this
-  /// module itself, or the name is taken or invalid.
+  /// Adds `module` as the child `name` and returns it; throws xgrad::Error when it is empty, is
+  /// this module itself, or the name is taken or invalid.
   ModulePtr register_module(std::string name, ModulePtr module);
   /// As above, for a module handle (nn::Linear ...); returns the handle.
   template <class Holder>

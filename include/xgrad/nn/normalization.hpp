@@ -3,7 +3,8 @@
 ///
 /// BatchNorm keeps running_mean, running_var and num_batches_tracked as buffers (saved in the
 /// state_dict under PyTorch's names). In training it normalizes with the batch's statistics and
-/// updates the running ones (momentum 0.1, the variance unbiased); in eval it uses the running ones.
+/// updates the running ones (momentum 0.1, the variance unbiased); in eval it uses the running
+/// ones.
 #pragma once
 
 #include "xgrad/nn/module.hpp"
@@ -40,7 +41,8 @@ class BatchNormImpl : public Module {
   Tensor& num_batches_tracked;  ///< int64 scalar
 
  protected:
-  /// For subclasses: the printed name, C (positive, else xgrad::Error), and the input ranks accepted.
+  /// For subclasses: the printed name, C (positive, else xgrad::Error), and the input ranks
+  /// accepted.
   BatchNormImpl(const char* name, int64_t num_features, BatchNormOptions options, int64_t min_dim,
                 int64_t max_dim);
 

@@ -11,8 +11,8 @@ namespace xgrad::nn {
 /// The stride defaults to the kernel size, as in PyTorch.
 class MaxPool2dImpl : public Module {
  public:
-  /// Max over kernel_size windows of [N, C, H, W]; sizes must be positive and padding at most half the
-  /// kernel (else xgrad::Error).
+  /// Max over kernel_size windows of [N, C, H, W]; sizes must be positive and padding at most half
+  /// the kernel (else xgrad::Error).
   explicit MaxPool2dImpl(Int2 kernel_size, std::optional<Int2> stride = std::nullopt,
                          Int2 padding = 0, Int2 dilation = 1);
   Tensor forward(const Tensor& x) override;

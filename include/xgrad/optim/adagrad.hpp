@@ -10,7 +10,8 @@
 
 namespace xgrad::optim {
 
-/// Options of Adagrad (defaults as torch.optim.Adagrad's); also the options of each parameter group.
+/// Options of Adagrad (defaults as torch.optim.Adagrad's); also the options of each parameter
+/// group.
 struct AdagradOptions {
   double lr = 1e-2;  ///< Learning rate.
   double lr_decay = 0.0;  ///< Learning-rate decay per step.
@@ -19,7 +20,8 @@ struct AdagradOptions {
   double eps = 1e-10;  ///< Added to the denominator.
   bool maximize = false;  ///< Ascend instead of descend.
 
-  /// Throws xgrad::Error, naming the optimizer `name`, the option and its value, for a value out of range.
+  /// Throws xgrad::Error, naming the optimizer `name`, the option and its value, for a value out of
+  /// range.
   void validate(const char* name) const;
   /// Calls f("name", field) on each option (how the optimizer saves and prints them).
   template <class F>

@@ -17,13 +17,15 @@ namespace xgrad::optim {
 /// Options of Adam (defaults as torch.optim.Adam's); also the options of each parameter group.
 struct AdamOptions {
   double lr = 1e-3;  ///< Learning rate.
-  std::pair<double, double> betas = {0.9, 0.999};  ///< Decay rates of the first and second moment averages.
+  std::pair<double, double> betas = {0.9, 0.999};  ///< Decay rates of the first and second moment
+                                                   ///< averages.
   double eps = 1e-8;  ///< Added to the denominator.
   double weight_decay = 0.0;  ///< L2 penalty added to the gradient.
   bool amsgrad = false;  ///< Use the maximum of the second moments so far (AMSGrad).
   bool maximize = false;  ///< Ascend instead of descend.
 
-  /// Throws xgrad::Error, naming the optimizer `name`, the option and its value, for a value out of range.
+  /// Throws xgrad::Error, naming the optimizer `name`, the option and its value, for a value out of
+  /// range.
   void validate(const char* name) const;
   /// Calls f("name", field) on each option (how the optimizer saves and prints them).
   template <class F>

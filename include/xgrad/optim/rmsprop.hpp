@@ -11,17 +11,20 @@
 
 namespace xgrad::optim {
 
-/// Options of RMSprop (defaults as torch.optim.RMSprop's); also the options of each parameter group.
+/// Options of RMSprop (defaults as torch.optim.RMSprop's); also the options of each parameter
+/// group.
 struct RMSpropOptions {
   double lr = 1e-2;  ///< Learning rate.
   double alpha = 0.99;  ///< Smoothing constant of the squared-gradient average.
   double eps = 1e-8;  ///< Added to the denominator.
   double weight_decay = 0.0;  ///< L2 penalty added to the gradient.
   double momentum = 0.0;  ///< Momentum factor (0: none).
-  bool centered = false;  ///< Divide by the estimated variance (the mean gradient subtracted) instead.
+  bool centered = false;  ///< Divide by the estimated variance (the mean gradient subtracted)
+                          ///< instead.
   bool maximize = false;  ///< Ascend instead of descend.
 
-  /// Throws xgrad::Error, naming the optimizer `name`, the option and its value, for a value out of range.
+  /// Throws xgrad::Error, naming the optimizer `name`, the option and its value, for a value out of
+  /// range.
   void validate(const char* name) const;
   /// Calls f("name", field) on each option (how the optimizer saves and prints them).
   template <class F>

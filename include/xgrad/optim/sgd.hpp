@@ -22,7 +22,8 @@ struct SGDOptions {
   bool nesterov = false;  ///< Nesterov momentum (needs momentum > 0 and zero dampening).
   bool maximize = false;  ///< Ascend instead of descend.
 
-  /// Throws xgrad::Error, naming the optimizer `name`, the option and its value, for a value out of range.
+  /// Throws xgrad::Error, naming the optimizer `name`, the option and its value, for a value out of
+  /// range.
   void validate(const char* name) const;
   /// Calls f("name", field) on each option (how the optimizer saves and prints them).
   template <class F>
@@ -32,7 +33,8 @@ struct SGDOptions {
   }
 };
 
-/// SGD: `optim::SGD(model.parameters(), {.lr = 0.01, .momentum = 0.9})`; see the file's description.
+/// SGD: `optim::SGD(model.parameters(), {.lr = 0.01, .momentum = 0.9})`; see the file's
+/// description.
 class SGD : public OptimizerWith<SGDOptions> {
  public:
   /// Plain SGD over `params` with `options` (lr is required). Throws xgrad::Error for a bad option.
