@@ -3,7 +3,7 @@
 
 XGRAD_PACKAGES=(cmake g++ make pkg-config libxtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev doctest-dev
                 libopenblas-dev zlib1g-dev nlohmann-json3-dev libcli11-dev dataset-fashion-mnist libboost-context-dev
-                openmpi-bin libopenmpi-dev libprotobuf-dev protobuf-compiler)
+                openmpi-bin libopenmpi-dev libprotobuf-dev protobuf-compiler doxygen)
 
 # Installs the named Debian packages that are not installed yet.
 install_packages() {

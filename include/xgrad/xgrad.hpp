@@ -1,4 +1,5 @@
-// Everything a user of xgrad needs: #include <xgrad/xgrad.hpp>
+/// \file
+/// Everything a user of xgrad needs: `#include <xgrad/xgrad.hpp>`
 #pragma once
 
 #include "xgrad/autograd/checkpoint.hpp"

@@ -1,5 +1,6 @@
-// Opt-in conversions between Tensor and xt::xarray, for users who already work with xtensor.
-// The rest of xgrad's public headers do not include xtensor; this one does. Both directions copy.
+/// \file
+/// Opt-in conversions between Tensor and xt::xarray, for users who already work with xtensor.
+/// The rest of xgrad's public headers do not include xtensor; this one does. Both directions copy.
 #pragma once
 
 #include <type_traits>
@@ -11,7 +12,7 @@
 
 namespace xgrad {
 
-// The tensor's values (copied back from a device, converted to T) as an xarray of its shape.
+/// The tensor's values (copied back from a device, converted to T) as an xarray of its shape.
 template <class T = float>
 xt::xarray<T> to_xarray(const Tensor& t) {
   std::vector<T> v = t.to_vector<T>();
@@ -20,8 +21,8 @@ xt::xarray<T> to_xarray(const Tensor& t) {
   return out;
 }
 
-// A tensor holding the expression's values. The dtype follows the value type (float -> float32,
-// double -> float64, integers -> int64) unless the options name one.
+/// A tensor holding the expression's values. The dtype follows the value type (float -> float32,
+/// double -> float64, integers -> int64) unless the options name one.
 template <class E>
 Tensor from_xarray(const xt::xexpression<E>& e, std::optional<TensorOptions> options = {}) {
   using V = typename E::value_type;

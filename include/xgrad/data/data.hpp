@@ -1,6 +1,7 @@
-// data/: datasets in memory, DataLoader, readers (CSV, IDX), splits, preprocessing, synthetic
-// sets, text inputs, augmentation, data-parallel sharding (DistributedSampler) (xgrad::data);
-// metrics (xgrad::metrics). Plots, SVG and the progress bar are in xgrad/plot/.
+/// \file
+/// data/: datasets in memory, DataLoader, readers (CSV, IDX), splits, preprocessing, synthetic
+/// sets, text inputs, augmentation, data-parallel sharding (DistributedSampler) (xgrad::data);
+/// metrics (xgrad::metrics). Plots, SVG and the progress bar are in xgrad/plot/.
 #pragma once
 
 #include "xgrad/data/csv.hpp"

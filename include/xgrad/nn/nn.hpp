@@ -1,5 +1,6 @@
-// Everything of xgrad::nn: modules and layers, their functional forms, losses, weight init,
-// and checkpoints.
+/// \file
+/// Everything of xgrad::nn: modules and layers, their functional forms, losses, weight init,
+/// and checkpoints.
 #pragma once
 
 #include "xgrad/autograd/state_dict.hpp"

@@ -1,4 +1,5 @@
-// Everything of xgrad::optim: optimizers, learning-rate schedulers, gradient clipping.
+/// \file
+/// Everything of xgrad::optim: optimizers, learning-rate schedulers, gradient clipping.
 #pragma once
 
 #include "xgrad/optim/adagrad.hpp"
