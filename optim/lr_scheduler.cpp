@@ -48,7 +48,7 @@ std::vector<double> read_f64(const StateDict& s, const std::string& sched, const
     throw Error(sched + "::load_state_dict: \"" + key + "\" must hold " + std::to_string(n) +
                 " float64 values (one per parameter group), got " + dtype_name(t.dtype()) +
                 " of shape " + t.shape().str());
-  Tensor c = t.cpu().contiguous();
+  Tensor c = t.cpu();
   const double* p = c.data<double>();
   return std::vector<double>(p, p + n);
 }

@@ -25,7 +25,7 @@ std::vector<int64_t> read_i64(const StateDict& s, const std::string& key, size_t
     fail("train::load_checkpoint", path,
          "\"" + key + "\" must hold " + std::to_string(n) + " int64 values, got " +
              dtype_name(t->dtype()) + " of shape " + t->shape().str());
-  Tensor c = t->contiguous();
+  Tensor c = t->cpu();
   const int64_t* p = c.data<int64_t>();
   return std::vector<int64_t>(p, p + n);
 }
