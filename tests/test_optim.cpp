@@ -234,13 +234,6 @@ TEST_CASE(
             optim::AdamWOptions{.lr = 0.05, .weight_decay = 0.2, .amsgrad = true});
       },
       ref::adamw_amsgrad, "adamw amsgrad");
-  run(
-      [](Problem& p) {
-        return std::make_unique<optim::Adagrad>(
-            std::vector<Tensor>{p.w, p.b},
-            optim::AdagradOptions{.lr = 0.1, .lr_decay = 0.05, .weight_decay = 0.1});
-      },
-      ref::adagrad_decay, "adagrad lr_decay");
 }
 
 TEST_CASE("AdamW and Adagrad restored from a state_dict step bitwise as an uninterrupted optimizer") {
