@@ -1,20 +1,86 @@
 // One random engine for the process: a seed and a counter. Each draw takes the next `numel`
 // counter values, so a run is repeatable bitwise after manual_seed, on either device.
-#include <atomic>
+#include "xgrad/autograd/random.hpp"
 
 #include "autograd/op.hpp"
+#include "autograd/random_internal.hpp"
 
 namespace xgrad {
 
-namespace {
-std::atomic<uint64_t> g_seed{67280421310721ull};  // PyTorch's default seed
-std::atomic<uint64_t> g_offset{0};
+// ---- Generator
 
-uint64_t take(int64_t n) { return g_offset.fetch_add(static_cast<uint64_t>(n)); }
+void Generator::manual_seed(uint64_t seed) {
+  std::lock_guard lock(mutex_);
+  state_ = {seed, 0};
+}
+
+uint64_t Generator::seed() const {
+  std::lock_guard lock(mutex_);
+  return state_.seed;
+}
+
+RngState Generator::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+void Generator::set_state(const RngState& state) {
+  std::lock_guard lock(mutex_);
+  state_ = state;
+}
+
+std::vector<uint8_t> Generator::get_state() const {
+  RngState s = state();
+  std::vector<uint8_t> out(kStateSize);
+  for (int i = 0; i < 8; ++i) {
+    out[static_cast<size_t>(i)] = static_cast<uint8_t>(s.seed >> (8 * i));
+    out[static_cast<size_t>(8 + i)] = static_cast<uint8_t>(s.offset >> (8 * i));
+  }
+  return out;
+}
+
+void Generator::set_state(const std::vector<uint8_t>& bytes) {
+  if (bytes.size() != kStateSize)
+    throw Error("Generator::set_state: expected " + std::to_string(kStateSize) +
+                " bytes (seed and offset, as get_state() gives), got " +
+                std::to_string(bytes.size()));
+  RngState s;
+  for (int i = 7; i >= 0; --i) {
+    s.seed = (s.seed << 8) | bytes[static_cast<size_t>(i)];
+    s.offset = (s.offset << 8) | bytes[static_cast<size_t>(8 + i)];
+  }
+  set_state(s);
+}
+
+RngState Generator::take(uint64_t n) {
+  std::lock_guard lock(mutex_);
+  RngState at = state_;
+  state_.offset += n;
+  return at;
+}
+
+Generator& default_generator() {
+  static Generator g;  // PyTorch's default seed
+  return g;
+}
+
+void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
+
+RngState get_rng_state() { return default_generator().state(); }
+
+void set_rng_state(const RngState& state) { default_generator().set_state(state); }
+
+namespace {
+
+void fill_random(Tensor& t, const char* op, kernels::Random kind, double a, double b) {
+  if (!t.numel()) return;
+  RngState at = default_generator().take(static_cast<uint64_t>(t.numel()));
+  kernels_for(t, op).random(t, kind, at.seed, at.offset, a, b);
+}
 
 Tensor draw(const char* op, const Shape& s, TensorOptions o, kernels::Random kind, double a, double b) {
   Tensor t = make_tensor(s, o.dtype(), o.device());
-  if (t.numel()) kernels_for(t, op).random(t, kind, g_seed.load(), take(t.numel()), a, b);
+  fill_random(t, op, kind, a, b);
   if (o.requires_grad()) t.requires_grad_(true);
   return t;
 }
@@ -23,18 +89,6 @@ void need_floating(const char* op, Dtype d) {
   if (!is_floating(d)) fail(op, std::string("expected a floating dtype, got ") + dtype_name(d));
 }
 }  // namespace
-
-void manual_seed(uint64_t seed) {
-  g_seed = seed;
-  g_offset = 0;
-}
-
-RngState get_rng_state() { return {g_seed.load(), g_offset.load()}; }
-
-void set_rng_state(const RngState& state) {
-  g_seed = state.seed;
-  g_offset = state.offset;
-}
 
 Tensor rand(const Shape& s, TensorOptions o) {
   need_floating("rand", o.dtype());
@@ -67,9 +121,14 @@ Tensor bernoulli(const Shape& s, double p, TensorOptions o) {
   return draw("bernoulli", s, o, kernels::Random::bernoulli, p, 0.0);
 }
 
-Tensor randperm(int64_t n, TensorOptions o) {
+namespace detail {
+Tensor randperm(int64_t n, Generator& gen) {
   if (n < 0) fail("randperm", "n must be non-negative, got " + std::to_string(n));
-  Tensor u = draw("randperm", {n}, kFloat64, kernels::Random::uniform, 0.0, 1.0);
+  Tensor u = make_tensor({n}, kFloat64, kCPU);
+  if (n) {
+    RngState at = gen.take(static_cast<uint64_t>(n));
+    kernels_for(u, "randperm").random(u, kernels::Random::uniform, at.seed, at.offset, 0.0, 1.0);
+  }
   const double* r = u.data<double>();
   Tensor perm = make_tensor({n}, kInt64, kCPU);
   int64_t* p = perm.data<int64_t>();
@@ -78,12 +137,17 @@ Tensor randperm(int64_t n, TensorOptions o) {
     int64_t j = std::min<int64_t>(static_cast<int64_t>(r[i] * static_cast<double>(i + 1)), i);
     std::swap(p[i], p[j]);
   }
-  return perm.to(o.dtype()).to(o.device());
+  return perm;
+}
+}  // namespace detail
+
+Tensor randperm(int64_t n, TensorOptions o) {
+  return detail::randperm(n, default_generator()).to(o.dtype()).to(o.device());
 }
 
 Tensor& uniform_(Tensor& t, double low, double high) {
   check_defined("uniform_", t);
-  if (t.numel()) kernels_for(t, "uniform_").random(t, kernels::Random::uniform, g_seed.load(), take(t.numel()), low, high);
+  fill_random(t, "uniform_", kernels::Random::uniform, low, high);
   t.impl()->storage->version++;
   return t;
 }
@@ -91,7 +155,7 @@ Tensor& uniform_(Tensor& t, double low, double high) {
 Tensor& normal_(Tensor& t, double mean, double stddev) {
   check_defined("normal_", t);
   need_floating("normal_", t.dtype());
-  if (t.numel()) kernels_for(t, "normal_").random(t, kernels::Random::normal, g_seed.load(), take(t.numel()), mean, stddev);
+  fill_random(t, "normal_", kernels::Random::normal, mean, stddev);
   t.impl()->storage->version++;
   return t;
 }

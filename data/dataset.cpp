@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "autograd/random_internal.hpp"
 #include "xgrad/data/files.hpp"
 
 namespace xgrad::data {
@@ -80,14 +81,36 @@ int64_t DataLoader::size() const {
 }
 
 DataLoader::iterator DataLoader::begin() const {
+  const bool shuffle = options_.shuffle && dataset_.size() > 0;
+  if (resume_ && state_.in_pass && state_.next_batch < size()) {
+    resume_ = false;
+    Tensor order;
+    if (shuffle) {
+      Generator g;  // the pass's permutation again, leaving the default generator alone
+      g.set_state(state_.permutation);
+      order = xgrad::detail::randperm(dataset_.size(), g);
+    }
+    return iterator(this, state_.next_batch, std::move(order));
+  }
+  resume_ = false;
+  state_ = {get_rng_state(), 0, true};
   Tensor order;
-  if (options_.shuffle && dataset_.size() > 0) order = randperm(dataset_.size());
+  if (shuffle) order = randperm(dataset_.size());
   return iterator(this, 0, std::move(order));
+}
+
+void DataLoader::load_state(const DataLoaderState& state) {
+  if (state.next_batch < 0 || state.next_batch > size())
+    throw Error("DataLoader::load_state: next_batch " + std::to_string(state.next_batch) +
+                " is outside this loader's pass of " + std::to_string(size()) + " batches");
+  state_ = state;
+  resume_ = true;
 }
 
 DataLoader::iterator DataLoader::end() const { return iterator(this, size(), Tensor()); }
 
 Batch DataLoader::iterator::operator*() const {
+  loader_->state_.next_batch = std::max(loader_->state_.next_batch, batch_ + 1);
   const TensorDataset& ds = loader_->dataset_;
   int64_t b = loader_->options_.batch_size;
   int64_t start = batch_ * b, stop = std::min(start + b, ds.size());

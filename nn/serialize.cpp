@@ -1,6 +1,7 @@
 #include "xgrad/nn/serialize.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -191,9 +192,10 @@ void save(const Module& module, const std::string& path, const Metadata& metadat
 
 // ---- load
 
-Checkpoint load_checkpoint(const std::string& path) {
+namespace {
+// Reads and parses the header (length and JSON checked) of the file open as `fd`.
+json read_header(const std::string& path, Fd& fd, uint64_t& data_size, uint64_t& header_size) {
   auto bad = [&](const std::string& what) { fail("nn::load", path, what); };
-  Fd fd;
   fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd.fd < 0) bad("cannot open: " + errno_text());
   struct stat st {};
@@ -205,7 +207,7 @@ Checkpoint load_checkpoint(const std::string& path) {
 
   unsigned char length[8];
   read_all(fd.fd, reinterpret_cast<char*>(length), 8, 0, path);
-  uint64_t header_size = 0;
+  header_size = 0;
   for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | length[i];
   if (header_size > file_size - 8)
     bad("header length " + std::to_string(header_size) + " exceeds the " +
@@ -213,7 +215,7 @@ Checkpoint load_checkpoint(const std::string& path) {
         " bytes after the length field (truncated or not a safetensors file)");
   if (header_size > kMaxHeader)
     bad("header length " + std::to_string(header_size) + " is above the 100 MB limit");
-  const uint64_t data_size = file_size - 8 - header_size;
+  data_size = file_size - 8 - header_size;
 
   std::string text(header_size, '\0');
   read_all(fd.fd, text.data(), header_size, 8, path);
@@ -224,6 +226,56 @@ Checkpoint load_checkpoint(const std::string& path) {
     bad(std::string("header is not valid JSON: ") + e.what());
   }
   if (!header.is_object()) bad("header is not a JSON object");
+  return header;
+}
+}  // namespace
+
+Metadata load_metadata(const std::string& path) {
+  Fd fd;
+  uint64_t data_size = 0, header_size = 0;
+  json header = read_header(path, fd, data_size, header_size);
+  Metadata out;
+  if (header.contains("__metadata__")) {
+    const json& info = header["__metadata__"];
+    if (!info.is_object()) fail("nn::load", path, "\"__metadata__\" must be an object of strings");
+    for (auto& [k, v] : info.items()) {
+      if (!v.is_string()) fail("nn::load", path, "\"__metadata__\" entry \"" + k + "\" is not a string");
+      out[k] = v.get<std::string>();
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  fs::path target(path);
+  fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  const std::string prefix = target.filename().string() + ".tmp.";
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    // <path>.tmp.<pid>.<n>: stale when process <pid> is gone
+    std::string rest = name.substr(prefix.size());
+    size_t dot = rest.find('.');
+    if (dot == std::string::npos || dot == 0) continue;
+    std::string pid_text = rest.substr(0, dot);
+    if (pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    long pid = std::strtol(pid_text.c_str(), nullptr, 10);
+    bool alive = pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+    if (alive) continue;
+    std::error_code rm;
+    if (fs::remove(entry.path(), rm)) removed.push_back(entry.path().string());
+  }
+  return removed;
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  auto bad = [&](const std::string& what) { fail("nn::load", path, what); };
+  Fd fd;
+  uint64_t data_size = 0, header_size = 0;
+  json header = read_header(path, fd, data_size, header_size);
 
   Checkpoint out;
   std::vector<Entry> entries;

@@ -82,6 +82,40 @@ void Optimizer::set_lr(double lr) {
   for (size_t g = 0; g < params_.size(); ++g) group_lr(g) = lr;
 }
 
+namespace {
+const char* momentum_key(const std::vector<std::pair<std::string, double>>& options) {
+  for (auto& [k, v] : options)
+    if (k == "momentum") return "momentum";
+  for (auto& [k, v] : options)
+    if (k == "beta1") return "beta1";
+  return nullptr;
+}
+}  // namespace
+
+bool Optimizer::has_momentum() const {
+  return !params_.empty() && momentum_key(group_options(0)) != nullptr;
+}
+
+double Optimizer::momentum(size_t group) const {
+  params(group);  // checks the index
+  auto options = group_options(group);
+  const char* key = momentum_key(options);
+  if (!key) throw Error(name_ + ": has no momentum or beta1 option");
+  for (auto& [k, v] : options)
+    if (k == key) return v;
+  return 0.0;
+}
+
+void Optimizer::set_momentum(size_t group, double value) {
+  params(group);
+  auto options = group_options(group);
+  const char* key = momentum_key(options);
+  if (!key) throw Error(name_ + ": has no momentum or beta1 option");
+  std::map<std::string, double> values(options.begin(), options.end());
+  values[key] = value;
+  set_group_options(group, values);
+}
+
 ParamState& Optimizer::state(size_t group, size_t index) {
   if (group >= state_.size() || index >= state_[group].size())
     throw Error(name_ + ": no parameter " + std::to_string(index) + " in group " +

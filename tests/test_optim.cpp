@@ -227,6 +227,65 @@ TEST_CASE(
                                                                       .centered = true});
       },
       ref::rmsprop_centered_momentum, "rmsprop");
+  run(
+      [](Problem& p) {
+        return std::make_unique<optim::AdamW>(
+            std::vector<Tensor>{p.w, p.b},
+            optim::AdamWOptions{.lr = 0.05, .weight_decay = 0.2, .amsgrad = true});
+      },
+      ref::adamw_amsgrad, "adamw amsgrad");
+}
+
+TEST_CASE("AdamW and Adagrad restored from a state_dict step bitwise as an uninterrupted optimizer") {
+  auto run = [](auto make_opt, const std::string& name) {
+    INFO(name);
+    Problem straight;
+    auto a = make_opt(straight);
+    for (int s = 0; s < 5; ++s) {
+      a->zero_grad();
+      straight.loss().backward();
+      a->step();
+    }
+    Problem p;
+    auto b = make_opt(p);
+    for (int s = 0; s < 3; ++s) {
+      b->zero_grad();
+      p.loss().backward();
+      b->step();
+    }
+    nn::StateDict sd = b->state_dict();
+    CHECK(sd.at("state.0.step").item() == 3);
+    Problem q;  // fresh parameters with the values p has now
+    {
+      NoGradGuard g;
+      q.w.copy_(p.w);
+      q.b.copy_(p.b);
+    }
+    auto c = make_opt(q);
+    c->load_state_dict(sd);
+    for (int s = 3; s < 5; ++s) {
+      c->zero_grad();
+      q.loss().backward();
+      c->step();
+    }
+    CHECK(q.w.to_vector<double>() == straight.w.to_vector<double>());
+    CHECK(q.b.to_vector<double>() == straight.b.to_vector<double>());
+  };
+  run(
+      [](Problem& p) {
+        return std::make_unique<optim::AdamW>(
+            std::vector<Tensor>{p.w, p.b},
+            optim::AdamWOptions{.lr = 0.05, .weight_decay = 0.2, .amsgrad = true});
+      },
+      "AdamW");
+  run(
+      [](Problem& p) {
+        return std::make_unique<optim::Adagrad>(
+            std::vector<Tensor>{p.w, p.b},
+            optim::AdagradOptions{.lr = 0.1, .lr_decay = 0.05, .weight_decay = 0.1,
+                                  .initial_accumulator_value = 0.1});
+      },
+      "Adagrad");
 }
 
 TEST_CASE("optimizer state_dict has PyTorch's layout and survives a checkpoint file") {

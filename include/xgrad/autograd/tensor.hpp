@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "xgrad/autograd/core.hpp"
+#include "xgrad/autograd/random.hpp"
 
 namespace xgrad {
 
@@ -177,16 +178,8 @@ Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, TensorO
 Tensor from_vector(const std::vector<float>& v, const Shape& s, TensorOptions o = {});
 Tensor from_vector(const std::vector<int64_t>& v, const Shape& s, TensorOptions o = kInt64);
 
-// ---- random: every draw comes from one seeded engine (Philox), the same numbers on CPU and CUDA
-void manual_seed(uint64_t seed);
-// The engine's position: its seed and how many numbers have been drawn. Setting a saved state
-// back makes the next draws repeat (gradient checkpointing replays dropout masks this way).
-struct RngState {
-  uint64_t seed = 0;
-  uint64_t offset = 0;
-};
-RngState get_rng_state();
-void set_rng_state(const RngState& state);
+// ---- random: every draw comes from one seeded engine (Philox), the same numbers on CPU and CUDA;
+// manual_seed, get_rng_state, set_rng_state and Generator are in xgrad/autograd/random.hpp.
 
 // ---- deterministic mode (off by default; process-wide, like PyTorch's
 // use_deterministic_algorithms). On: every CPU kernel gives the same bits on every x86-64 machine

@@ -39,6 +39,14 @@ struct DataLoaderOptions {
   bool drop_last = false;  // drop a last batch smaller than batch_size
 };
 
+/// Where a DataLoader stands in its pass, for checkpoints: the random-engine position its pass's
+/// permutation was drawn from, and how many batches of the pass have been handed out.
+struct DataLoaderState {
+  RngState permutation;    ///< the default generator's position before the pass's randperm
+  int64_t next_batch = 0;  ///< batches of the pass already handed out
+  bool in_pass = false;    ///< false before the first pass
+};
+
 // Iterating yields Batch values: `for (auto [x, y] : DataLoader(train, {.batch_size = 100}))`.
 // Each begin() starts a new pass (a new permutation when shuffling). Without shuffling the
 // batches are row ranges; with it they are gathered with index_select.
@@ -74,9 +82,17 @@ class DataLoader {
   int64_t batch_size() const { return options_.batch_size; }
   const TensorDataset& dataset() const { return dataset_; }
 
+  /// The position in the current pass: a batch counts as handed out once it is dereferenced.
+  DataLoaderState state() const { return state_; }
+  /// Resumes from a state(): the next begin() continues that pass (the same permutation, from
+  /// its next batch) without drawing from the random engine; a finished pass starts a new one.
+  void load_state(const DataLoaderState& state);
+
  private:
   TensorDataset dataset_;
   DataLoaderOptions options_;
+  mutable DataLoaderState state_;
+  mutable bool resume_ = false;
 };
 
 // ---- splits

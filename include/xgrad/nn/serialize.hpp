@@ -17,6 +17,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "xgrad/autograd/state_dict.hpp"
 #include "xgrad/nn/module.hpp"
@@ -40,6 +41,12 @@ void save(const ModuleHolder<Impl>& module, const std::string& path,
 
 StateDict load(const std::string& path);
 Checkpoint load_checkpoint(const std::string& path);
+/// The header's "__metadata__" alone (the header is checked, the tensors are not read).
+Metadata load_metadata(const std::string& path);
+/// A save killed midway (SIGKILL, power loss) leaves its temporary `<path>.tmp.<pid>.<n>` beside
+/// `path` (the file under `path` itself is always the complete old or new one). This removes those
+/// whose process is gone and returns their names; train::save_checkpoint calls it before writing.
+std::vector<std::string> remove_stale_temporaries(const std::string& path);
 // Loads into a module with load_state_dict(strict): values are converted to the module's
 // dtypes and devices.
 LoadResult load(Module& module, const std::string& path, bool strict = true);

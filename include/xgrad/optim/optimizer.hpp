@@ -46,6 +46,13 @@ class Optimizer {
   double lr(size_t group = 0) const { return const_cast<Optimizer*>(this)->group_lr(group); }
   void set_lr(size_t group, double lr) { group_lr(group) = lr; }
   void set_lr(double lr);  // every group
+  /// Whether the groups have a momentum that OneCycleLR can cycle: "momentum" (SGD, RMSprop) or
+  /// "beta1" (Adam, AdamW).
+  bool has_momentum() const;
+  /// That momentum of a group (SGD's momentum or Adam's beta1); throws when there is none.
+  double momentum(size_t group = 0) const;
+  /// Sets that momentum of a group (checked as the optimizer's options are).
+  void set_momentum(size_t group, double value);
 
   // The state of parameter `index` of `group`, or of the parameter `p` (by identity).
   ParamState& state(size_t group, size_t index);
