@@ -139,10 +139,13 @@ void check_backward_grads(const Node& node, const std::vector<Tensor>& grads) {
     {
       std::lock_guard lock(g_records_mutex);
       auto it = records().find(&node);
-      what = it != records().end()
-                 ? where_str(*it->second)
-                 : "'" + std::string(node.name()) +
-                       "' (recorded while anomaly mode was off: no shapes or call site)";
+      if (it != records().end()) {
+        what = where_str(*it->second);
+      } else {  // appended piece by piece: GCC 12 warns (-Wrestrict, falsely) on a + chain here
+        what = "'";
+        what += node.name();
+        what += "' (recorded while anomaly mode was off: no shapes or call site)";
+      }
     }
     throw Error("anomaly mode: backward of " + what + " returned a gradient with " + bad +
                 " for input " + std::to_string(i) + " (shape " + grads[i].shape().str() + " " +

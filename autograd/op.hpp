@@ -39,20 +39,24 @@ class CallSite {
   bool set_ = false;
 };
 // Keeps op `op`'s anomaly record (its inputs' shapes and dtypes, the current call site) for
-// `node`, and, when forward checks are on, throws if `out` holds a NaN or an Inf. Anomaly mode only.
+// `node`, and, when forward checks are on, throws if `out` holds a NaN or an Inf. Anomaly mode
+// only.
 struct AnomalyRecord {
   std::string op;
   std::string inputs;  // "[2, 3] float64, [3] float64"
   std::string site;    // "file:line in 'function'", or empty
 };
-std::unique_ptr<AnomalyRecord> anomaly_record(const char* op, std::initializer_list<const Tensor*> inputs);
+std::unique_ptr<AnomalyRecord> anomaly_record(const char* op,
+                                              std::initializer_list<const Tensor*> inputs);
 std::unique_ptr<AnomalyRecord> anomaly_record(const char* op, const std::vector<Tensor>& inputs);
 void keep_anomaly_record(const Node* node, std::unique_ptr<AnomalyRecord> record);
 void forget_anomaly_record(const Node* node);
 extern std::atomic<int64_t> g_anomaly_records;  // records kept: nodes look theirs up only then
-// Throws naming the op when output `output_nr` holds a NaN or an Inf (forward checks on, outside a backward).
+// Throws naming the op when output `output_nr` holds a NaN or an Inf (forward checks on, outside a
+// backward).
 void check_forward_output(const AnomalyRecord& r, const Tensor& out, size_t output_nr);
-// Throws naming the node's op, inputs and call site when a gradient it returned holds a NaN or an Inf.
+// Throws naming the node's op, inputs and call site when a gradient it returned holds a NaN or an
+// Inf.
 void check_backward_grads(const Node& node, const std::vector<Tensor>& grads);
 
 void check_defined(const char* op, const Tensor& t);

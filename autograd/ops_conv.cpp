@@ -216,7 +216,8 @@ ValuesIndices max_pool2d_with_indices(const Tensor& input, Int2 k, std::optional
   return {b.out(reshape(values, out_shape)), b.out(reshape(indices, out_shape))};
 }
 
-Tensor max_pool2d(const Tensor& x, Int2 k, std::optional<Int2> stride, Int2 pad, Int2 dil, Where loc) {
+Tensor max_pool2d(const Tensor& x, Int2 k, std::optional<Int2> stride, Int2 pad, Int2 dil,
+                  Where loc) {
   CallSite site(loc);
   return max_pool2d_with_indices(x, k, stride, pad, dil).values;
 }

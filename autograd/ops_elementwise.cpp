@@ -136,8 +136,14 @@ Tensor extremum(const char* op, Binary k, const Tensor& a, const Tensor& b) {
   return out;
 }
 }  // namespace
-Tensor maximum(const Tensor& a, const Tensor& b, Where loc) { CallSite site(loc); return extremum("maximum", Binary::maximum, a, b); }
-Tensor minimum(const Tensor& a, const Tensor& b, Where loc) { CallSite site(loc); return extremum("minimum", Binary::minimum, a, b); }
+Tensor maximum(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return extremum("maximum", Binary::maximum, a, b);
+}
+Tensor minimum(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return extremum("minimum", Binary::minimum, a, b);
+}
 
 // grad * (1 - y^2); its own derivative, for higher-order gradients.
 Tensor tanh_backward(const Tensor& grad, const Tensor& y, Where loc) {
@@ -176,18 +182,54 @@ Tensor threshold_backward(const Tensor& grad, const Tensor& x, double slope, Whe
   return out;
 }
 
-Tensor eq(const Tensor& a, const Tensor& b, Where loc) { CallSite site(loc); return compare("eq", Binary::eq, a, b); }
-Tensor ne(const Tensor& a, const Tensor& b, Where loc) { CallSite site(loc); return compare("ne", Binary::ne, a, b); }
-Tensor lt(const Tensor& a, const Tensor& b, Where loc) { CallSite site(loc); return compare("lt", Binary::lt, a, b); }
-Tensor le(const Tensor& a, const Tensor& b, Where loc) { CallSite site(loc); return compare("le", Binary::le, a, b); }
-Tensor gt(const Tensor& a, const Tensor& b, Where loc) { CallSite site(loc); return compare("gt", Binary::gt, a, b); }
-Tensor ge(const Tensor& a, const Tensor& b, Where loc) { CallSite site(loc); return compare("ge", Binary::ge, a, b); }
-Tensor eq(const Tensor& a, double s, Where loc) { CallSite site(loc); return unary_kernel("eq", Unary::eq_scalar, a, s); }
-Tensor ne(const Tensor& a, double s, Where loc) { CallSite site(loc); return unary_kernel("ne", Unary::ne_scalar, a, s); }
-Tensor lt(const Tensor& a, double s, Where loc) { CallSite site(loc); return unary_kernel("lt", Unary::lt_scalar, a, s); }
-Tensor le(const Tensor& a, double s, Where loc) { CallSite site(loc); return unary_kernel("le", Unary::le_scalar, a, s); }
-Tensor gt(const Tensor& a, double s, Where loc) { CallSite site(loc); return unary_kernel("gt", Unary::gt_scalar, a, s); }
-Tensor ge(const Tensor& a, double s, Where loc) { CallSite site(loc); return unary_kernel("ge", Unary::ge_scalar, a, s); }
+Tensor eq(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return compare("eq", Binary::eq, a, b);
+}
+Tensor ne(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return compare("ne", Binary::ne, a, b);
+}
+Tensor lt(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return compare("lt", Binary::lt, a, b);
+}
+Tensor le(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return compare("le", Binary::le, a, b);
+}
+Tensor gt(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return compare("gt", Binary::gt, a, b);
+}
+Tensor ge(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return compare("ge", Binary::ge, a, b);
+}
+Tensor eq(const Tensor& a, double s, Where loc) {
+  CallSite site(loc);
+  return unary_kernel("eq", Unary::eq_scalar, a, s);
+}
+Tensor ne(const Tensor& a, double s, Where loc) {
+  CallSite site(loc);
+  return unary_kernel("ne", Unary::ne_scalar, a, s);
+}
+Tensor lt(const Tensor& a, double s, Where loc) {
+  CallSite site(loc);
+  return unary_kernel("lt", Unary::lt_scalar, a, s);
+}
+Tensor le(const Tensor& a, double s, Where loc) {
+  CallSite site(loc);
+  return unary_kernel("le", Unary::le_scalar, a, s);
+}
+Tensor gt(const Tensor& a, double s, Where loc) {
+  CallSite site(loc);
+  return unary_kernel("gt", Unary::gt_scalar, a, s);
+}
+Tensor ge(const Tensor& a, double s, Where loc) {
+  CallSite site(loc);
+  return unary_kernel("ge", Unary::ge_scalar, a, s);
+}
 
 // ---- with a scalar. Each line: the op, what backward keeps, and the input's gradient from
 // (g = the output's gradient, v = what was kept).
@@ -240,34 +282,75 @@ Tensor pow(double base, T e, Where loc) {
 }
 
 // ---- unary
-Tensor neg(T x, Where loc) { CallSite site(loc); return unary("neg", Unary::neg, x, Keep::none, [](T g, T) { return neg(g); }); }
-Tensor exp(T x, Where loc) { CallSite site(loc); return unary("exp", Unary::exp, x, Keep::output, [](T g, T y) { return mul(g, y); }); }
-Tensor expm1(T x, Where loc) { CallSite site(loc); return unary("expm1", Unary::expm1, x, Keep::output, [](T g, T y) { return add(mul(g, y), g); }); }
-Tensor log(T x, Where loc) { CallSite site(loc); return unary("log", Unary::log, x, Keep::input, [](T g, T x) { return div(g, x); }); }
-Tensor log1p(T x, Where loc) { CallSite site(loc); return unary("log1p", Unary::log1p, x, Keep::input, [](T g, T x) { return div(g, add(x, 1.0)); }); }
-Tensor sqrt(T x, Where loc) { CallSite site(loc); return unary("sqrt", Unary::sqrt, x, Keep::output, [](T g, T y) { return div(g, mul(y, 2.0)); }); }
-Tensor abs(T x, Where loc) { CallSite site(loc); return unary("abs", Unary::abs, x, Keep::input, [](T g, T x) { return mul(g, sign(x)); }); }
-Tensor sign(T x, Where loc) { CallSite site(loc); return unary("sign", Unary::sign, x, Keep::none, [](T g, T) { return zeros_like(g); }); }
-Tensor sin(T x, Where loc) { CallSite site(loc); return unary("sin", Unary::sin, x, Keep::input, [](T g, T x) { return mul(g, cos(x)); }); }
-Tensor cos(T x, Where loc) { CallSite site(loc); return unary("cos", Unary::cos, x, Keep::input, [](T g, T x) { return neg(mul(g, sin(x))); }); }
+Tensor neg(T x, Where loc) {
+  CallSite site(loc);
+  return unary("neg", Unary::neg, x, Keep::none, [](T g, T) { return neg(g); });
+}
+Tensor exp(T x, Where loc) {
+  CallSite site(loc);
+  return unary("exp", Unary::exp, x, Keep::output, [](T g, T y) { return mul(g, y); });
+}
+Tensor expm1(T x, Where loc) {
+  CallSite site(loc);
+  return unary("expm1", Unary::expm1, x, Keep::output, [](T g, T y) { return add(mul(g, y), g); });
+}
+Tensor log(T x, Where loc) {
+  CallSite site(loc);
+  return unary("log", Unary::log, x, Keep::input, [](T g, T x) { return div(g, x); });
+}
+Tensor log1p(T x, Where loc) {
+  CallSite site(loc);
+  return unary("log1p", Unary::log1p, x, Keep::input, [](T g, T x) { return div(g, add(x, 1.0)); });
+}
+Tensor sqrt(T x, Where loc) {
+  CallSite site(loc);
+  return unary("sqrt", Unary::sqrt, x, Keep::output, [](T g, T y) { return div(g, mul(y, 2.0)); });
+}
+Tensor abs(T x, Where loc) {
+  CallSite site(loc);
+  return unary("abs", Unary::abs, x, Keep::input, [](T g, T x) { return mul(g, sign(x)); });
+}
+Tensor sign(T x, Where loc) {
+  CallSite site(loc);
+  return unary("sign", Unary::sign, x, Keep::none, [](T g, T) { return zeros_like(g); });
+}
+Tensor sin(T x, Where loc) {
+  CallSite site(loc);
+  return unary("sin", Unary::sin, x, Keep::input, [](T g, T x) { return mul(g, cos(x)); });
+}
+Tensor cos(T x, Where loc) {
+  CallSite site(loc);
+  return unary("cos", Unary::cos, x, Keep::input, [](T g, T x) { return neg(mul(g, sin(x))); });
+}
 // d erf(x)/dx = 2/sqrt(pi) e^(-x^2)
 Tensor erf(T x, Where loc) {
   CallSite site(loc);
   return unary("erf", Unary::erf, x, Keep::input, [](T g, T x) { return mul(g, mul(exp(neg(mul(x, x))), M_2_SQRTPI)); });
 }
-Tensor tanh(T x, Where loc) { CallSite site(loc); return unary("tanh", Unary::tanh, x, Keep::output, [](T g, T y) { return tanh_backward(g, y); }); }
+Tensor tanh(T x, Where loc) {
+  CallSite site(loc);
+  return unary("tanh", Unary::tanh, x, Keep::output, [](T g, T y) { return tanh_backward(g, y); });
+}
 Tensor sigmoid(T x, Where loc) {
   CallSite site(loc);
   return unary("sigmoid", Unary::sigmoid, x, Keep::output, [](T g, T y) { return sigmoid_backward(g, y); });
 }
 // The output is > 0 exactly where the input is.
-Tensor relu(T x, Where loc) { CallSite site(loc); return unary("relu", Unary::relu, x, Keep::output, [](T g, T y) { return threshold_backward(g, y, 0.0); }); }
+Tensor relu(T x, Where loc) {
+  CallSite site(loc);
+  return unary("relu", Unary::relu, x, Keep::output,
+               [](T g, T y) { return threshold_backward(g, y, 0.0); });
+}
 Tensor leaky_relu(T x, double slope, Where loc) {
   CallSite site(loc);
   return unary("leaky_relu", Unary::leaky_relu, x, Keep::input,
                [slope](T g, T x) { return threshold_backward(g, x, slope); }, slope);
 }
-Tensor softplus(T x, Where loc) { CallSite site(loc); return unary("softplus", Unary::softplus, x, Keep::input, [](T g, T x) { return mul(g, sigmoid(x)); }); }
+Tensor softplus(T x, Where loc) {
+  CallSite site(loc);
+  return unary("softplus", Unary::softplus, x, Keep::input,
+               [](T g, T x) { return mul(g, sigmoid(x)); });
+}
 // gelu(x) = x Phi(x): d/dx = Phi(x) + x phi(x), phi the normal density. With tanh: y = x (1 + t) / 2,
 // t = tanh(u), u = b (x + k x^3): d/dx = (1 + t) / 2 + x (1 - t^2) b (1 + 3 k x^2) / 2.
 Tensor gelu(T x, std::string_view approximate, Where loc) {
@@ -379,14 +462,41 @@ Tensor& operator*=(InPlaceOperand a, double s) { return a.tensor.mul_(s, a.loc);
 Tensor& operator/=(InPlaceOperand a, double s) { return a.tensor.mul_(1.0 / s, a.loc); }
 
 // ---- methods
-Tensor Tensor::pow(double e, Where loc) const { CallSite site(loc); return xgrad::pow(*this, e); }
-Tensor Tensor::exp(Where loc) const { CallSite site(loc); return xgrad::exp(*this); }
-Tensor Tensor::log(Where loc) const { CallSite site(loc); return xgrad::log(*this); }
-Tensor Tensor::sqrt(Where loc) const { CallSite site(loc); return xgrad::sqrt(*this); }
-Tensor Tensor::abs(Where loc) const { CallSite site(loc); return xgrad::abs(*this); }
-Tensor Tensor::tanh(Where loc) const { CallSite site(loc); return xgrad::tanh(*this); }
-Tensor Tensor::sigmoid(Where loc) const { CallSite site(loc); return xgrad::sigmoid(*this); }
-Tensor Tensor::relu(Where loc) const { CallSite site(loc); return xgrad::relu(*this); }
-Tensor Tensor::neg(Where loc) const { CallSite site(loc); return xgrad::neg(*this); }
+Tensor Tensor::pow(double e, Where loc) const {
+  CallSite site(loc);
+  return xgrad::pow(*this, e);
+}
+Tensor Tensor::exp(Where loc) const {
+  CallSite site(loc);
+  return xgrad::exp(*this);
+}
+Tensor Tensor::log(Where loc) const {
+  CallSite site(loc);
+  return xgrad::log(*this);
+}
+Tensor Tensor::sqrt(Where loc) const {
+  CallSite site(loc);
+  return xgrad::sqrt(*this);
+}
+Tensor Tensor::abs(Where loc) const {
+  CallSite site(loc);
+  return xgrad::abs(*this);
+}
+Tensor Tensor::tanh(Where loc) const {
+  CallSite site(loc);
+  return xgrad::tanh(*this);
+}
+Tensor Tensor::sigmoid(Where loc) const {
+  CallSite site(loc);
+  return xgrad::sigmoid(*this);
+}
+Tensor Tensor::relu(Where loc) const {
+  CallSite site(loc);
+  return xgrad::relu(*this);
+}
+Tensor Tensor::neg(Where loc) const {
+  CallSite site(loc);
+  return xgrad::neg(*this);
+}
 
 }  // namespace xgrad

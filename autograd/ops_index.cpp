@@ -73,7 +73,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index, Where loc
   return out;
 }
 
-Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, Where loc) {
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                 Where loc) {
   CallSite site(loc);
   const char* op = "index_add";
   check_defined(op, self);
@@ -161,7 +162,8 @@ int64_t check_scatter_args(const char* op, const Tensor& self, int64_t dim, cons
 
 }  // namespace
 
-Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, Where loc) {
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                   Where loc) {
   CallSite site(loc);
   const char* op = "scatter_add";
   int64_t d = check_scatter_args(op, self, dim, index, src);
@@ -324,8 +326,14 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes, Where loc) {
   return out;
 }
 
-Tensor softmax(const Tensor& x, int64_t dim, Where loc) { CallSite site(loc); return softmax_impl("softmax", x, dim, false); }
-Tensor log_softmax(const Tensor& x, int64_t dim, Where loc) { CallSite site(loc); return softmax_impl("log_softmax", x, dim, true); }
+Tensor softmax(const Tensor& x, int64_t dim, Where loc) {
+  CallSite site(loc);
+  return softmax_impl("softmax", x, dim, false);
+}
+Tensor log_softmax(const Tensor& x, int64_t dim, Where loc) {
+  CallSite site(loc);
+  return softmax_impl("log_softmax", x, dim, true);
+}
 
 Tensor softmax_cross_entropy(const Tensor& x, const Tensor& target, bool mean, Where loc) {
   CallSite site(loc);

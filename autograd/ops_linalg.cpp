@@ -144,6 +144,9 @@ Tensor matmul(const Tensor& a, const Tensor& b, Where loc) {
   return reshape(c, s);
 }
 
-Tensor Tensor::matmul(const Tensor& o, Where loc) const { CallSite site(loc); return xgrad::matmul(*this, o); }
+Tensor Tensor::matmul(const Tensor& o, Where loc) const {
+  CallSite site(loc);
+  return xgrad::matmul(*this, o);
+}
 
 }  // namespace xgrad

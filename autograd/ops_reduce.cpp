@@ -87,7 +87,10 @@ Tensor sum(const Tensor& x, const Dims& dims, bool keepdim, Where loc) {
     });
   return out;
 }
-Tensor sum(const Tensor& x, Where loc) { CallSite site(loc); return sum(x, Dims{}, false); }
+Tensor sum(const Tensor& x, Where loc) {
+  CallSite site(loc);
+  return sum(x, Dims{}, false);
+}
 
 Tensor mean(const Tensor& x, const Dims& dims, bool keepdim, Where loc) {
   CallSite site(loc);
@@ -99,7 +102,10 @@ Tensor mean(const Tensor& x, const Dims& dims, bool keepdim, Where loc) {
   if (count == 0) fail("mean", "the reduced dims of shape " + x.shape().str() + " are empty");
   return div(sum(x, dims, keepdim), static_cast<double>(count));
 }
-Tensor mean(const Tensor& x, Where loc) { CallSite site(loc); return mean(x, Dims{}, false); }
+Tensor mean(const Tensor& x, Where loc) {
+  CallSite site(loc);
+  return mean(x, Dims{}, false);
+}
 
 Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim, Where loc) {
   CallSite site(loc);
@@ -113,12 +119,18 @@ Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim, 
   Tensor centered = sub(x, mean(x, dims, true));
   return div(sum(mul(centered, centered), dims, keepdim), static_cast<double>(count - correction));
 }
-Tensor var(const Tensor& x, Where loc) { CallSite site(loc); return var(x, Dims{}, 1, false); }
+Tensor var(const Tensor& x, Where loc) {
+  CallSite site(loc);
+  return var(x, Dims{}, 1, false);
+}
 Tensor std(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim, Where loc) {
   CallSite site(loc);
   return sqrt(var(x, dims, correction, keepdim));
 }
-Tensor std(const Tensor& x, Where loc) { CallSite site(loc); return sqrt(var(x)); }
+Tensor std(const Tensor& x, Where loc) {
+  CallSite site(loc);
+  return sqrt(var(x));
+}
 
 namespace {
 Tensor arg_reduce(const char* op, Reduce k, const Tensor& x, int64_t dim, bool keepdim) {
@@ -160,12 +172,30 @@ Tensor extreme_all(const char* op, Reduce k, const Tensor& x) {
 }
 }  // namespace
 
-ValuesIndices max(const Tensor& x, int64_t dim, bool keepdim, Where loc) { CallSite site(loc); return extreme("max", Reduce::argmax, x, dim, keepdim); }
-ValuesIndices min(const Tensor& x, int64_t dim, bool keepdim, Where loc) { CallSite site(loc); return extreme("min", Reduce::argmin, x, dim, keepdim); }
-Tensor max(const Tensor& x, Where loc) { CallSite site(loc); return extreme_all("max", Reduce::argmax, x); }
-Tensor min(const Tensor& x, Where loc) { CallSite site(loc); return extreme_all("min", Reduce::argmin, x); }
-Tensor argmax(const Tensor& x, int64_t dim, bool keepdim, Where loc) { CallSite site(loc); return arg_reduce("argmax", Reduce::argmax, x, dim, keepdim); }
-Tensor argmin(const Tensor& x, int64_t dim, bool keepdim, Where loc) { CallSite site(loc); return arg_reduce("argmin", Reduce::argmin, x, dim, keepdim); }
+ValuesIndices max(const Tensor& x, int64_t dim, bool keepdim, Where loc) {
+  CallSite site(loc);
+  return extreme("max", Reduce::argmax, x, dim, keepdim);
+}
+ValuesIndices min(const Tensor& x, int64_t dim, bool keepdim, Where loc) {
+  CallSite site(loc);
+  return extreme("min", Reduce::argmin, x, dim, keepdim);
+}
+Tensor max(const Tensor& x, Where loc) {
+  CallSite site(loc);
+  return extreme_all("max", Reduce::argmax, x);
+}
+Tensor min(const Tensor& x, Where loc) {
+  CallSite site(loc);
+  return extreme_all("min", Reduce::argmin, x);
+}
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim, Where loc) {
+  CallSite site(loc);
+  return arg_reduce("argmax", Reduce::argmax, x, dim, keepdim);
+}
+Tensor argmin(const Tensor& x, int64_t dim, bool keepdim, Where loc) {
+  CallSite site(loc);
+  return arg_reduce("argmin", Reduce::argmin, x, dim, keepdim);
+}
 Tensor argmax(const Tensor& x, Where loc) {
   CallSite site(loc);
   check_defined("argmax", x);
@@ -300,7 +330,10 @@ Tensor norm(const Tensor& x, double p, const Dims& dims, bool keepdim, Where loc
     });
   return out;
 }
-Tensor norm(const Tensor& x, double p, Where loc) { CallSite site(loc); return norm(x, p, Dims{}, false); }
+Tensor norm(const Tensor& x, double p, Where loc) {
+  CallSite site(loc);
+  return norm(x, p, Dims{}, false);
+}
 
 Tensor sum_to(const Tensor& x, const Shape& shape, Where loc) {
   CallSite site(loc);
@@ -321,12 +354,30 @@ Tensor sum_to(const Tensor& x, const Shape& shape, Where loc) {
   return reshape(sum(x, dims, true), shape);
 }
 
-Tensor Tensor::sum(Where loc) const { CallSite site(loc); return xgrad::sum(*this); }
-Tensor Tensor::sum(const Dims& dims, bool keepdim, Where loc) const { CallSite site(loc); return xgrad::sum(*this, dims, keepdim); }
-Tensor Tensor::mean(Where loc) const { CallSite site(loc); return xgrad::mean(*this); }
-Tensor Tensor::mean(const Dims& dims, bool keepdim, Where loc) const { CallSite site(loc); return xgrad::mean(*this, dims, keepdim); }
-Tensor Tensor::max(Where loc) const { CallSite site(loc); return xgrad::max(*this); }
-Tensor Tensor::min(Where loc) const { CallSite site(loc); return xgrad::min(*this); }
+Tensor Tensor::sum(Where loc) const {
+  CallSite site(loc);
+  return xgrad::sum(*this);
+}
+Tensor Tensor::sum(const Dims& dims, bool keepdim, Where loc) const {
+  CallSite site(loc);
+  return xgrad::sum(*this, dims, keepdim);
+}
+Tensor Tensor::mean(Where loc) const {
+  CallSite site(loc);
+  return xgrad::mean(*this);
+}
+Tensor Tensor::mean(const Dims& dims, bool keepdim, Where loc) const {
+  CallSite site(loc);
+  return xgrad::mean(*this, dims, keepdim);
+}
+Tensor Tensor::max(Where loc) const {
+  CallSite site(loc);
+  return xgrad::max(*this);
+}
+Tensor Tensor::min(Where loc) const {
+  CallSite site(loc);
+  return xgrad::min(*this);
+}
 Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim, Where loc) const {
   CallSite site(loc);
   return dim ? xgrad::argmax(*this, *dim, keepdim) : xgrad::argmax(*this);

@@ -248,7 +248,8 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim, Where loc) {
   return cat(us, d);
 }
 
-std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim, Where loc) {
+std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim,
+                          Where loc) {
   CallSite site(loc);
   const char* op = "split";
   check_defined(op, x);
@@ -383,11 +384,26 @@ Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const Dims& dim
   return y.same(x) ? x.clone() : y;
 }
 
-Tensor Tensor::reshape(const Shape& s, Where loc) const { CallSite site(loc); return xgrad::reshape(*this, s); }
-Tensor Tensor::flatten(int64_t a, int64_t b, Where loc) const { CallSite site(loc); return xgrad::flatten(*this, a, b); }
-Tensor Tensor::squeeze(Where loc) const { CallSite site(loc); return xgrad::squeeze(*this); }
-Tensor Tensor::squeeze(int64_t d, Where loc) const { CallSite site(loc); return xgrad::squeeze(*this, d); }
-Tensor Tensor::unsqueeze(int64_t d, Where loc) const { CallSite site(loc); return xgrad::unsqueeze(*this, d); }
+Tensor Tensor::reshape(const Shape& s, Where loc) const {
+  CallSite site(loc);
+  return xgrad::reshape(*this, s);
+}
+Tensor Tensor::flatten(int64_t a, int64_t b, Where loc) const {
+  CallSite site(loc);
+  return xgrad::flatten(*this, a, b);
+}
+Tensor Tensor::squeeze(Where loc) const {
+  CallSite site(loc);
+  return xgrad::squeeze(*this);
+}
+Tensor Tensor::squeeze(int64_t d, Where loc) const {
+  CallSite site(loc);
+  return xgrad::squeeze(*this, d);
+}
+Tensor Tensor::unsqueeze(int64_t d, Where loc) const {
+  CallSite site(loc);
+  return xgrad::unsqueeze(*this, d);
+}
 Tensor Tensor::t(Where loc) const {
   CallSite site(loc);
   check_defined("t", *this);
@@ -395,10 +411,22 @@ Tensor Tensor::t(Where loc) const {
   if (dim() < 2) return *this;  // 0-D and 1-D: itself, as in PyTorch
   return xgrad::transpose(*this, 0, 1);
 }
-Tensor Tensor::transpose(int64_t a, int64_t b, Where loc) const { CallSite site(loc); return xgrad::transpose(*this, a, b); }
-Tensor Tensor::permute(const Dims& dims, Where loc) const { CallSite site(loc); return xgrad::permute(*this, dims); }
-Tensor Tensor::expand(const Shape& s, Where loc) const { CallSite site(loc); return xgrad::expand(*this, s); }
-Tensor Tensor::narrow(int64_t d, int64_t start, int64_t len, Where loc) const { CallSite site(loc); return xgrad::narrow(*this, d, start, len); }
+Tensor Tensor::transpose(int64_t a, int64_t b, Where loc) const {
+  CallSite site(loc);
+  return xgrad::transpose(*this, a, b);
+}
+Tensor Tensor::permute(const Dims& dims, Where loc) const {
+  CallSite site(loc);
+  return xgrad::permute(*this, dims);
+}
+Tensor Tensor::expand(const Shape& s, Where loc) const {
+  CallSite site(loc);
+  return xgrad::expand(*this, s);
+}
+Tensor Tensor::narrow(int64_t d, int64_t start, int64_t len, Where loc) const {
+  CallSite site(loc);
+  return xgrad::narrow(*this, d, start, len);
+}
 Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, Where loc) const {
   CallSite site(loc);
   check_defined("slice", *this);

@@ -21,9 +21,9 @@ struct Where {
   /// The three facts, as one parameter: Where converts from nothing else, so it never steals an
   /// argument meant for an op's other parameters.
   struct Site {
-    const char* file;        ///< source file of the call
-    const char* function;    ///< the calling function
-    std::uint32_t line;      ///< line of the call
+    const char* file;      ///< source file of the call
+    const char* function;  ///< the calling function
+    std::uint32_t line;    ///< line of the call
   };
   /// The caller's file, line and function (the default is evaluated where the call is written).
   constexpr Where(Site s = {__builtin_FILE(), __builtin_FUNCTION(), __builtin_LINE()}) noexcept

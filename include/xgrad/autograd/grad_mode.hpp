@@ -16,7 +16,9 @@ class GradMode {
 /// Grad mode off for a scope (this thread); the previous setting comes back at its end.
 class NoGradGuard {
  public:
-  NoGradGuard() : prev_(GradMode::is_enabled()) { GradMode::set_enabled(false); }  ///< Turns recording off.
+  NoGradGuard() : prev_(GradMode::is_enabled()) {
+    GradMode::set_enabled(false);
+  }                                                 ///< Turns recording off.
   ~NoGradGuard() { GradMode::set_enabled(prev_); }  ///< Restores the previous setting.
   NoGradGuard(const NoGradGuard&) = delete;
   NoGradGuard& operator=(const NoGradGuard&) = delete;
@@ -27,7 +29,9 @@ class NoGradGuard {
 /// Grad mode on for a scope (this thread), e.g. inside a NoGradGuard; restores it at its end.
 class EnableGradGuard {
  public:
-  EnableGradGuard() : prev_(GradMode::is_enabled()) { GradMode::set_enabled(true); }  ///< Turns recording on.
+  EnableGradGuard() : prev_(GradMode::is_enabled()) {
+    GradMode::set_enabled(true);
+  }                                                     ///< Turns recording on.
   ~EnableGradGuard() { GradMode::set_enabled(prev_); }  ///< Restores the previous setting.
   EnableGradGuard(const EnableGradGuard&) = delete;
   EnableGradGuard& operator=(const EnableGradGuard&) = delete;

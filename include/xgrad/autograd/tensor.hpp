@@ -20,14 +20,16 @@ struct TensorImpl;
 class Node;
 
 /// Options for factories, as LibTorch's: `zeros({2, 3})`, `zeros({2, 3}, kFloat64)`,
-/// `zeros({2, 3}, kCUDA)`, `zeros({2, 3}, TensorOptions(kFloat64).device(kCUDA).requires_grad(true))`.
+/// `zeros({2, 3}, kCUDA)`, or all of them chained:
+/// `TensorOptions(kFloat64).device(kCUDA).requires_grad(true)`.
 class TensorOptions {
  public:
   TensorOptions() = default;
-  TensorOptions(Dtype d) : dtype_(d) {}                                 ///< This dtype, on the CPU.
-  TensorOptions(Device d) : device_(d) {}                               ///< float32 on this device.
-  TensorOptions(DeviceType d) : device_(d) {}                           ///< float32 on this device.
-  TensorOptions(Dtype d, Device device) : dtype_(d), device_(device) {}  ///< This dtype on this device.
+  TensorOptions(Dtype d) : dtype_(d) {}        ///< This dtype, on the CPU.
+  TensorOptions(Device d) : device_(d) {}      ///< float32 on this device.
+  TensorOptions(DeviceType d) : device_(d) {}  ///< float32 on this device.
+  /// This dtype on this device.
+  TensorOptions(Dtype d, Device device) : dtype_(d), device_(device) {}
 
   /// The element type.
   Dtype dtype() const { return dtype_; }
@@ -36,11 +38,17 @@ class TensorOptions {
   /// Whether ops on it are recorded for backward.
   bool requires_grad() const { return requires_grad_; }
   /// The element type.
-  TensorOptions dtype(Dtype d) const { return with([&](TensorOptions& o) { o.dtype_ = d; }); }
+  TensorOptions dtype(Dtype d) const {
+    return with([&](TensorOptions& o) { o.dtype_ = d; });
+  }
   /// The device the data lives on.
-  TensorOptions device(Device d) const { return with([&](TensorOptions& o) { o.device_ = d; }); }
+  TensorOptions device(Device d) const {
+    return with([&](TensorOptions& o) { o.device_ = d; });
+  }
   /// Whether ops on it are recorded for backward.
-  TensorOptions requires_grad(bool on) const { return with([&](TensorOptions& o) { o.requires_grad_ = on; }); }
+  TensorOptions requires_grad(bool on) const {
+    return with([&](TensorOptions& o) { o.requires_grad_ = on; });
+  }
 
  private:
   template <class F>
@@ -99,11 +107,13 @@ class Tensor {
   double item() const;  ///< one element; copies back from a device
   /// The value of a one-element tensor, converted to T.
   template <class T>
-  T item() const { return static_cast<T>(item()); }
+  T item() const {
+    return static_cast<T>(item());
+  }
   /// The values converted to T, in a vector; copies back from a device.
   template <class T = float>
   std::vector<T> to_vector() const;
-  std::string str() const;            ///< PyTorch-like printing
+  std::string str() const;  ///< PyTorch-like printing
 
   // ---- conversion and copies
   Tensor to(Dtype d, Where loc = {}) const;  ///< returns *this when already d
@@ -115,8 +125,8 @@ class Tensor {
   Tensor cpu(Where loc = {}) const { return to(kCPU, loc); }
   /// to(kCUDA).
   Tensor cuda(Where loc = {}) const { return to(kCUDA, loc); }
-  Tensor clone(Where loc = {}) const;   ///< differentiable copy
-  Tensor detach() const;  ///< shares data, no graph
+  Tensor clone(Where loc = {}) const;  ///< differentiable copy
+  Tensor detach() const;               ///< shares data, no graph
 
   // ---- autograd
   /// Whether ops on it are recorded for backward.
@@ -131,8 +141,10 @@ class Tensor {
   uint32_t output_nr() const;
   /// True for a tensor no recorded op made.
   bool is_leaf() const;
-  /// Backpropagates from this tensor (one element, or with `gradient`), accumulating into the leaves' .grad().
-  void backward(const Tensor& gradient = {}, bool retain_graph = false, bool create_graph = false) const;
+  /// Backpropagates from this tensor (one element, or with `gradient`), accumulating into the
+  /// leaves' .grad().
+  void backward(const Tensor& gradient = {}, bool retain_graph = false,
+                bool create_graph = false) const;
   /// The hook sees the gradient flowing to this tensor and may return a replacement (or undefined).
   void register_hook(std::function<Tensor(const Tensor&)> hook) const;
   /// Leaves only: runs after a backward has accumulated into .grad() (PyTorch's
@@ -158,7 +170,8 @@ class Tensor {
   Tensor& zero_(Where loc = {}) { return fill_(0.0, loc); }
   /// In place: every element = v.
   Tensor& fill_(double v, Where loc = {});
-  Tensor& copy_(const Tensor& src, Where loc = {});  ///< src broadcast to this shape; dtypes/devices may differ
+  /// In place: src's values, broadcast to this shape (dtypes and devices may differ).
+  Tensor& copy_(const Tensor& src, Where loc = {});
 
   // ---- shape (reshape/view/flatten/squeeze/unsqueeze share storage)
   Tensor reshape(const Shape& s, Where loc = {}) const;  ///< one -1 allowed
@@ -180,8 +193,9 @@ class Tensor {
   Tensor expand(const Shape& s, Where loc = {}) const;  ///< -1 keeps a dim
   /// `length` entries from `start` along `dim`.
   Tensor narrow(int64_t dim, int64_t start, int64_t length, Where loc = {}) const;
-  Tensor slice(int64_t dim, int64_t start, int64_t end, Where loc = {}) const;  ///< [start, end), negatives allowed
-  Tensor select(int64_t dim, int64_t index, Where loc = {}) const;              ///< removes dim
+  /// [start, end), negatives allowed.
+  Tensor slice(int64_t dim, int64_t start, int64_t end, Where loc = {}) const;
+  Tensor select(int64_t dim, int64_t index, Where loc = {}) const;  ///< removes dim
   /// select(0, index).
   Tensor operator[](int64_t index) const { return select(0, index); }
 
@@ -295,16 +309,17 @@ void set_num_threads(int n);
 /// The CPU thread count in force.
 int get_num_threads();
 
-Tensor rand(const Shape& s, TensorOptions o = {});                      ///< U[0, 1)
-Tensor randn(const Shape& s, TensorOptions o = {});                     ///< N(0, 1)
-Tensor randint(int64_t low, int64_t high, const Shape& s, TensorOptions o = kInt64);  ///< [low, high)
+Tensor rand(const Shape& s, TensorOptions o = {});   ///< U[0, 1)
+Tensor randn(const Shape& s, TensorOptions o = {});  ///< N(0, 1)
+/// Uniform random integers in [low, high).
+Tensor randint(int64_t low, int64_t high, const Shape& s, TensorOptions o = kInt64);
 /// A random permutation of 0..n-1.
 Tensor randperm(int64_t n, TensorOptions o = kInt64);
-Tensor bernoulli(const Shape& s, double p, TensorOptions o = {});       ///< 1 with probability p
+Tensor bernoulli(const Shape& s, double p, TensorOptions o = {});  ///< 1 with probability p
 Tensor rand_like(const Tensor& t);  ///< rand and randn with t's shape, dtype (floating) and device
 /// N(0, 1) with t's shape, dtype and device.
 Tensor randn_like(const Tensor& t);
-Tensor& uniform_(Tensor& t, double low, double high);             ///< in place, no graph
+Tensor& uniform_(Tensor& t, double low, double high);  ///< in place, no graph
 /// In place: draws from N(mean, stddev); no graph.
 Tensor& normal_(Tensor& t, double mean, double stddev);
 
@@ -368,14 +383,19 @@ Tensor softplus(const Tensor& x, Where loc = {});  ///< log(1 + exp(x)), stable
 /// x Phi(x), Phi the standard normal CDF; approximate = "tanh" for the tanh form, as PyTorch.
 Tensor gelu(const Tensor& x, std::string_view approximate = "none", Where loc = {});
 Tensor silu(const Tensor& x, Where loc = {});  ///< x sigmoid(x)
-Tensor elu(const Tensor& x, double alpha = 1.0, Where loc = {});  ///< x > 0 ? x : alpha (exp(x) - 1)
+/// x > 0 ? x : alpha (exp(x) - 1), elementwise.
+Tensor elu(const Tensor& x, double alpha = 1.0, Where loc = {});
 /// x limited to [min, max] (either may be absent).
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max, Where loc = {});
-Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Where loc = {});  ///< cond nonzero -> a
+/// Elementwise cond ? a : b (cond nonzero picks a); broadcasts.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Where loc = {});
 /// Fused backward primitives, themselves differentiable ops.
-Tensor tanh_backward(const Tensor& grad, const Tensor& y, Where loc = {});     ///< grad * (1 - y^2)
-Tensor sigmoid_backward(const Tensor& grad, const Tensor& y, Where loc = {});  ///< grad * y * (1 - y)
-Tensor threshold_backward(const Tensor& grad, const Tensor& x, double negative_slope, Where loc = {});  ///< x > 0 ? grad : slope*grad
+Tensor tanh_backward(const Tensor& grad, const Tensor& y, Where loc = {});  ///< grad * (1 - y^2)
+/// grad * y * (1 - y): sigmoid's backward as one op.
+Tensor sigmoid_backward(const Tensor& grad, const Tensor& y, Where loc = {});
+/// x > 0 ? grad : slope * grad: relu's and leaky_relu's backward as one op.
+Tensor threshold_backward(const Tensor& grad, const Tensor& x, double negative_slope,
+                          Where loc = {});
 
 /// Comparisons: masks of 0/1 in the inputs' dtype, never differentiable.
 Tensor eq(const Tensor& a, const Tensor& b, Where loc = {});
@@ -415,11 +435,13 @@ Tensor mean(const Tensor& x, const Dims& dims, bool keepdim = false, Where loc =
 /// var(x, 1) and var(x, {1}) reduce dim 1, as in PyTorch.
 Tensor var(const Tensor& x, Where loc = {});
 /// Variance over dims, with Bessel's `correction`.
-Tensor var(const Tensor& x, const Dims& dims, int64_t correction = 1, bool keepdim = false, Where loc = {});
+Tensor var(const Tensor& x, const Dims& dims, int64_t correction = 1, bool keepdim = false,
+           Where loc = {});
 /// Standard deviation (sqrt of var), over all elements or dims.
 Tensor std(const Tensor& x, Where loc = {});
 /// Standard deviation (sqrt of var), over all elements or dims.
-Tensor std(const Tensor& x, const Dims& dims, int64_t correction = 1, bool keepdim = false, Where loc = {});
+Tensor std(const Tensor& x, const Dims& dims, int64_t correction = 1, bool keepdim = false,
+           Where loc = {});
 Tensor max(const Tensor& x, Where loc = {});  ///< gradient goes to the first maximal element
 /// Smallest element, or values and indices along `dim`.
 Tensor min(const Tensor& x, Where loc = {});
@@ -453,17 +475,20 @@ Tensor cumsum(const Tensor& x, int64_t dim, Where loc = {});  ///< running sums 
 /// order); NaN sorts above every number, as in PyTorch.
 ValuesIndices sort(const Tensor& x, int64_t dim = -1, bool descending = false, Where loc = {});
 /// The k largest (or smallest) along dim, sorted, ties in their order in x.
-ValuesIndices topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = true, Where loc = {});
+ValuesIndices topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = true,
+                   Where loc = {});
 /// Sums `x` down to `shape` (the inverse of broadcasting); used by every broadcasting backward.
 Tensor sum_to(const Tensor& x, const Shape& shape, Where loc = {});
 
 // ---- linear algebra
-/// Matrix product with torch.matmul's rules: 1-D . 1-D dot product; 2-D matrix product; a 1-D operand is a row (left)
-/// or a column (right) that the result drops; with more dims, the dims before the last two are
-/// batch dims that broadcast (NumPy rules), e.g. [2, 1, 3, 4] . [5, 4, 6] -> [2, 5, 3, 6].
+/// Matrix product with torch.matmul's rules: 1-D . 1-D dot product; 2-D matrix product; a 1-D
+/// operand is a row (left) or a column (right) that the result drops; with more dims, the dims
+/// before the last two are batch dims that broadcast (NumPy rules), e.g. [2, 1, 3, 4] . [5, 4, 6]
+/// -> [2, 5, 3, 6].
 Tensor matmul(const Tensor& a, const Tensor& b, Where loc = {});
 /// op(a) @ op(b) with transposes passed to GEMM as flags (no copies); 2-D or batched 3-D.
-Tensor mm(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false, Where loc = {});
+Tensor mm(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false,
+          Where loc = {});
 /// x [N, in] @ weight[out, in]^T + bias [out] (bias may be undefined) as one op: the bias is
 /// written first and GEMM accumulates onto it. nn::functional::linear takes other input ranks.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, Where loc = {});
@@ -491,32 +516,42 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim = 0, Where loc = {});
 Tensor stack(const std::vector<Tensor>& xs, int64_t dim = 0, Where loc = {});
 /// `length` entries from `start` along `dim`.
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length, Where loc = {});
-Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index, Where loc = {});  ///< index: 1-D int64
-Tensor gather(const Tensor& x, int64_t dim, const Tensor& index, Where loc = {});        ///< index: int64, x's ndim
+/// The entries of x at a 1-D int64 index along dim.
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index, Where loc = {});
+/// x's entries picked along dim by an int64 index of x's ndim.
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index, Where loc = {});
 /// self with src added at index along dim (self[..., index[j], ...] += src[j]).
-Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, Where loc = {});
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                   Where loc = {});
 /// self with src added at the 1-D index along dim.
-Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, Where loc = {});
-Tensor one_hot(const Tensor& labels, int64_t num_classes = -1, Where loc = {});  ///< int64 in, int64 out
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                 Where loc = {});
+/// One-hot rows of int64 labels (int64 in, int64 out).
+Tensor one_hot(const Tensor& labels, int64_t num_classes = -1, Where loc = {});
 /// Pieces of x along dim: of split_size each (the last may be shorter), of the given sizes (which
 /// add up to the dim's size), or `chunks` pieces of ceil(size / chunks). Narrows of x: the
 /// gradients flow back to x.
 std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim = 0, Where loc = {});
 /// Pieces of the given sizes along dim.
-std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim = 0, Where loc = {});
+std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim = 0,
+                          Where loc = {});
 /// `chunks` pieces along dim (the last may be shorter).
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim = 0, Where loc = {});
-Tensor repeat(const Tensor& x,
-              const Shape& repeats, Where loc = {});  ///< tiles; one repeat per dim (or more: new leading dims)
-Tensor flip(const Tensor& x, const Dims& dims, Where loc = {});  ///< reverses the order along each dim
+/// x tiled: one repeat count per dim (or more: new leading dims).
+Tensor repeat(const Tensor& x, const Shape& repeats, Where loc = {});
+/// Reverses the order along each dim.
+Tensor flip(const Tensor& x, const Dims& dims, Where loc = {});
 /// Moves entries by shifts[i] along dims[i], wrapping around; without dims, rolls the flattened
 /// tensor.
-Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const Dims& dims = {}, Where loc = {});
+Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const Dims& dims = {},
+            Where loc = {});
 /// Masks are 0/1 tensors of any dtype (comparisons make them): nonzero is true.
-Tensor masked_fill(const Tensor& x, const Tensor& mask, double value, Where loc = {});  ///< mask broadcasts to x
-/// self with self[..., index[j], ...] = src[j] along dim (index and src shaped as scatter_add's); an
-/// index that writes one position twice is refused (PyTorch leaves that result undefined).
-Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, Where loc = {});
+/// Mask broadcasts to x.
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value, Where loc = {});
+/// self with self[..., index[j], ...] = src[j] along dim (index and src shaped as scatter_add's);
+/// an index that writes one position twice is refused (PyTorch leaves that result undefined).
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+               Where loc = {});
 /// self with `value` written at index along dim.
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, double value, Where loc = {});
 /// self[indices[0], ..., indices[k-1]] = values (or += when accumulate): int64 index tensors for
@@ -550,12 +585,12 @@ struct Int2 {
 /// goes one more to the bottom/right, as PyTorch) or "valid" (none).
 struct Padding2d {
   Padding2d(int64_t v) : size(v) {}  ///< `v` on every side.
-  Padding2d(int v) : size(v) {}  ///< `v` on every side (a literal 0 is a size, not a null mode)
-  Padding2d(int64_t h, int64_t w) : size(h, w) {}      ///< `h` top and bottom, `w` left and right.
+  Padding2d(int v) : size(v) {}      ///< `v` on every side (a literal 0 is a size, not a null mode)
+  Padding2d(int64_t h, int64_t w) : size(h, w) {}       ///< `h` top and bottom, `w` left and right.
   Padding2d(Int2 s) : size(s) {}                        ///< `s.h` and `s.w` per side.
   Padding2d(const char* mode) : size(0), mode(mode) {}  ///< "same" or "valid".
-  Int2 size;  ///< the explicit size (with mode "")
-  std::string mode;  ///< "" (explicit size), "same" or "valid"
+  Int2 size;                                            ///< the explicit size (with mode "")
+  std::string mode;                                     ///< "" (explicit size), "same" or "valid"
 };
 /// x [N, C_in, H, W], weight [C_out, C_in / groups, kh, kw], bias [C_out] or undefined:
 /// im2col, then one GEMM per group (the CPU's and cuBLAS's GEMM).
@@ -570,10 +605,12 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, in
 Tensor max_pool2d(const Tensor& x, Int2 kernel_size, std::optional<Int2> stride = std::nullopt,
                   Int2 padding = 0, Int2 dilation = 1, Where loc = {});
 /// max_pool2d, with the position of each maximum.
-ValuesIndices max_pool2d_with_indices(const Tensor& x, Int2 kernel_size, std::optional<Int2> stride = std::nullopt,
-                                      Int2 padding = 0, Int2 dilation = 1, Where loc = {});
+ValuesIndices max_pool2d_with_indices(const Tensor& x, Int2 kernel_size,
+                                      std::optional<Int2> stride = std::nullopt, Int2 padding = 0,
+                                      Int2 dilation = 1, Where loc = {});
 /// The mean of each window; zero padding counts in the divisor (PyTorch's count_include_pad).
-Tensor avg_pool2d(const Tensor& x, Int2 kernel_size, std::optional<Int2> stride = std::nullopt, Int2 padding = 0, Where loc = {});
+Tensor avg_pool2d(const Tensor& x, Int2 kernel_size, std::optional<Int2> stride = std::nullopt,
+                  Int2 padding = 0, Where loc = {});
 /// Averages over PyTorch's adaptive windows [floor(i H / out), ceil((i + 1) H / out)), to
 /// output_size [out_h, out_w], as two small matrix products.
 Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size, Where loc = {});
@@ -583,22 +620,22 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size, Where loc = {});
 // and device; max_exp_avg_sq only with amsgrad.
 /// The hyperparameters of one adam_step_ (torch.optim.Adam's names).
 struct AdamStep {
-  double lr = 1e-3;          ///< learning rate
-  double beta1 = 0.9;        ///< decay of the first moment
-  double beta2 = 0.999;      ///< decay of the second moment
-  double eps = 1e-8;         ///< added to the denominator
-  double weight_decay = 0;   ///< L2 penalty (decoupled: AdamW's)
-  int64_t step = 1;        ///< the step being taken, from 1 (for the bias corrections)
-  bool decoupled = false;  ///< AdamW: weight decay scales the parameter, not the gradient
-  bool amsgrad = false;   ///< keep the largest second moment (max_exp_avg_sq)
-  bool maximize = false;  ///< ascend instead of descend
+  double lr = 1e-3;         ///< learning rate
+  double beta1 = 0.9;       ///< decay of the first moment
+  double beta2 = 0.999;     ///< decay of the second moment
+  double eps = 1e-8;        ///< added to the denominator
+  double weight_decay = 0;  ///< L2 penalty (decoupled: AdamW's)
+  int64_t step = 1;         ///< the step being taken, from 1 (for the bias corrections)
+  bool decoupled = false;   ///< AdamW: weight decay scales the parameter, not the gradient
+  bool amsgrad = false;     ///< keep the largest second moment (max_exp_avg_sq)
+  bool maximize = false;    ///< ascend instead of descend
 };
 /// One Adam or AdamW step, as torch.optim.Adam(W) (single-tensor form): with g = grad (negated
 /// when maximize), plus weight_decay * param unless decoupled,
 ///   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  v_max = max(v_max, v) (amsgrad)
 ///   param -= lr / (1 - beta1^step) * m / (sqrt(v or v_max) / sqrt(1 - beta2^step) + eps)
-void adam_step_(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor& max_exp_avg_sq,
-                const AdamStep& o);
+void adam_step_(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+                Tensor& max_exp_avg_sq, const AdamStep& o);
 
 // ---- operators
 /// An operator's Tensor operand with the place of the user's expression (`a * b` cannot take a
