@@ -49,6 +49,8 @@ Node::Node() { g_live_nodes.fetch_add(1, std::memory_order_relaxed); }
 
 Node::~Node() {
   g_live_nodes.fetch_sub(1, std::memory_order_relaxed);
+  if (g_anomaly_records.load(std::memory_order_relaxed) != 0) [[unlikely]]
+    forget_anomaly_record(this);
   release_edges();
   if (has_pre_hooks_) {
     std::lock_guard lock(g_pre_hooks_mutex);
@@ -280,6 +282,8 @@ class Engine {
       g_running = &owner;
       std::vector<Tensor> out = n->apply(std::move(in));
       g_running = restore.running;
+      if (autograd::is_anomaly_enabled()) [[unlikely]]
+        check_backward_grads(*n, out);
       if (!keep_graph) n->release_saved();
       for (uint32_t i = 0; i < n->num_edges_; ++i) {
         const Edge& e = n->edges_[i];

@@ -15,6 +15,13 @@ std::vector<Tensor> Context::saved_tensors() const {
 
 void CustomNode::connect(const std::vector<Tensor>& inputs, std::vector<Tensor>& outputs) {
   ctx.op_ = name_;
+  if (is_anomaly_enabled())
+      [[unlikely]] {  // apply takes no location: the nearest located call stands in
+    auto record = anomaly_record(name_.c_str(), inputs);
+    for (size_t i = 0; i < outputs.size(); ++i)
+      if (outputs[i].defined()) check_forward_output(*record, outputs[i], i);
+    keep_anomaly_record(this, std::move(record));
+  }
   std::vector<Edge> edges;
   edges.reserve(inputs.size());
   for (auto& t : inputs) {

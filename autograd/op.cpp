@@ -101,6 +101,10 @@ void check_int64_scalar(const char* op, const Tensor& t, double s) {
 }
 
 Recorder::Recorder(const char* op, Tensor& out, std::initializer_list<const Tensor*> inputs) : op_(op), out_(out) {
+  if (autograd::is_anomaly_enabled()) [[unlikely]] {
+    anomaly_ = anomaly_record(op, inputs);
+    check_forward_output(*anomaly_, out, 0);
+  }
   if (!GradMode::is_enabled()) return;
   for (auto* t : inputs) on_ = on_ || (t->defined() && t->requires_grad());
   if (!on_) return;
@@ -111,6 +115,10 @@ Recorder::Recorder(const char* op, Tensor& out, std::initializer_list<const Tens
 }
 
 Recorder::Recorder(const char* op, Tensor& out, const std::vector<Tensor>& inputs) : op_(op), out_(out) {
+  if (autograd::is_anomaly_enabled()) [[unlikely]] {
+    anomaly_ = anomaly_record(op, inputs);
+    check_forward_output(*anomaly_, out, 0);
+  }
   if (!GradMode::is_enabled()) return;
   for (auto& t : inputs) on_ = on_ || (t.defined() && t.requires_grad());
   if (!on_) return;
@@ -130,7 +138,13 @@ void Recorder::add_input(const Tensor& t) {
   ++n_;
 }
 
-void Recorder::attach(std::shared_ptr<Node> node) { out_.impl()->grad_fn = std::move(node); }
+Recorder::~Recorder() = default;
+
+void Recorder::attach(std::shared_ptr<Node> node) {
+  if (anomaly_) [[unlikely]]
+    keep_anomaly_record(node.get(), std::move(anomaly_));
+  out_.impl()->grad_fn = std::move(node);
+}
 
 Tensor unary_kernel(const char* op, kernels::Unary k, const Tensor& x, double a, double b) {
   check_defined(op, x);

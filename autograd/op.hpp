@@ -3,6 +3,7 @@
 // Internal to autograd/.
 #pragma once
 
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -13,6 +14,50 @@
 namespace xgrad {
 
 [[noreturn]] void fail(const char* op, const std::string& what);
+
+// ---- anomaly mode (include/xgrad/autograd/anomaly.hpp)
+// The user's call site of the outermost op running on this thread, or null: set only while
+// anomaly mode is on, so an op nested inside another (var calling mean) reports its caller's site.
+const Where* current_call_site();
+void set_current_call_site(const Where* w);
+// Every public op opens one: `CallSite site(loc);`. Off, it costs one relaxed load.
+class CallSite {
+ public:
+  explicit CallSite(const Where& w) {
+    if (autograd::is_anomaly_enabled() && !current_call_site()) {
+      set_current_call_site(&w);
+      set_ = true;
+    }
+  }
+  ~CallSite() {
+    if (set_) set_current_call_site(nullptr);
+  }
+  CallSite(const CallSite&) = delete;
+  CallSite& operator=(const CallSite&) = delete;
+
+ private:
+  bool set_ = false;
+};
+// Keeps op `op`'s anomaly record (its inputs' shapes and dtypes, the current call site) for
+// `node`, and, when forward checks are on, throws if `out` holds a NaN or an Inf. Anomaly mode
+// only.
+struct AnomalyRecord {
+  std::string op;
+  std::string inputs;  // "[2, 3] float64, [3] float64"
+  std::string site;    // "file:line in 'function'", or empty
+};
+std::unique_ptr<AnomalyRecord> anomaly_record(const char* op,
+                                              std::initializer_list<const Tensor*> inputs);
+std::unique_ptr<AnomalyRecord> anomaly_record(const char* op, const std::vector<Tensor>& inputs);
+void keep_anomaly_record(const Node* node, std::unique_ptr<AnomalyRecord> record);
+void forget_anomaly_record(const Node* node);
+extern std::atomic<int64_t> g_anomaly_records;  // records kept: nodes look theirs up only then
+// Throws naming the op when output `output_nr` holds a NaN or an Inf (forward checks on, outside a
+// backward).
+void check_forward_output(const AnomalyRecord& r, const Tensor& out, size_t output_nr);
+// Throws naming the node's op, inputs and call site when a gradient it returned holds a NaN or an
+// Inf.
+void check_backward_grads(const Node& node, const std::vector<Tensor>& grads);
 
 void check_defined(const char* op, const Tensor& t);
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b);
@@ -130,6 +175,7 @@ class Recorder {
  public:
   Recorder(const char* op, Tensor& out, std::initializer_list<const Tensor*> inputs);
   Recorder(const char* op, Tensor& out, const std::vector<Tensor>& inputs);
+  ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
   explicit operator bool() const { return on_; }
@@ -168,6 +214,7 @@ class Recorder {
   size_t n_ = 0;
   Edge inline_[4];
   std::vector<Edge> more_;  // ops of more than four inputs
+  std::unique_ptr<AnomalyRecord> anomaly_;  // anomaly mode only
 };
 
 // Forward helpers: allocate the output and run the device's kernel.

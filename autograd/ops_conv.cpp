@@ -158,12 +158,14 @@ Tensor conv2d_impl(const char* op, const Tensor& input, const Tensor& weight, co
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Int2 stride,
-              Padding2d padding, Int2 dilation, int64_t groups) {
+              Padding2d padding, Int2 dilation, int64_t groups, Where loc) {
+  CallSite site(loc);
   return conv2d_impl("conv2d", x, weight, bias, stride, padding, dilation, groups);
 }
 
 Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride,
-              Padding2d padding, int64_t dilation, int64_t groups) {
+              Padding2d padding, int64_t dilation, int64_t groups, Where loc) {
+  CallSite site(loc);
   const char* op = "conv1d";
   check_defined(op, x);
   check_defined(op, weight);
@@ -181,7 +183,8 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
 }
 
 ValuesIndices max_pool2d_with_indices(const Tensor& input, Int2 k, std::optional<Int2> stride,
-                                      Int2 pad, Int2 dil) {
+                                      Int2 pad, Int2 dil, Where loc) {
+  CallSite site(loc);
   const char* op = "max_pool2d";
   Batched b = batched(op, input);
   const Tensor& x = b.x;
@@ -213,11 +216,14 @@ ValuesIndices max_pool2d_with_indices(const Tensor& input, Int2 k, std::optional
   return {b.out(reshape(values, out_shape)), b.out(reshape(indices, out_shape))};
 }
 
-Tensor max_pool2d(const Tensor& x, Int2 k, std::optional<Int2> stride, Int2 pad, Int2 dil) {
+Tensor max_pool2d(const Tensor& x, Int2 k, std::optional<Int2> stride, Int2 pad, Int2 dil,
+                  Where loc) {
+  CallSite site(loc);
   return max_pool2d_with_indices(x, k, stride, pad, dil).values;
 }
 
-Tensor avg_pool2d(const Tensor& input, Int2 k, std::optional<Int2> stride, Int2 pad) {
+Tensor avg_pool2d(const Tensor& input, Int2 k, std::optional<Int2> stride, Int2 pad, Where loc) {
+  CallSite site(loc);
   const char* op = "avg_pool2d";
   Batched b = batched(op, input);
   const Tensor& x = b.x;
@@ -230,7 +236,8 @@ Tensor avg_pool2d(const Tensor& input, Int2 k, std::optional<Int2> stride, Int2 
   return b.out(reshape(mean(cols, {0}), {w.batch, w.channels, w.out_h, w.out_w}));
 }
 
-Tensor adaptive_avg_pool2d(const Tensor& input, Int2 size) {
+Tensor adaptive_avg_pool2d(const Tensor& input, Int2 size, Where loc) {
+  CallSite site(loc);
   const char* op = "adaptive_avg_pool2d";
   Batched b = batched(op, input);
   const Tensor& x = b.x;

@@ -4,7 +4,8 @@
 
 namespace xgrad {
 
-Tensor Tensor::to(Dtype d) const {
+Tensor Tensor::to(Dtype d, Where loc) const {
+  CallSite site(loc);
   check_defined("to", *this);
   if (d == dtype()) return *this;
   if (requires_grad() && GradMode::is_enabled() && !is_floating(d))
@@ -16,7 +17,8 @@ Tensor Tensor::to(Dtype d) const {
   return out;
 }
 
-Tensor Tensor::to(Device d) const {
+Tensor Tensor::to(Device d, Where loc) const {
+  CallSite site(loc);
   check_defined("to", *this);
   if (d == device()) return *this;
   Tensor out = make_tensor(shape(), dtype(), d);
@@ -33,7 +35,8 @@ Tensor Tensor::to(Device d) const {
   return out;
 }
 
-Tensor Tensor::clone() const {
+Tensor Tensor::clone(Where loc) const {
+  CallSite site(loc);
   check_defined("clone", *this);
   Tensor out = make_tensor(shape(), dtype(), device());
   kernels_for(*this, "clone").copy(out.data_ptr(), data_ptr(), numel() * element_size(dtype()));

@@ -63,7 +63,8 @@ Tensor compare(const char* op, Binary k, const Tensor& a, const Tensor& b) { ret
 }  // namespace
 
 // ---- binary
-Tensor add(const Tensor& a, const Tensor& b) {
+Tensor add(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
   Tensor out = binary_kernel("add", Binary::add, a, b);
   if (Recorder r{"add", out, {&a, &b}})
     r.backward([s = shapes_of(a, b)](Grads& g) {
@@ -72,7 +73,8 @@ Tensor add(const Tensor& a, const Tensor& b) {
     });
   return out;
 }
-Tensor sub(const Tensor& a, const Tensor& b) {
+Tensor sub(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
   Tensor out = binary_kernel("sub", Binary::sub, a, b);
   if (Recorder r{"sub", out, {&a, &b}})
     r.backward([s = shapes_of(a, b)](Grads& g) {
@@ -81,7 +83,8 @@ Tensor sub(const Tensor& a, const Tensor& b) {
     });
   return out;
 }
-Tensor mul(const Tensor& a, const Tensor& b) {
+Tensor mul(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
   Tensor out = binary_kernel("mul", Binary::mul, a, b);
   if (Recorder r{"mul", out, {&a, &b}})
     r.backward([a = r.needs(1) ? r.save(a) : SavedTensor(), b = r.needs(0) ? r.save(b) : SavedTensor(),
@@ -91,7 +94,8 @@ Tensor mul(const Tensor& a, const Tensor& b) {
     });
   return out;
 }
-Tensor div(const Tensor& a, const Tensor& b) {
+Tensor div(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
   Tensor out = binary_kernel("div", Binary::div, a, b);
   if (Recorder r{"div", out, {&a, &b}})
     r.backward([a = r.save(a), b = r.save(b), s = shapes_of(a, b)](Grads& g) {
@@ -101,7 +105,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
     });
   return out;
 }
-Tensor pow(const Tensor& a, const Tensor& b) {
+Tensor pow(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
   Tensor out = binary_kernel("pow", Binary::pow, a, b);
   if (Recorder r{"pow", out, {&a, &b}})
     r.backward([a = r.save(a), b = r.save(b), s = shapes_of(a, b)](Grads& g) {
@@ -131,11 +136,18 @@ Tensor extremum(const char* op, Binary k, const Tensor& a, const Tensor& b) {
   return out;
 }
 }  // namespace
-Tensor maximum(const Tensor& a, const Tensor& b) { return extremum("maximum", Binary::maximum, a, b); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return extremum("minimum", Binary::minimum, a, b); }
+Tensor maximum(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return extremum("maximum", Binary::maximum, a, b);
+}
+Tensor minimum(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return extremum("minimum", Binary::minimum, a, b);
+}
 
 // grad * (1 - y^2); its own derivative, for higher-order gradients.
-Tensor tanh_backward(const Tensor& grad, const Tensor& y) {
+Tensor tanh_backward(const Tensor& grad, const Tensor& y, Where loc) {
+  CallSite site(loc);
   Tensor out = binary_kernel("tanh_backward", Binary::tanh_backward, grad, y);
   if (Recorder r{"tanh_backward", out, {&grad, &y}})
     r.backward([grad = r.save(grad), y = r.save(y), s = shapes_of(grad, y)](Grads& g) {
@@ -146,7 +158,8 @@ Tensor tanh_backward(const Tensor& grad, const Tensor& y) {
   return out;
 }
 // grad * y * (1 - y)
-Tensor sigmoid_backward(const Tensor& grad, const Tensor& y) {
+Tensor sigmoid_backward(const Tensor& grad, const Tensor& y, Where loc) {
+  CallSite site(loc);
   Tensor out = binary_kernel("sigmoid_backward", Binary::sigmoid_backward, grad, y);
   if (Recorder r{"sigmoid_backward", out, {&grad, &y}})
     r.backward([grad = r.save(grad), y = r.save(y), s = shapes_of(grad, y)](Grads& g) {
@@ -157,7 +170,8 @@ Tensor sigmoid_backward(const Tensor& grad, const Tensor& y) {
   return out;
 }
 // x > 0 ? grad : slope * grad: linear in grad, piecewise constant in x (no gradient for x).
-Tensor threshold_backward(const Tensor& grad, const Tensor& x, double slope) {
+Tensor threshold_backward(const Tensor& grad, const Tensor& x, double slope, Where loc) {
+  CallSite site(loc);
   Tensor out = binary_kernel("threshold_backward", Binary::threshold_backward, grad, x, slope);
   if (Recorder r{"threshold_backward", out, {&grad, &x}})
     r.backward([x = r.save(x), s = shapes_of(grad, x), slope](Grads& g) {
@@ -168,90 +182,179 @@ Tensor threshold_backward(const Tensor& grad, const Tensor& x, double slope) {
   return out;
 }
 
-Tensor eq(const Tensor& a, const Tensor& b) { return compare("eq", Binary::eq, a, b); }
-Tensor ne(const Tensor& a, const Tensor& b) { return compare("ne", Binary::ne, a, b); }
-Tensor lt(const Tensor& a, const Tensor& b) { return compare("lt", Binary::lt, a, b); }
-Tensor le(const Tensor& a, const Tensor& b) { return compare("le", Binary::le, a, b); }
-Tensor gt(const Tensor& a, const Tensor& b) { return compare("gt", Binary::gt, a, b); }
-Tensor ge(const Tensor& a, const Tensor& b) { return compare("ge", Binary::ge, a, b); }
-Tensor eq(const Tensor& a, double s) { return unary_kernel("eq", Unary::eq_scalar, a, s); }
-Tensor ne(const Tensor& a, double s) { return unary_kernel("ne", Unary::ne_scalar, a, s); }
-Tensor lt(const Tensor& a, double s) { return unary_kernel("lt", Unary::lt_scalar, a, s); }
-Tensor le(const Tensor& a, double s) { return unary_kernel("le", Unary::le_scalar, a, s); }
-Tensor gt(const Tensor& a, double s) { return unary_kernel("gt", Unary::gt_scalar, a, s); }
-Tensor ge(const Tensor& a, double s) { return unary_kernel("ge", Unary::ge_scalar, a, s); }
+Tensor eq(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return compare("eq", Binary::eq, a, b);
+}
+Tensor ne(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return compare("ne", Binary::ne, a, b);
+}
+Tensor lt(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return compare("lt", Binary::lt, a, b);
+}
+Tensor le(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return compare("le", Binary::le, a, b);
+}
+Tensor gt(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return compare("gt", Binary::gt, a, b);
+}
+Tensor ge(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
+  return compare("ge", Binary::ge, a, b);
+}
+Tensor eq(const Tensor& a, double s, Where loc) {
+  CallSite site(loc);
+  return unary_kernel("eq", Unary::eq_scalar, a, s);
+}
+Tensor ne(const Tensor& a, double s, Where loc) {
+  CallSite site(loc);
+  return unary_kernel("ne", Unary::ne_scalar, a, s);
+}
+Tensor lt(const Tensor& a, double s, Where loc) {
+  CallSite site(loc);
+  return unary_kernel("lt", Unary::lt_scalar, a, s);
+}
+Tensor le(const Tensor& a, double s, Where loc) {
+  CallSite site(loc);
+  return unary_kernel("le", Unary::le_scalar, a, s);
+}
+Tensor gt(const Tensor& a, double s, Where loc) {
+  CallSite site(loc);
+  return unary_kernel("gt", Unary::gt_scalar, a, s);
+}
+Tensor ge(const Tensor& a, double s, Where loc) {
+  CallSite site(loc);
+  return unary_kernel("ge", Unary::ge_scalar, a, s);
+}
 
 // ---- with a scalar. Each line: the op, what backward keeps, and the input's gradient from
 // (g = the output's gradient, v = what was kept).
 namespace {
 using T = const Tensor&;
 }
-Tensor add(T a, double s) {
+Tensor add(T a, double s, Where loc) {
+  CallSite site(loc);
   check_int64_scalar("add", a, s);
   return unary(
       "add", Unary::add_scalar, a, Keep::none, [](T g, T) { return g; }, s);
 }
-Tensor sub(T a, double s) {
+Tensor sub(T a, double s, Where loc) {
+  CallSite site(loc);
   check_int64_scalar("sub", a, s);
   return add(a, -s);
 }
-Tensor rsub(double s, T a) {
+Tensor rsub(double s, T a, Where loc) {
+  CallSite site(loc);
   check_int64_scalar("rsub", a, s);
   return unary(
       "rsub", Unary::rsub_scalar, a, Keep::none, [](T g, T) { return neg(g); }, s);
 }
-Tensor mul(T a, double s) {
+Tensor mul(T a, double s, Where loc) {
+  CallSite site(loc);
   check_int64_scalar("mul", a, s);
   return unary("mul", Unary::mul_scalar, a, Keep::none, [s](T g, T) { return mul(g, s); }, s);
 }
-Tensor div(T a, double s) {
+Tensor div(T a, double s, Where loc) {
+  CallSite site(loc);
   check_defined("div", a);
   if (!is_floating(a.dtype())) fail("div", "dividing an int64 tensor by a scalar would truncate; convert it first");
   return mul(a, 1.0 / s);
 }
 // d(s / x)/dx = -s / x^2
-Tensor rdiv(double s, T a) {
+Tensor rdiv(double s, T a, Where loc) {
+  CallSite site(loc);
   return unary("rdiv", Unary::rdiv_scalar, a, Keep::input, [s](T g, T x) { return neg(div(mul(g, s), mul(x, x))); }, s);
 }
-Tensor pow(T a, double e) {
+Tensor pow(T a, double e, Where loc) {
+  CallSite site(loc);
   return unary("pow", Unary::pow_scalar, a, Keep::input,
                [e](T g, T x) { return e == 0.0 ? zeros_like(g) : mul(g, mul(pow(x, e - 1.0), e)); }, e);
 }
-Tensor pow(double base, T e) {
+Tensor pow(double base, T e, Where loc) {
+  CallSite site(loc);
   if (base <= 0) fail("pow", "a scalar base must be positive for a differentiable power, got " + std::to_string(base));
   return unary("pow", Unary::rpow_scalar, e, Keep::output,
                [base](T g, T y) { return mul(g, mul(y, std::log(base))); }, base);
 }
 
 // ---- unary
-Tensor neg(T x) { return unary("neg", Unary::neg, x, Keep::none, [](T g, T) { return neg(g); }); }
-Tensor exp(T x) { return unary("exp", Unary::exp, x, Keep::output, [](T g, T y) { return mul(g, y); }); }
-Tensor expm1(T x) { return unary("expm1", Unary::expm1, x, Keep::output, [](T g, T y) { return add(mul(g, y), g); }); }
-Tensor log(T x) { return unary("log", Unary::log, x, Keep::input, [](T g, T x) { return div(g, x); }); }
-Tensor log1p(T x) { return unary("log1p", Unary::log1p, x, Keep::input, [](T g, T x) { return div(g, add(x, 1.0)); }); }
-Tensor sqrt(T x) { return unary("sqrt", Unary::sqrt, x, Keep::output, [](T g, T y) { return div(g, mul(y, 2.0)); }); }
-Tensor abs(T x) { return unary("abs", Unary::abs, x, Keep::input, [](T g, T x) { return mul(g, sign(x)); }); }
-Tensor sign(T x) { return unary("sign", Unary::sign, x, Keep::none, [](T g, T) { return zeros_like(g); }); }
-Tensor sin(T x) { return unary("sin", Unary::sin, x, Keep::input, [](T g, T x) { return mul(g, cos(x)); }); }
-Tensor cos(T x) { return unary("cos", Unary::cos, x, Keep::input, [](T g, T x) { return neg(mul(g, sin(x))); }); }
+Tensor neg(T x, Where loc) {
+  CallSite site(loc);
+  return unary("neg", Unary::neg, x, Keep::none, [](T g, T) { return neg(g); });
+}
+Tensor exp(T x, Where loc) {
+  CallSite site(loc);
+  return unary("exp", Unary::exp, x, Keep::output, [](T g, T y) { return mul(g, y); });
+}
+Tensor expm1(T x, Where loc) {
+  CallSite site(loc);
+  return unary("expm1", Unary::expm1, x, Keep::output, [](T g, T y) { return add(mul(g, y), g); });
+}
+Tensor log(T x, Where loc) {
+  CallSite site(loc);
+  return unary("log", Unary::log, x, Keep::input, [](T g, T x) { return div(g, x); });
+}
+Tensor log1p(T x, Where loc) {
+  CallSite site(loc);
+  return unary("log1p", Unary::log1p, x, Keep::input, [](T g, T x) { return div(g, add(x, 1.0)); });
+}
+Tensor sqrt(T x, Where loc) {
+  CallSite site(loc);
+  return unary("sqrt", Unary::sqrt, x, Keep::output, [](T g, T y) { return div(g, mul(y, 2.0)); });
+}
+Tensor abs(T x, Where loc) {
+  CallSite site(loc);
+  return unary("abs", Unary::abs, x, Keep::input, [](T g, T x) { return mul(g, sign(x)); });
+}
+Tensor sign(T x, Where loc) {
+  CallSite site(loc);
+  return unary("sign", Unary::sign, x, Keep::none, [](T g, T) { return zeros_like(g); });
+}
+Tensor sin(T x, Where loc) {
+  CallSite site(loc);
+  return unary("sin", Unary::sin, x, Keep::input, [](T g, T x) { return mul(g, cos(x)); });
+}
+Tensor cos(T x, Where loc) {
+  CallSite site(loc);
+  return unary("cos", Unary::cos, x, Keep::input, [](T g, T x) { return neg(mul(g, sin(x))); });
+}
 // d erf(x)/dx = 2/sqrt(pi) e^(-x^2)
-Tensor erf(T x) {
+Tensor erf(T x, Where loc) {
+  CallSite site(loc);
   return unary("erf", Unary::erf, x, Keep::input, [](T g, T x) { return mul(g, mul(exp(neg(mul(x, x))), M_2_SQRTPI)); });
 }
-Tensor tanh(T x) { return unary("tanh", Unary::tanh, x, Keep::output, [](T g, T y) { return tanh_backward(g, y); }); }
-Tensor sigmoid(T x) {
+Tensor tanh(T x, Where loc) {
+  CallSite site(loc);
+  return unary("tanh", Unary::tanh, x, Keep::output, [](T g, T y) { return tanh_backward(g, y); });
+}
+Tensor sigmoid(T x, Where loc) {
+  CallSite site(loc);
   return unary("sigmoid", Unary::sigmoid, x, Keep::output, [](T g, T y) { return sigmoid_backward(g, y); });
 }
 // The output is > 0 exactly where the input is.
-Tensor relu(T x) { return unary("relu", Unary::relu, x, Keep::output, [](T g, T y) { return threshold_backward(g, y, 0.0); }); }
-Tensor leaky_relu(T x, double slope) {
+Tensor relu(T x, Where loc) {
+  CallSite site(loc);
+  return unary("relu", Unary::relu, x, Keep::output,
+               [](T g, T y) { return threshold_backward(g, y, 0.0); });
+}
+Tensor leaky_relu(T x, double slope, Where loc) {
+  CallSite site(loc);
   return unary("leaky_relu", Unary::leaky_relu, x, Keep::input,
                [slope](T g, T x) { return threshold_backward(g, x, slope); }, slope);
 }
-Tensor softplus(T x) { return unary("softplus", Unary::softplus, x, Keep::input, [](T g, T x) { return mul(g, sigmoid(x)); }); }
+Tensor softplus(T x, Where loc) {
+  CallSite site(loc);
+  return unary("softplus", Unary::softplus, x, Keep::input,
+               [](T g, T x) { return mul(g, sigmoid(x)); });
+}
 // gelu(x) = x Phi(x): d/dx = Phi(x) + x phi(x), phi the normal density. With tanh: y = x (1 + t) / 2,
 // t = tanh(u), u = b (x + k x^3): d/dx = (1 + t) / 2 + x (1 - t^2) b (1 + 3 k x^2) / 2.
-Tensor gelu(T x, std::string_view approximate) {
+Tensor gelu(T x, std::string_view approximate, Where loc) {
+  CallSite site(loc);
   if (approximate == "none")
     return unary("gelu", Unary::gelu, x, Keep::input, [](T g, T x) {
       Tensor cdf = mul(add(erf(mul(x, M_SQRT1_2)), 1.0), 0.5);
@@ -269,18 +372,21 @@ Tensor gelu(T x, std::string_view approximate) {
   fail("gelu", "approximate must be \"none\" or \"tanh\", got \"" + std::string(approximate) + "\"");
 }
 // silu(x) = x s(x), s = sigmoid: d/dx = s (1 + x (1 - s)).
-Tensor silu(T x) {
+Tensor silu(T x, Where loc) {
+  CallSite site(loc);
   return unary("silu", Unary::silu, x, Keep::input, [](T g, T x) {
     Tensor s = sigmoid(x);
     return mul(g, mul(s, add(mul(x, rsub(1.0, s)), 1.0)));
   });
 }
 // elu(x) = x > 0 ? x : a (e^x - 1): d/dx = 1 for x > 0, else a e^x.
-Tensor elu(T x, double alpha) {
+Tensor elu(T x, double alpha, Where loc) {
+  CallSite site(loc);
   return unary("elu", Unary::elu, x, Keep::input,
                [alpha](T g, T x) { return where(gt(x, 0.0), g, mul(g, mul(exp(x), alpha))); }, alpha);
 }
-Tensor clamp(T x, std::optional<double> lo, std::optional<double> hi) {
+Tensor clamp(T x, std::optional<double> lo, std::optional<double> hi, Where loc) {
+  CallSite site(loc);
   constexpr double inf = std::numeric_limits<double>::infinity();
   double a = lo.value_or(-inf), b = hi.value_or(inf);
   if (a > b) fail("clamp", "min " + std::to_string(a) + " is greater than max " + std::to_string(b));
@@ -293,7 +399,8 @@ Tensor clamped_log(const Tensor& x) { return clamp(log(x), -100.0, std::nullopt)
 
 // Composing clamp and log would give 0 * inf = NaN at p = 0 or 1: the backward is PyTorch's
 // formula instead, with its float epsilon.
-Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& y) {
+Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& y, Where loc) {
+  CallSite site(loc);
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -309,7 +416,8 @@ Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& y) {
   return out;
 }
 
-Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
   const char* op = "where";
   check_defined(op, cond);
   check_defined(op, a);
@@ -330,38 +438,65 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   return out;
 }
 
-// ---- operators
-Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-Tensor operator+(const Tensor& a, double s) { return add(a, s); }
-Tensor operator-(const Tensor& a, double s) { return sub(a, s); }
-Tensor operator*(const Tensor& a, double s) { return mul(a, s); }
-Tensor operator/(const Tensor& a, double s) { return div(a, s); }
-Tensor operator+(double s, const Tensor& a) { return add(a, s); }
-Tensor operator-(double s, const Tensor& a) { return rsub(s, a); }
-Tensor operator*(double s, const Tensor& a) { return mul(a, s); }
-Tensor operator/(double s, const Tensor& a) { return rdiv(s, a); }
-Tensor operator-(const Tensor& a) { return neg(a); }
-Tensor& operator+=(Tensor& a, const Tensor& b) { return a.add_(b); }
-Tensor& operator-=(Tensor& a, const Tensor& b) { return a.sub_(b); }
-Tensor& operator*=(Tensor& a, const Tensor& b) { return a.mul_(b); }
-Tensor& operator/=(Tensor& a, const Tensor& b) { return a.div_(b); }
-Tensor& operator+=(Tensor& a, double s) { return a.add_(s); }
-Tensor& operator-=(Tensor& a, double s) { return a.add_(-s); }
-Tensor& operator*=(Tensor& a, double s) { return a.mul_(s); }
-Tensor& operator/=(Tensor& a, double s) { return a.mul_(1.0 / s); }
+// ---- operators (the operand carries the user's location; see Operand)
+Tensor operator+(Operand a, const Tensor& b) { return add(a.tensor, b, a.loc); }
+Tensor operator-(Operand a, const Tensor& b) { return sub(a.tensor, b, a.loc); }
+Tensor operator*(Operand a, const Tensor& b) { return mul(a.tensor, b, a.loc); }
+Tensor operator/(Operand a, const Tensor& b) { return div(a.tensor, b, a.loc); }
+Tensor operator+(Operand a, double s) { return add(a.tensor, s, a.loc); }
+Tensor operator-(Operand a, double s) { return sub(a.tensor, s, a.loc); }
+Tensor operator*(Operand a, double s) { return mul(a.tensor, s, a.loc); }
+Tensor operator/(Operand a, double s) { return div(a.tensor, s, a.loc); }
+Tensor operator+(double s, Operand a) { return add(a.tensor, s, a.loc); }
+Tensor operator-(double s, Operand a) { return rsub(s, a.tensor, a.loc); }
+Tensor operator*(double s, Operand a) { return mul(a.tensor, s, a.loc); }
+Tensor operator/(double s, Operand a) { return rdiv(s, a.tensor, a.loc); }
+Tensor operator-(Operand a) { return neg(a.tensor, a.loc); }
+Tensor& operator+=(Tensor& a, Operand b) { return a.add_(b.tensor, 1.0, b.loc); }
+Tensor& operator-=(Tensor& a, Operand b) { return a.sub_(b.tensor, b.loc); }
+Tensor& operator*=(Tensor& a, Operand b) { return a.mul_(b.tensor, b.loc); }
+Tensor& operator/=(Tensor& a, Operand b) { return a.div_(b.tensor, b.loc); }
+Tensor& operator+=(InPlaceOperand a, double s) { return a.tensor.add_(s, a.loc); }
+Tensor& operator-=(InPlaceOperand a, double s) { return a.tensor.add_(-s, a.loc); }
+Tensor& operator*=(InPlaceOperand a, double s) { return a.tensor.mul_(s, a.loc); }
+Tensor& operator/=(InPlaceOperand a, double s) { return a.tensor.mul_(1.0 / s, a.loc); }
 
 // ---- methods
-Tensor Tensor::pow(double e) const { return xgrad::pow(*this, e); }
-Tensor Tensor::exp() const { return xgrad::exp(*this); }
-Tensor Tensor::log() const { return xgrad::log(*this); }
-Tensor Tensor::sqrt() const { return xgrad::sqrt(*this); }
-Tensor Tensor::abs() const { return xgrad::abs(*this); }
-Tensor Tensor::tanh() const { return xgrad::tanh(*this); }
-Tensor Tensor::sigmoid() const { return xgrad::sigmoid(*this); }
-Tensor Tensor::relu() const { return xgrad::relu(*this); }
-Tensor Tensor::neg() const { return xgrad::neg(*this); }
+Tensor Tensor::pow(double e, Where loc) const {
+  CallSite site(loc);
+  return xgrad::pow(*this, e);
+}
+Tensor Tensor::exp(Where loc) const {
+  CallSite site(loc);
+  return xgrad::exp(*this);
+}
+Tensor Tensor::log(Where loc) const {
+  CallSite site(loc);
+  return xgrad::log(*this);
+}
+Tensor Tensor::sqrt(Where loc) const {
+  CallSite site(loc);
+  return xgrad::sqrt(*this);
+}
+Tensor Tensor::abs(Where loc) const {
+  CallSite site(loc);
+  return xgrad::abs(*this);
+}
+Tensor Tensor::tanh(Where loc) const {
+  CallSite site(loc);
+  return xgrad::tanh(*this);
+}
+Tensor Tensor::sigmoid(Where loc) const {
+  CallSite site(loc);
+  return xgrad::sigmoid(*this);
+}
+Tensor Tensor::relu(Where loc) const {
+  CallSite site(loc);
+  return xgrad::relu(*this);
+}
+Tensor Tensor::neg(Where loc) const {
+  CallSite site(loc);
+  return xgrad::neg(*this);
+}
 
 }  // namespace xgrad

@@ -53,7 +53,8 @@ Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim, bool log) {
 
 }  // namespace
 
-Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index, Where loc) {
+  CallSite site(loc);
   const char* op = "index_select";
   check_defined(op, x);
   if (x.dim() == 0) fail(op, "cannot index a 0-d tensor");
@@ -72,7 +73,9 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   return out;
 }
 
-Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                 Where loc) {
+  CallSite site(loc);
   const char* op = "index_add";
   check_defined(op, self);
   check_defined(op, src);
@@ -96,7 +99,8 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   return out;
 }
 
-Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index, Where loc) {
+  CallSite site(loc);
   const char* op = "gather";
   check_defined(op, x);
   if (x.dim() == 0) fail(op, "cannot index a 0-d tensor");
@@ -158,7 +162,9 @@ int64_t check_scatter_args(const char* op, const Tensor& self, int64_t dim, cons
 
 }  // namespace
 
-Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                   Where loc) {
+  CallSite site(loc);
   const char* op = "scatter_add";
   int64_t d = check_scatter_args(op, self, dim, index, src);
   Tensor out = self.detach().clone();
@@ -173,7 +179,8 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   return out;
 }
 
-Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value, Where loc) {
+  CallSite site(loc);
   const char* op = "masked_fill";
   check_defined(op, x);
   check_defined(op, mask);
@@ -203,7 +210,8 @@ Tensor written_once(const char* op, const Tensor& self, int64_t d, const Tensor&
 
 // out = self, with out[..., index[j], ...] = src[j] along dim (index and src shaped as
 // scatter_add's).
-Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, Where loc) {
+  CallSite site(loc);
   const char* op = "scatter";
   int64_t d = check_scatter_args(op, self, dim, index, src);
   Tensor hits = written_once(op, self, d, index);
@@ -212,7 +220,8 @@ Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tenso
   return where(hits, placed, self);
 }
 
-Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, double value) {
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, double value, Where loc) {
+  CallSite site(loc);
   check_defined("scatter", self);
   check_defined("scatter", index);
   check_int64_scalar("scatter", self, value);
@@ -257,7 +266,8 @@ Tensor index_put_rows(const char* op, const Tensor& self, const std::vector<Tens
 // together over self's first k dims; values broadcast to the indexed shape (the indices' shape,
 // then self's remaining dims).
 Tensor index_put(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values,
-                 bool accumulate) {
+                 bool accumulate, Where loc) {
+  CallSite site(loc);
   const char* op = "index_put";
   check_defined(op, self);
   check_defined(op, values);
@@ -299,7 +309,8 @@ Tensor index_put(const Tensor& self, const std::vector<Tensor>& indices, const T
   return reshape(where(hits, placed, s), self.shape());
 }
 
-Tensor one_hot(const Tensor& labels, int64_t num_classes) {
+Tensor one_hot(const Tensor& labels, int64_t num_classes, Where loc) {
+  CallSite site(loc);
   const char* op = "one_hot";
   check_defined(op, labels);
   check_dtype(op, labels, kInt64, "labels");
@@ -315,10 +326,17 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes) {
   return out;
 }
 
-Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl("softmax", x, dim, false); }
-Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl("log_softmax", x, dim, true); }
+Tensor softmax(const Tensor& x, int64_t dim, Where loc) {
+  CallSite site(loc);
+  return softmax_impl("softmax", x, dim, false);
+}
+Tensor log_softmax(const Tensor& x, int64_t dim, Where loc) {
+  CallSite site(loc);
+  return softmax_impl("log_softmax", x, dim, true);
+}
 
-Tensor softmax_cross_entropy(const Tensor& x, const Tensor& target, bool mean) {
+Tensor softmax_cross_entropy(const Tensor& x, const Tensor& target, bool mean, Where loc) {
+  CallSite site(loc);
   const char* op = "cross_entropy";
   check_defined(op, x);
   check_defined(op, target);

@@ -61,35 +61,41 @@ Tensor& inplace(const char* op, Tensor& self, const Tensor* other, Recorded reco
 }
 }  // namespace
 
-Tensor& Tensor::add_(const Tensor& o, double alpha) {
+Tensor& Tensor::add_(const Tensor& o, double alpha, Where loc) {
+  CallSite site(loc);
   return inplace(
       "add_", *this, &o, [&] { return add(clone(), alpha == 1.0 ? o : mul(o, alpha)); },
       [&](auto& k) { k.binary(kernels::Binary::add_scaled, *this, o, *this, alpha); });
 }
-Tensor& Tensor::add_(double s) {
+Tensor& Tensor::add_(double s, Where loc) {
+  CallSite site(loc);
   check_int64_scalar("add_", *this, s);
   return inplace(
       "add_", *this, nullptr, [&] { return add(clone(), s); },
       [&](auto& k) { k.unary(kernels::Unary::add_scalar, *this, *this, s, 0); });
 }
-Tensor& Tensor::mul_(const Tensor& o) {
+Tensor& Tensor::mul_(const Tensor& o, Where loc) {
+  CallSite site(loc);
   return inplace(
       "mul_", *this, &o, [&] { return mul(clone(), o); },
       [&](auto& k) { k.binary(kernels::Binary::mul, *this, o, *this, 0); });
 }
-Tensor& Tensor::mul_(double s) {
+Tensor& Tensor::mul_(double s, Where loc) {
+  CallSite site(loc);
   check_int64_scalar("mul_", *this, s);
   return inplace(
       "mul_", *this, nullptr, [&] { return mul(clone(), s); },
       [&](auto& k) { k.unary(kernels::Unary::mul_scalar, *this, *this, s, 0); });
 }
-Tensor& Tensor::div_(const Tensor& o) {
+Tensor& Tensor::div_(const Tensor& o, Where loc) {
+  CallSite site(loc);
   return inplace(
       "div_", *this, &o, [&] { return div(clone(), o); },
       [&](auto& k) { k.binary(kernels::Binary::div, *this, o, *this, 0); });
 }
 
-Tensor& Tensor::fill_(double v) {
+Tensor& Tensor::fill_(double v, Where loc) {
+  CallSite site(loc);
   bool rec = needs_recording(*this, nullptr);
   check_inplace("fill_", *this, rec);
   kernels_for(*this, "fill_").fill(*this, v);
@@ -101,7 +107,8 @@ Tensor& Tensor::fill_(double v) {
   return *this;
 }
 
-Tensor& Tensor::copy_(const Tensor& src) {
+Tensor& Tensor::copy_(const Tensor& src, Where loc) {
+  CallSite site(loc);
   check_defined("copy_", src);
   bool rec = needs_recording(*this, &src);
   check_inplace("copy_", *this, rec);

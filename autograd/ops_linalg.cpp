@@ -7,7 +7,8 @@
 
 namespace xgrad {
 
-Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, Where loc) {
+  CallSite site(loc);
   const char* op = "linear";
   check_defined(op, x);
   check_defined(op, w);
@@ -39,7 +40,8 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   return out;
 }
 
-Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb, Where loc) {
+  CallSite site(loc);
   const char* op = "matmul";
   check_defined(op, a);
   check_defined(op, b);
@@ -106,7 +108,8 @@ Tensor as_gemm_operand(const Tensor& t, const Shape& batch) {
 // torch.matmul's rules: 1-D . 1-D is a dot product; a 1-D operand becomes a row (left) or a
 // column (right) that the result drops; otherwise the last two dims multiply and the dims before
 // them broadcast. Expand's backward sums the gradient over broadcast batch dims.
-Tensor matmul(const Tensor& a, const Tensor& b) {
+Tensor matmul(const Tensor& a, const Tensor& b, Where loc) {
+  CallSite site(loc);
   const char* op = "matmul";
   check_defined(op, a);
   check_defined(op, b);
@@ -141,6 +144,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return reshape(c, s);
 }
 
-Tensor Tensor::matmul(const Tensor& o) const { return xgrad::matmul(*this, o); }
+Tensor Tensor::matmul(const Tensor& o, Where loc) const {
+  CallSite site(loc);
+  return xgrad::matmul(*this, o);
+}
 
 }  // namespace xgrad

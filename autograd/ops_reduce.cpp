@@ -73,7 +73,8 @@ Tensor reduce_dims(const char* op, Reduce k, const Tensor& x, const std::vector<
 
 }  // namespace
 
-Tensor sum(const Tensor& x, const Dims& dims, bool keepdim) {
+Tensor sum(const Tensor& x, const Dims& dims, bool keepdim, Where loc) {
+  CallSite site(loc);
   const char* op = "sum";
   check_defined(op, x);
   auto d = normalize_dims(op, dims, x.dim());
@@ -86,9 +87,13 @@ Tensor sum(const Tensor& x, const Dims& dims, bool keepdim) {
     });
   return out;
 }
-Tensor sum(const Tensor& x) { return sum(x, Dims{}, false); }
+Tensor sum(const Tensor& x, Where loc) {
+  CallSite site(loc);
+  return sum(x, Dims{}, false);
+}
 
-Tensor mean(const Tensor& x, const Dims& dims, bool keepdim) {
+Tensor mean(const Tensor& x, const Dims& dims, bool keepdim, Where loc) {
+  CallSite site(loc);
   check_defined("mean", x);
   check_floating("mean", x);
   auto d = normalize_dims("mean", dims, x.dim());
@@ -97,9 +102,13 @@ Tensor mean(const Tensor& x, const Dims& dims, bool keepdim) {
   if (count == 0) fail("mean", "the reduced dims of shape " + x.shape().str() + " are empty");
   return div(sum(x, dims, keepdim), static_cast<double>(count));
 }
-Tensor mean(const Tensor& x) { return mean(x, Dims{}, false); }
+Tensor mean(const Tensor& x, Where loc) {
+  CallSite site(loc);
+  return mean(x, Dims{}, false);
+}
 
-Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) {
+Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim, Where loc) {
+  CallSite site(loc);
   check_defined("var", x);
   check_floating("var", x);
   auto d = normalize_dims("var", dims, x.dim());
@@ -110,11 +119,18 @@ Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) 
   Tensor centered = sub(x, mean(x, dims, true));
   return div(sum(mul(centered, centered), dims, keepdim), static_cast<double>(count - correction));
 }
-Tensor var(const Tensor& x) { return var(x, Dims{}, 1, false); }
-Tensor std(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) {
+Tensor var(const Tensor& x, Where loc) {
+  CallSite site(loc);
+  return var(x, Dims{}, 1, false);
+}
+Tensor std(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim, Where loc) {
+  CallSite site(loc);
   return sqrt(var(x, dims, correction, keepdim));
 }
-Tensor std(const Tensor& x) { return sqrt(var(x)); }
+Tensor std(const Tensor& x, Where loc) {
+  CallSite site(loc);
+  return sqrt(var(x));
+}
 
 namespace {
 Tensor arg_reduce(const char* op, Reduce k, const Tensor& x, int64_t dim, bool keepdim) {
@@ -156,22 +172,43 @@ Tensor extreme_all(const char* op, Reduce k, const Tensor& x) {
 }
 }  // namespace
 
-ValuesIndices max(const Tensor& x, int64_t dim, bool keepdim) { return extreme("max", Reduce::argmax, x, dim, keepdim); }
-ValuesIndices min(const Tensor& x, int64_t dim, bool keepdim) { return extreme("min", Reduce::argmin, x, dim, keepdim); }
-Tensor max(const Tensor& x) { return extreme_all("max", Reduce::argmax, x); }
-Tensor min(const Tensor& x) { return extreme_all("min", Reduce::argmin, x); }
-Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) { return arg_reduce("argmax", Reduce::argmax, x, dim, keepdim); }
-Tensor argmin(const Tensor& x, int64_t dim, bool keepdim) { return arg_reduce("argmin", Reduce::argmin, x, dim, keepdim); }
-Tensor argmax(const Tensor& x) {
+ValuesIndices max(const Tensor& x, int64_t dim, bool keepdim, Where loc) {
+  CallSite site(loc);
+  return extreme("max", Reduce::argmax, x, dim, keepdim);
+}
+ValuesIndices min(const Tensor& x, int64_t dim, bool keepdim, Where loc) {
+  CallSite site(loc);
+  return extreme("min", Reduce::argmin, x, dim, keepdim);
+}
+Tensor max(const Tensor& x, Where loc) {
+  CallSite site(loc);
+  return extreme_all("max", Reduce::argmax, x);
+}
+Tensor min(const Tensor& x, Where loc) {
+  CallSite site(loc);
+  return extreme_all("min", Reduce::argmin, x);
+}
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim, Where loc) {
+  CallSite site(loc);
+  return arg_reduce("argmax", Reduce::argmax, x, dim, keepdim);
+}
+Tensor argmin(const Tensor& x, int64_t dim, bool keepdim, Where loc) {
+  CallSite site(loc);
+  return arg_reduce("argmin", Reduce::argmin, x, dim, keepdim);
+}
+Tensor argmax(const Tensor& x, Where loc) {
+  CallSite site(loc);
   check_defined("argmax", x);
   return arg_reduce("argmax", Reduce::argmax, reshape(x, {-1}), 0, false);
 }
-Tensor argmin(const Tensor& x) {
+Tensor argmin(const Tensor& x, Where loc) {
+  CallSite site(loc);
   check_defined("argmin", x);
   return arg_reduce("argmin", Reduce::argmin, reshape(x, {-1}), 0, false);
 }
 
-Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim) {
+Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim, Where loc) {
+  CallSite site(loc);
   check_defined("logsumexp", x);
   check_floating("logsumexp", x);
   Tensor m = extreme("logsumexp", Reduce::argmax, x, dim, true).values.detach();
@@ -182,7 +219,8 @@ Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim) {
 // d/dx_j of the product = the product of the others. With no zero in the slice that is out / x_j;
 // with one zero, only the zero's entry is nonzero (the product of the rest); with two or more,
 // none. (The second derivative is exact where the slice has no zero.)
-Tensor prod(const Tensor& x, int64_t dim, bool keepdim) {
+Tensor prod(const Tensor& x, int64_t dim, bool keepdim, Where loc) {
+  CallSite site(loc);
   const char* op = "prod";
   check_defined(op, x);
   int64_t d = wrap_dim(op, dim, std::max<int64_t>(x.dim(), 1));
@@ -208,13 +246,15 @@ Tensor prod(const Tensor& x, int64_t dim, bool keepdim) {
     });
   return out;
 }
-Tensor prod(const Tensor& x) {
+Tensor prod(const Tensor& x, Where loc) {
+  CallSite site(loc);
   check_defined("prod", x);
   return reshape(prod(reshape(x, {-1}), 0, false), Shape{});
 }
 
 // Running sums along dim; the gradient is the running sum of the gradient taken from the end.
-Tensor cumsum(const Tensor& x, int64_t dim) {
+Tensor cumsum(const Tensor& x, int64_t dim, Where loc) {
+  CallSite site(loc);
   const char* op = "cumsum";
   check_defined(op, x);
   int64_t d = wrap_dim(op, dim, std::max<int64_t>(x.dim(), 1));
@@ -258,7 +298,8 @@ Tensor norm_value(const char* op, const Tensor& x, double p, const std::vector<i
 
 // The gradient: p = 1: sign(x); p = 2: x / norm; inf: sign(x) shared among the entries that reach
 // the norm; other p: sign(x) |x|^(p-1) / norm^(p-1); zero where the norm is 0 (as PyTorch).
-Tensor norm(const Tensor& x, double p, const Dims& dims, bool keepdim) {
+Tensor norm(const Tensor& x, double p, const Dims& dims, bool keepdim, Where loc) {
+  CallSite site(loc);
   const char* op = "norm";
   check_defined(op, x);
   check_floating(op, x);
@@ -289,9 +330,13 @@ Tensor norm(const Tensor& x, double p, const Dims& dims, bool keepdim) {
     });
   return out;
 }
-Tensor norm(const Tensor& x, double p) { return norm(x, p, Dims{}, false); }
+Tensor norm(const Tensor& x, double p, Where loc) {
+  CallSite site(loc);
+  return norm(x, p, Dims{}, false);
+}
 
-Tensor sum_to(const Tensor& x, const Shape& shape) {
+Tensor sum_to(const Tensor& x, const Shape& shape, Where loc) {
+  CallSite site(loc);
   if (x.shape() == shape) return x;
   int64_t lead = x.dim() - shape.ndim();
   if (lead < 0) fail("sum_to", "cannot sum shape " + x.shape().str() + " to the larger shape " + shape.str());
@@ -309,13 +354,32 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
   return reshape(sum(x, dims, true), shape);
 }
 
-Tensor Tensor::sum() const { return xgrad::sum(*this); }
-Tensor Tensor::sum(const Dims& dims, bool keepdim) const { return xgrad::sum(*this, dims, keepdim); }
-Tensor Tensor::mean() const { return xgrad::mean(*this); }
-Tensor Tensor::mean(const Dims& dims, bool keepdim) const { return xgrad::mean(*this, dims, keepdim); }
-Tensor Tensor::max() const { return xgrad::max(*this); }
-Tensor Tensor::min() const { return xgrad::min(*this); }
-Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const {
+Tensor Tensor::sum(Where loc) const {
+  CallSite site(loc);
+  return xgrad::sum(*this);
+}
+Tensor Tensor::sum(const Dims& dims, bool keepdim, Where loc) const {
+  CallSite site(loc);
+  return xgrad::sum(*this, dims, keepdim);
+}
+Tensor Tensor::mean(Where loc) const {
+  CallSite site(loc);
+  return xgrad::mean(*this);
+}
+Tensor Tensor::mean(const Dims& dims, bool keepdim, Where loc) const {
+  CallSite site(loc);
+  return xgrad::mean(*this, dims, keepdim);
+}
+Tensor Tensor::max(Where loc) const {
+  CallSite site(loc);
+  return xgrad::max(*this);
+}
+Tensor Tensor::min(Where loc) const {
+  CallSite site(loc);
+  return xgrad::min(*this);
+}
+Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim, Where loc) const {
+  CallSite site(loc);
   return dim ? xgrad::argmax(*this, *dim, keepdim) : xgrad::argmax(*this);
 }
 

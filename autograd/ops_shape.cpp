@@ -25,7 +25,8 @@ Tensor narrow_into_zeros(const Tensor& g, const Shape& full, int64_t dim, int64_
 
 }  // namespace
 
-Tensor reshape(const Tensor& x, const Shape& s) {
+Tensor reshape(const Tensor& x, const Shape& s, Where loc) {
+  CallSite site(loc);
   const char* op = "reshape";
   check_defined(op, x);
   Shape target = s;
@@ -55,7 +56,8 @@ Tensor reshape(const Tensor& x, const Shape& s) {
   return out;
 }
 
-Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
+Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim, Where loc) {
+  CallSite site(loc);
   check_defined("flatten", x);
   if (x.dim() == 0) return reshape(x, {1});
   int64_t a = wrap_dim("flatten", start_dim, x.dim()), b = wrap_dim("flatten", end_dim, x.dim());
@@ -69,7 +71,8 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
   return reshape(x, s);
 }
 
-Tensor squeeze(const Tensor& x) {
+Tensor squeeze(const Tensor& x, Where loc) {
+  CallSite site(loc);
   check_defined("squeeze", x);
   Shape s;
   for (int64_t d : x.shape())
@@ -77,7 +80,8 @@ Tensor squeeze(const Tensor& x) {
   return reshape(x, s);
 }
 
-Tensor squeeze(const Tensor& x, int64_t dim) {
+Tensor squeeze(const Tensor& x, int64_t dim, Where loc) {
+  CallSite site(loc);
   check_defined("squeeze", x);
   if (x.dim() == 0) return x;
   int64_t d = wrap_dim("squeeze", dim, x.dim());
@@ -87,7 +91,8 @@ Tensor squeeze(const Tensor& x, int64_t dim) {
   return reshape(x, s);
 }
 
-Tensor unsqueeze(const Tensor& x, int64_t dim) {
+Tensor unsqueeze(const Tensor& x, int64_t dim, Where loc) {
+  CallSite site(loc);
   check_defined("unsqueeze", x);
   int64_t d = wrap_dim("unsqueeze", dim, x.dim() + 1);
   Shape s = x.shape();
@@ -95,7 +100,8 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
   return reshape(x, s);
 }
 
-Tensor permute(const Tensor& x, const Dims& dims) {
+Tensor permute(const Tensor& x, const Dims& dims, Where loc) {
+  CallSite site(loc);
   const char* op = "permute";
   check_defined(op, x);
   if (dims.size() != x.dim())
@@ -122,7 +128,8 @@ Tensor permute(const Tensor& x, const Dims& dims) {
   return out;
 }
 
-Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
+Tensor transpose(const Tensor& x, int64_t d0, int64_t d1, Where loc) {
+  CallSite site(loc);
   check_defined("transpose", x);
   int64_t a = wrap_dim("transpose", d0, x.dim()), b = wrap_dim("transpose", d1, x.dim());
   if (x.dim() < 2) return x;
@@ -132,7 +139,8 @@ Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
   return permute(x, perm);
 }
 
-Tensor expand(const Tensor& x, const Shape& s) {
+Tensor expand(const Tensor& x, const Shape& s, Where loc) {
+  CallSite site(loc);
   const char* op = "expand";
   check_defined(op, x);
   if (s.ndim() < x.dim())
@@ -156,7 +164,8 @@ Tensor expand(const Tensor& x, const Shape& s) {
   return out;
 }
 
-Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length, Where loc) {
+  CallSite site(loc);
   const char* op = "narrow";
   check_defined(op, x);
   if (x.dim() == 0) fail(op, "cannot narrow a 0-d tensor");
@@ -178,7 +187,8 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   return out;
 }
 
-Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
+Tensor cat(const std::vector<Tensor>& xs, int64_t dim, Where loc) {
+  CallSite site(loc);
   const char* op = "cat";
   if (xs.empty()) fail(op, "expected at least one tensor");
   for (auto& t : xs) check_defined(op, t);
@@ -220,7 +230,8 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
   return out;
 }
 
-Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
+Tensor stack(const std::vector<Tensor>& xs, int64_t dim, Where loc) {
+  CallSite site(loc);
   if (xs.empty()) fail("stack", "expected at least one tensor");
   check_defined("stack", xs[0]);
   for (size_t i = 1; i < xs.size(); ++i) {
@@ -237,7 +248,9 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
   return cat(us, d);
 }
 
-std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim) {
+std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim,
+                          Where loc) {
+  CallSite site(loc);
   const char* op = "split";
   check_defined(op, x);
   if (x.dim() == 0) fail(op, "cannot split a 0-d tensor");
@@ -261,7 +274,8 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, in
   return out;
 }
 
-std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
+std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim, Where loc) {
+  CallSite site(loc);
   const char* op = "split";
   check_defined(op, x);
   if (x.dim() == 0) fail(op, "cannot split a 0-d tensor");
@@ -276,7 +290,8 @@ std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
 }
 
 // Pieces of ceil(size / chunks), so there may be fewer than `chunks` of them (as PyTorch).
-std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim, Where loc) {
+  CallSite site(loc);
   const char* op = "chunk";
   check_defined(op, x);
   if (x.dim() == 0) fail(op, "cannot chunk a 0-d tensor");
@@ -287,7 +302,8 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
 
 // Tiles x: dim i of the result is repeats[i] copies of x's dim i, x's shape padded with leading 1s.
 // Each repeated dim is one expand of [before, 1, rest] to [before, r, rest].
-Tensor repeat(const Tensor& x, const Shape& repeats) {
+Tensor repeat(const Tensor& x, const Shape& repeats, Where loc) {
+  CallSite site(loc);
   const char* op = "repeat";
   check_defined(op, x);
   if (repeats.ndim() < x.dim())
@@ -313,7 +329,8 @@ Tensor repeat(const Tensor& x, const Shape& repeats) {
   return y;
 }
 
-Tensor flip(const Tensor& x, const Dims& dims) {
+Tensor flip(const Tensor& x, const Dims& dims, Where loc) {
+  CallSite site(loc);
   const char* op = "flip";
   check_defined(op, x);
   std::vector<bool> seen(std::max<int64_t>(x.dim(), 1), false);
@@ -342,7 +359,8 @@ Tensor flip(const Tensor& x, const Dims& dims) {
 
 // Each shift moves its dim's entries forward, wrapping around: two narrows and a cat. Without dims,
 // the flattened tensor rolls by one shift.
-Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const Dims& dims) {
+Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const Dims& dims, Where loc) {
+  CallSite site(loc);
   const char* op = "roll";
   check_defined(op, x);
   const std::string shifts_str = Dims(shifts).str();
@@ -366,22 +384,51 @@ Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const Dims& dim
   return y.same(x) ? x.clone() : y;
 }
 
-Tensor Tensor::reshape(const Shape& s) const { return xgrad::reshape(*this, s); }
-Tensor Tensor::flatten(int64_t a, int64_t b) const { return xgrad::flatten(*this, a, b); }
-Tensor Tensor::squeeze() const { return xgrad::squeeze(*this); }
-Tensor Tensor::squeeze(int64_t d) const { return xgrad::squeeze(*this, d); }
-Tensor Tensor::unsqueeze(int64_t d) const { return xgrad::unsqueeze(*this, d); }
-Tensor Tensor::t() const {
+Tensor Tensor::reshape(const Shape& s, Where loc) const {
+  CallSite site(loc);
+  return xgrad::reshape(*this, s);
+}
+Tensor Tensor::flatten(int64_t a, int64_t b, Where loc) const {
+  CallSite site(loc);
+  return xgrad::flatten(*this, a, b);
+}
+Tensor Tensor::squeeze(Where loc) const {
+  CallSite site(loc);
+  return xgrad::squeeze(*this);
+}
+Tensor Tensor::squeeze(int64_t d, Where loc) const {
+  CallSite site(loc);
+  return xgrad::squeeze(*this, d);
+}
+Tensor Tensor::unsqueeze(int64_t d, Where loc) const {
+  CallSite site(loc);
+  return xgrad::unsqueeze(*this, d);
+}
+Tensor Tensor::t(Where loc) const {
+  CallSite site(loc);
   check_defined("t", *this);
   if (dim() > 2) fail("t", "expects a tensor of at most 2 dims, got shape " + shape().str() + " (use transpose)");
   if (dim() < 2) return *this;  // 0-D and 1-D: itself, as in PyTorch
   return xgrad::transpose(*this, 0, 1);
 }
-Tensor Tensor::transpose(int64_t a, int64_t b) const { return xgrad::transpose(*this, a, b); }
-Tensor Tensor::permute(const Dims& dims) const { return xgrad::permute(*this, dims); }
-Tensor Tensor::expand(const Shape& s) const { return xgrad::expand(*this, s); }
-Tensor Tensor::narrow(int64_t d, int64_t start, int64_t len) const { return xgrad::narrow(*this, d, start, len); }
-Tensor Tensor::slice(int64_t d, int64_t start, int64_t end) const {
+Tensor Tensor::transpose(int64_t a, int64_t b, Where loc) const {
+  CallSite site(loc);
+  return xgrad::transpose(*this, a, b);
+}
+Tensor Tensor::permute(const Dims& dims, Where loc) const {
+  CallSite site(loc);
+  return xgrad::permute(*this, dims);
+}
+Tensor Tensor::expand(const Shape& s, Where loc) const {
+  CallSite site(loc);
+  return xgrad::expand(*this, s);
+}
+Tensor Tensor::narrow(int64_t d, int64_t start, int64_t len, Where loc) const {
+  CallSite site(loc);
+  return xgrad::narrow(*this, d, start, len);
+}
+Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, Where loc) const {
+  CallSite site(loc);
   check_defined("slice", *this);
   int64_t w = wrap_dim("slice", d, dim());
   int64_t size = shape()[w];
@@ -389,7 +436,8 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end) const {
   int64_t a = clampi(start), b = clampi(end);
   return xgrad::narrow(*this, w, a, std::max<int64_t>(b - a, 0));
 }
-Tensor Tensor::select(int64_t d, int64_t index) const {
+Tensor Tensor::select(int64_t d, int64_t index, Where loc) const {
+  CallSite site(loc);
   check_defined("select", *this);
   int64_t w = wrap_dim("select", d, dim());
   int64_t size = shape()[w];

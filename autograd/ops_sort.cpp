@@ -7,7 +7,8 @@
 
 namespace xgrad {
 
-ValuesIndices sort(const Tensor& x, int64_t dim, bool descending) {
+ValuesIndices sort(const Tensor& x, int64_t dim, bool descending, Where loc) {
+  CallSite site(loc);
   const char* op = "sort";
   check_defined(op, x);
   int64_t d = wrap_dim(op, dim, std::max<int64_t>(x.dim(), 1));
@@ -21,7 +22,8 @@ ValuesIndices sort(const Tensor& x, int64_t dim, bool descending) {
 }
 
 // The k largest (or smallest) along dim, in order; ties keep their order in x.
-ValuesIndices topk(const Tensor& x, int64_t k, int64_t dim, bool largest) {
+ValuesIndices topk(const Tensor& x, int64_t k, int64_t dim, bool largest, Where loc) {
+  CallSite site(loc);
   const char* op = "topk";
   check_defined(op, x);
   int64_t d = wrap_dim(op, dim, std::max<int64_t>(x.dim(), 1));
