@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "xgrad/autograd/grad_mode.hpp"
+#include "autograd/cpu/parallel.hpp"
 #include "autograd/op.hpp"
 
 namespace xgrad {
@@ -182,6 +183,68 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
   return squeeze(y, -2);
 }
 
+namespace {
+
+// max_pool2d's gather: out[r, j] = x[r, index[r, j]] for x [R, H W] and index [R, L] from the
+// pool's own forward, in range by construction, so no range scan (gather's check read every index
+// on every step). Its backward scatters into fresh zeros (no copy of a zero tensor), and that
+// scatter's backward is this gather again, so second derivatives hold.
+Tensor pool_scatter(const Tensor& grad, const Tensor& index, const Shape& shape);
+Tensor pool_gather(const Tensor& x, const Tensor& index) {
+  const char* op = "max_pool2d";
+  Tensor out = make_tensor(index.shape(), x.dtype(), x.device());
+  if (out.numel())
+    kernels_for(x, op).gather(x, index, out, x.shape()[0], x.shape()[1], index.shape()[1], 1);
+  if (Recorder r{op, out, {&x}})
+    r.backward([index = r.save(index), shape = x.shape()](Grads& g) {
+      g[0] = pool_scatter(g.out, g(index), shape);
+    });
+  return out;
+}
+Tensor pool_scatter(const Tensor& grad, const Tensor& index, const Shape& shape) {
+  const char* op = "max_pool2d_backward";
+  Tensor out = zeros(shape, TensorOptions{grad.dtype(), grad.device()});
+  if (grad.numel())
+    kernels_for(grad, op).scatter_add(grad, index, out, shape[0], shape[1], index.shape()[1], 1);
+  if (Recorder r{op, out, {&grad}})
+    r.backward([index = r.save(index)](Grads& g) { g[0] = pool_gather(g.out, g(index)); });
+  return out;
+}
+
+// On the CPU, the window maxima's positions in one pass over x: for each window the first valid
+// position of its maximum, a NaN counting as the maximum (PyTorch's rule, and the composite's
+// below wherever the window holds a number above -inf). planes = N C images of H x W.
+template <class T>
+void pool_indices_cpu(const T* x, int64_t* out, const Window2d& w, int64_t planes) {
+  const int64_t H = w.height, W = w.width, L = w.out_h * w.out_w;
+  kernels::cpu_detail::parallel_for(planes, [&](int64_t p) {
+    const T* img = x + p * H * W;
+    int64_t* dst = out + p * L;
+    for (int64_t oy = 0; oy < w.out_h; ++oy) {
+      for (int64_t ox = 0; ox < w.out_w; ++ox) {
+        int64_t at = -1;
+        T best = T(0);
+        for (int64_t i = 0; i < w.kh; ++i) {
+          const int64_t iy = oy * w.sh - w.ph + i * w.dh;
+          if (iy < 0 || iy >= H) continue;
+          for (int64_t j = 0; j < w.kw; ++j) {
+            const int64_t ix = ox * w.sw - w.pw + j * w.dw;
+            if (ix < 0 || ix >= W) continue;
+            const T v = img[iy * W + ix];
+            if (at < 0 || v > best || (v != v && best == best)) {
+              best = v;
+              at = iy * W + ix;
+            }
+          }
+        }
+        dst[oy * w.out_w + ox] = at;
+      }
+    }
+  });
+}
+
+}  // namespace
+
 ValuesIndices max_pool2d_with_indices(const Tensor& input, Int2 k, std::optional<Int2> stride,
                                       Int2 pad, Int2 dil, Where loc) {
   CallSite site(loc);
@@ -196,6 +259,17 @@ ValuesIndices max_pool2d_with_indices(const Tensor& input, Int2 k, std::optional
   plane.channels = 1;
   TensorOptions ints{kInt64, x.device()};
   Tensor indices;
+  const Tensor planes = reshape(x, {N * C, H * W});
+  if (x.device().is_cpu() && x.numel()) {
+    indices = make_tensor({N * C, L}, kInt64, x.device());
+    if (x.dtype() == kFloat32)
+      pool_indices_cpu(static_cast<const float*>(x.data_ptr()), static_cast<int64_t*>(indices.data_ptr()), w, N * C);
+    else
+      pool_indices_cpu(static_cast<const double*>(x.data_ptr()), static_cast<int64_t*>(indices.data_ptr()), w, N * C);
+    Tensor values = pool_gather(planes, indices);  // in range by construction
+    Shape out_shape{N, C, w.out_h, w.out_w};
+    return {b.out(reshape(values, out_shape)), b.out(reshape(indices, out_shape))};
+  }
   {
     NoGradGuard no_grad;
     Tensor cols =
@@ -211,7 +285,8 @@ ValuesIndices max_pool2d_with_indices(const Tensor& input, Int2 k, std::optional
     indices = add(reshape(index_select(tensor(offset, ints), 0, which), {N * C, L}),
                   tensor(origin, ints));
   }
-  Tensor values = gather(reshape(x, {N * C, H * W}), 1, indices);
+  // Range-checked: a window whose numbers are all -inf picks its first entry, which may be padding.
+  Tensor values = gather(planes, 1, indices);
   Shape out_shape{N, C, w.out_h, w.out_w};
   return {b.out(reshape(values, out_shape)), b.out(reshape(indices, out_shape))};
 }

@@ -1,4 +1,5 @@
-// set_num_threads / get_num_threads: the kernels' worker pool and OpenBLAS, set together.
+// set_num_threads / get_num_threads: the kernels' worker pool, which also runs the pieces of large
+// GEMMs; OpenBLAS itself stays on one thread per call, so the two never oversubscribe the CPUs.
 #include <cblas.h>
 
 #include <string>
@@ -11,7 +12,7 @@ namespace xgrad {
 void set_num_threads(int n) {
   if (n < 1) throw Error("set_num_threads: the thread count must be at least 1, got " + std::to_string(n));
   kernels::cpu_detail::set_parallel_threads(n);
-  openblas_set_num_threads(n);  // large GEMMs; small ones run on the caller (cpu/gemm.cpp)
+  openblas_set_num_threads(1);  // xgrad's GEMMs split over the pool instead (cpu/gemm.cpp)
 }
 
 int get_num_threads() { return kernels::cpu_detail::parallel_threads(); }

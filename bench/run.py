@@ -169,6 +169,9 @@ def main():
     ap.add_argument("--w3-epochs", type=int, default=0, help="per-sample epochs in W3 (default 100)")
     ap.add_argument("--pin-cpu", type=int, default=os.cpu_count() - 1,
                     help="CPU for the single-threaded workloads W0 W1 W3 W6 (-1: no pinning)")
+    ap.add_argument("--cnn-recipe", action="store_true",
+                    help="also run examples/fashion_cnn's whole recipe (10 epochs) once in PyTorch and report "
+                         "its test accuracy and s/epoch (long: ~10 epochs of W7)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / f"{datetime.date.today()}.md"))
     args = ap.parse_args()
     build = Path(args.build)
@@ -344,6 +347,13 @@ def main():
                  "- threads: OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1, torch.set_num_threads(1); "
                  f"OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(unset)')}; nothing pinned", "",
                  *dist_rows, "", *[f"- {n}" for n in dist_notes]]
+    if args.cnn_recipe:
+        r = run(["/usr/bin/python3", ROOT / "bench" / "torch_bench.py", "CNN", data], env)
+        text += ["", "## examples/fashion_cnn's recipe in PyTorch (one run, seed 0)", "",
+                 "W7's network, Adam lr 1e-3 annealed on a cosine to 0, random horizontal flips (p 0.5), "
+                 f"batches of 64, 10 epochs: test accuracy {r['test_accuracy']:.4f}, "
+                 f"{r['s_per_epoch']:.1f} s an epoch (`bench/torch_bench.py CNN`; xgrad's: "
+                 "`examples/fashion_cnn --seed 0`)"]
     table = "\n".join(text) + "\n"
     print(table)
     out = Path(args.out)

@@ -5,7 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
+#include <vector>
 #include <xgrad/xgrad.hpp>
 
 #include "reference/layers_reference.hpp"
@@ -102,6 +104,21 @@ TEST_CASE("pooling matches PyTorch, max_pool2d's indices included") {
   // One image [C, H, W] gives [C, out_h, out_w].
   CHECK(max_pool2d(wave({3, 7, 6}, 1), 3, Int2(2), 1).shape() == Shape({3, 4, 3}));
   CHECK(allclose(max_pool2d(wave({3, 7, 6}, 1), 3, Int2(2), 1), values[0]));
+}
+
+TEST_CASE("max_pool2d: windows of -inf beside padding pick their first real position; NaN wins") {
+  const float inf = std::numeric_limits<float>::infinity();
+  Tensor x = full({1, 1, 2, 2}, -inf).requires_grad_();
+  auto [values, indices] = max_pool2d_with_indices(x, 2, Int2(1), 1);  // 3 x 3 windows, padding 1
+  // PyTorch's rule: the first position inside the image, never a padded one.
+  CHECK(indices.to_vector<int64_t>() == std::vector<int64_t>{0, 0, 1, 0, 0, 1, 2, 2, 3});
+  CHECK(values.to_vector<float>() == std::vector<float>(9, -inf));
+  values.sum().backward();
+  CHECK(x.grad().to_vector<float>() == std::vector<float>{4, 2, 2, 1});  // windows per position
+  Tensor y = tensor(std::vector<double>{1, std::nan(""), 3, 2}, {1, 1, 2, 2});
+  auto [v, i] = max_pool2d_with_indices(y, 2);
+  CHECK(std::isnan(v.item()));
+  CHECK(i.item<int64_t>() == 1);
 }
 
 TEST_CASE("batch_norm, layer_norm, elu and softplus match PyTorch") {

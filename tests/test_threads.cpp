@@ -46,28 +46,56 @@ struct Restore {
 
 }  // namespace
 
-TEST_CASE("set_num_threads governs the kernels' pool and OpenBLAS, and sticks") {
+TEST_CASE("set_num_threads governs the kernels' pool, OpenBLAS stays on one thread, and it sticks") {
   Restore restore;
   CHECK_THROWS_WITH_AS(set_num_threads(0), "set_num_threads: the thread count must be at least 1, got 0", Error);
   CHECK_THROWS_AS(set_num_threads(-3), Error);
 
+  manual_seed(3);
   set_num_threads(1);
   CHECK(get_num_threads() == 1);
   CHECK(threads_used() == 1);
   Tensor a = randn({512, 512}), b = randn({512, 512});
-  (void)matmul(a, b);  // above the small-GEMM bound: OpenBLAS runs on get_num_threads() threads
+  Tensor one = matmul(a, b);  // above the small-GEMM bound: pieces on the pool, OpenBLAS on one thread each
   CHECK(openblas_get_num_threads() == 1);
   CHECK(get_num_threads() == 1);  // still, after work
 
   set_num_threads(3);  // more than this machine may have: the user's choice, honoured
   CHECK(get_num_threads() == 3);
   CHECK(threads_used() == 3);
-  (void)matmul(a, b);
-  CHECK(openblas_get_num_threads() == 3);
+  Tensor three = matmul(a, b);
+  CHECK(openblas_get_num_threads() == 1);  // never OpenBLAS's threads beside the pool's
+  CHECK(same_bits(one, three));
   (void)matmul(randn({4, 4}), randn({4, 4}));  // small: on the calling thread, setting unchanged
   CHECK(get_num_threads() == 3);
-  (void)matmul(a, b);
-  CHECK(openblas_get_num_threads() == 3);
+}
+
+TEST_CASE("large GEMMs: the same bits on 1, 2 and 3 threads, for every transpose and a batch") {
+  Restore restore;
+  manual_seed(11);
+  // Shapes cut by rows, by columns, with a long k (a weight gradient), and a batch of products.
+  Tensor a = randn({96, 1000}), b = randn({1000, 700}), w = randn({32, 144}), c = randn({144, 12544});
+  Tensor g = randn({32, 12544}), s = randn({8, 300, 200}), t = randn({8, 200, 300});
+  auto run = [&] {
+    return std::vector<Tensor>{matmul(a, b), matmul(b.t(), a.t()), matmul(w, c), matmul(g, c.t()),
+                               matmul(w.t(), g), matmul(s, t), matmul(t.transpose(1, 2), s.transpose(1, 2))};
+  };
+  set_num_threads(1);
+  std::vector<Tensor> one = run();
+  // Against a double-precision reference, so a wrong piece offset fails.
+  Tensor ref = matmul(w.to(kFloat64), c.to(kFloat64)).to(kFloat32);
+  CHECK(allclose(one[2], ref, 1e-4, 1e-3));
+  CHECK(allclose(one[1], one[0].t(), 1e-4, 1e-3));
+  CHECK(allclose(one[6], one[5].transpose(1, 2), 1e-4, 1e-3));
+  for (int threads : {2, 3}) {
+    set_num_threads(threads);
+    std::vector<Tensor> many = run();
+    for (size_t i = 0; i < one.size(); ++i) {
+      CAPTURE(threads);
+      CAPTURE(i);
+      CHECK(same_bits(one[i], many[i]));
+    }
+  }
 }
 
 TEST_CASE("large elementwise ops and reductions: the same bits on 1, 2 and 3 threads") {

@@ -13,15 +13,15 @@
 namespace xgrad::kernels::cpu_detail {
 namespace {
 
-void gemm_call(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, const float* b,
-               float beta, float* c) {
+void gemm_call(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda,
+               const float* b, int ldb, float beta, float* c, int ldc) {
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
-              k, alpha, a, ta ? m : k, b, tb ? k : n, beta, c, n);
+              k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
-void gemm_call(bool ta, bool tb, int m, int n, int k, double alpha, const double* a,
-               const double* b, double beta, double* c) {
+void gemm_call(bool ta, bool tb, int m, int n, int k, double alpha, const double* a, int lda,
+               const double* b, int ldb, double beta, double* c, int ldc) {
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
-              k, alpha, a, ta ? m : k, b, tb ? k : n, beta, c, n);
+              k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 // Vector shapes go to the level-2 routines: OpenBLAS packs both operands for every GEMM call,
@@ -42,15 +42,26 @@ void ger_call(int m, int n, double alpha, const double* x, const double* y, doub
   cblas_dger(CblasRowMajor, m, n, alpha, x, 1, y, 1, c, n);
 }
 
-// One thread policy: OpenBLAS splits a GEMM over its threads once m*n*k passes 2^18, but on
-// problems of a few million multiply-adds the hand-off to the second thread costs more than it
-// saves (a 100x64x50 GEMM, as in a digits batch, ran several times slower on two threads here).
-// Below kSmallGemm the GEMM runs on the calling thread; above it on get_num_threads() threads.
+// One thread policy: OpenBLAS always runs on the calling thread, and xgrad's own pool
+// (parallel_for) runs the pieces of a large GEMM. OpenBLAS's own threads spin (sched_yield) for a
+// while after each threaded call; between the many mid-sized GEMMs of a CNN step that spinning took
+// the second core from the pool's elementwise work (37 % of a W7 profile). Below kSmallGemm
+// multiply-adds a GEMM is one call (a 100x64x50 GEMM ran several times slower split in two).
+// Above it, the output is cut into pieces by its shape alone (never by the thread count), each
+// piece one OpenBLAS call with the full k: every element comes from the same call on any number
+// of threads, so the bits do not depend on it.
 constexpr int64_t kSmallGemm = int64_t{1} << 22;
 
-void set_blas_threads(int64_t work) {
-  int want = work < kSmallGemm ? 1 : parallel_threads();
+void set_blas_threads(int want) {
   if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
+}
+
+// How many pieces a GEMM of m x n x k is cut into along `extent` (its m or n): a function of the
+// shape only. At least 64 rows or columns and 2^22 multiply-adds a piece, at most 8 pieces (each
+// piece packs the other operand again).
+int64_t gemm_pieces(int64_t m, int64_t n, int64_t k, int64_t extent) {
+  if (m * n * k < kSmallGemm) return 1;
+  return std::clamp<int64_t>(std::min(extent / 64, m * n * k / kSmallGemm), 1, 8);
 }
 
 // out = beta * out, for k = 0 (BLAS rejects a zero leading dimension); beta = 0 clears NaNs too.
@@ -79,7 +90,27 @@ void product(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, const T
     scale(out, int64_t{m} * n, beta);
     return ger_call(m, n, alpha, a, b, out);
   }
-  gemm_call(ta, tb, m, n, k, alpha, a, b, beta, out);
+  gemm_call(ta, tb, m, n, k, alpha, a, ta ? m : k, b, tb ? k : n, beta, out, n);
+}
+
+// out[m, n] = alpha op(a) op(b) + beta out as pieces of rows (or columns) on the pool.
+template <class T>
+void pieces(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, const T* b, T beta, T* out) {
+  const bool by_rows = m >= n;
+  const int64_t extent = by_rows ? m : n;
+  const int64_t count = gemm_pieces(m, n, k, extent);
+  if (count == 1) return product(ta, tb, m, n, k, alpha, a, b, beta, out);
+  const int64_t piece = ((extent + count - 1) / count + 15) / 16 * 16;  // whole SIMD tiles
+  const int lda = ta ? m : k, ldb = tb ? k : n;
+  parallel_for(count, [&](int64_t p) {
+    const int64_t begin = p * piece, size = std::min(piece, extent - begin);
+    if (size <= 0) return;
+    const int s = static_cast<int>(size);
+    if (by_rows)  // rows begin.. of op(a): a's rows, or a's columns when transposed
+      gemm_call(ta, tb, s, n, k, alpha, a + (ta ? begin : begin * k), lda, b, ldb, beta, out + begin * n, n);
+    else  // columns begin.. of op(b): b's columns, or b's rows when transposed
+      gemm_call(ta, tb, m, s, k, alpha, a, lda, b + (tb ? begin * k : begin), ldb, beta, out + begin, n);
+  });
 }
 
 template <class T>
@@ -97,9 +128,21 @@ void batched(const T* a, const T* b, T* out, bool ta, bool tb, int64_t batch, in
                 ", n=" + std::to_string(n) + ", k=" + std::to_string(k) + ")");
   }
   const int im = static_cast<int>(m), in = static_cast<int>(n), ik = static_cast<int>(k);
-  set_blas_threads(m * n * k);
-  for (int64_t i = 0; i < batch; ++i)
-    product(ta, tb, im, in, ik, alpha, a + i * a_stride, b + i * b_stride, beta, out + i * m * n);
+  set_blas_threads(1);
+  const bool matrix = m > 1 && n > 1 && k > 1;  // vector shapes stay one BLAS call each
+  if (batch > 1 && matrix && batch * m * n * k >= kSmallGemm) {
+    // A stack of products: one per task, each on one thread (pieces() runs inline inside).
+    parallel_for(batch, [&](int64_t i) {
+      pieces(ta, tb, im, in, ik, alpha, a + i * a_stride, b + i * b_stride, beta, out + i * m * n);
+    });
+    return;
+  }
+  for (int64_t i = 0; i < batch; ++i) {
+    if (matrix)
+      pieces(ta, tb, im, in, ik, alpha, a + i * a_stride, b + i * b_stride, beta, out + i * m * n);
+    else
+      product(ta, tb, im, in, ik, alpha, a + i * a_stride, b + i * b_stride, beta, out + i * m * n);
+  }
 }
 
 }  // namespace

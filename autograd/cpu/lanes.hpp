@@ -78,18 +78,48 @@ T extreme_row(const T* x, int64_t n) {
   return nan ? std::numeric_limits<T>::quiet_NaN() : best;
 }
 
-// The index of the first max (Max) or min of n >= 1 elements; of the first NaN if any.
+// The index of the first element equal to v (== : -0 matches +0), or of the first NaN when v is
+// NaN; n >= 1 and such an element exists.
+template <class T>
+int64_t find_row(const T* x, int64_t n, T v) {
+  int64_t i = 0;
+  if constexpr (std::is_floating_point_v<T>) {
+    using Batch = xsimd::batch<T>;
+    constexpr int64_t kWidth = static_cast<int64_t>(Batch::size);
+    const bool nan = v != v;
+    const Batch target(v);
+    for (; i + kWidth <= n; i += kWidth) {  // whole batches until one holds a match
+      const Batch b = Batch::load_unaligned(x + i);
+      if (xsimd::any(nan ? nan_lanes(b) : b == target)) break;
+    }
+    for (; i < n; ++i)
+      if (nan ? x[i] != x[i] : x[i] == v) return i;
+    return n - 1;  // unreachable: v came from x
+  } else {
+    for (; i < n; ++i)
+      if (x[i] == v) return i;
+    return n - 1;
+  }
+}
+
+// The index of the first max (Max) or min of n >= 1 elements; of the first NaN if any. Two passes,
+// both in SIMD lanes: the extreme's value (NaN if any), then the first element that equals it.
+// The same index as a scalar scan that replaces only on strictly better: the first element equal
+// to the extreme.
 template <bool Max, class T>
 int64_t arg_extreme_row(const T* x, int64_t n) {
-  T best = x[0];
-  int64_t at = 0;
-  for (int64_t i = 1; i < n; ++i) {
-    if (better<Max>(x[i], best)) {
-      best = x[i];
-      at = i;
+  if (n < 64) {
+    T best = x[0];
+    int64_t at = 0;
+    for (int64_t i = 1; i < n; ++i) {
+      if (better<Max>(x[i], best)) {
+        best = x[i];
+        at = i;
+      }
     }
+    return at;
   }
-  return at;
+  return find_row(x, n, extreme_row<Max>(x, n));
 }
 
 }  // namespace xgrad::kernels::cpu_detail
