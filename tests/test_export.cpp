@@ -62,19 +62,19 @@ nn::Sequential cnn() {
       nn::Conv2d(3, 4, {3, 2}, {.stride = {1, 2}, .padding = {1, 0}}), nn::BatchNorm2d(4),
       nn::ELU(0.5),
       nn::Conv2d(4, 4, 3, {.padding = "same", .dilation = {2, 1}, .groups = 2, .bias = false}),
-      nn::MaxPool2d(2, Int2(1), 1, 1), nn::GELU("tanh"), nn::AvgPool2d({2, 1}, Int2(1, 1), {1, 0}),
-      nn::Conv2d(4, 4, 1, {.padding = "valid"}), nn::AdaptiveAvgPool2d({3, 2}), nn::Flatten(2, -1),
+      nn::MaxPool2d(2, Int2(1), 1, 1), nn::GELU(std::string("tanh")), nn::AvgPool2d(Int2(2, 1), Int2(1, 1), Int2(1, 0)),
+      nn::Conv2d(4, 4, 1, {.padding = "valid"}), nn::AdaptiveAvgPool2d(Int2(3, 2)), nn::Flatten(2, -1),
       nn::Conv1d(4, 6, 3, {.stride = 2, .padding = 1, .dilation = 1, .groups = 2}),
-      nn::BatchNorm1d(6, {.eps = 1e-3, .momentum = 0.3}), nn::SiLU(), nn::Flatten(),
-      nn::Linear(18, 8), nn::LayerNorm({8}, {.eps = 1e-4}), nn::Softplus(2.0, 5.0),
-      nn::Dropout(0.1), nn::BatchNorm1d(8, {.affine = false}), nn::LeakyReLU(0.05),
+      nn::BatchNorm1d(6, nn::BatchNormOptions{.eps = 1e-3, .momentum = 0.3}), nn::SiLU(), nn::Flatten(),
+      nn::Linear(18, 8), nn::LayerNorm(Shape{8}, nn::LayerNormOptions{.eps = 1e-4}), nn::Softplus(2.0, 5.0),
+      nn::Dropout(0.1), nn::BatchNorm1d(8, nn::BatchNormOptions{.affine = false}), nn::LeakyReLU(0.05),
       nn::Linear(8, 3));
 }
 
 // Embedding (with padding_idx) on int64 indices [N, 5].
 nn::Sequential embedder() {
-  return nn::Sequential(nn::Embedding(10, 4, {.padding_idx = -1}), nn::Flatten(),
-                        nn::LayerNorm({20}, {.elementwise_affine = false}), nn::Linear(20, 2));
+  return nn::Sequential(nn::Embedding(10, 4, nn::EmbeddingOptions{.padding_idx = -1}), nn::Flatten(),
+                        nn::LayerNorm(Shape{20}, nn::LayerNormOptions{.elementwise_affine = false}), nn::Linear(20, 2));
 }
 
 // A few training-mode steps, so that the running statistics are no longer their initial values.
