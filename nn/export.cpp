@@ -144,7 +144,7 @@ Padding2d read_padding(const LayerArgs& a, bool one_d) {
       throw Error(a.where + ".padding: expected \"same\", \"valid\" or sizes, got \"" + mode + "\"");
     return Padding2d(mode == "same" ? "same" : "valid");
   }
-  if (one_d) return Padding2d(int64_t{0}, a.integer("padding"));
+  if (one_d) return Padding2d(a.integer("padding"));
   return Padding2d(a.pair("padding"));
 }
 BatchNormOptions batch_norm_options(const LayerArgs& a) {

@@ -148,7 +148,7 @@ TEST_CASE("save_model and load_model know the CNN layers, normalization, Embeddi
   nn::save_model(model, dir);
   auto doc = nlohmann::json::parse(read_text(dir + "/model.json"));
   auto& layers = doc["model"]["layers"];
-  REQUIRE(layers.size() == 20);
+  REQUIRE(layers.size() == 21);
   CHECK(layers[0]["args"] == nlohmann::json({{"in_channels", 3}, {"out_channels", 4},
                                              {"kernel_size", {3, 2}}, {"stride", {1, 2}},
                                              {"padding", {1, 0}}, {"dilation", 1},
