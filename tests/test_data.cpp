@@ -138,7 +138,8 @@ TEST_CASE("read_split_indices refuses malformed lists, naming the function, file
   CHECK(ok.train == std::vector<int64_t>{0, 2, 4});
   CHECK(ok.test == std::vector<int64_t>{1, 3});
   std::string e = error_of([&] { data::read_split_indices(corpus("huge_n")); });
-  CHECK(contains(e, "(no error)"));  // n = 2^62 with two indices: valid, and no allocation of n
+  CAPTURE(e);
+  CHECK(e.empty());  // n = 2^62 with two indices: valid, and no allocation of n
   e = error_of([&] { data::read_split_indices(corpus("duplicate")); });
   CHECK(contains(e, "read_split_indices: '" + corpus("duplicate") + "': index 0 appears twice"));
   e = error_of([&] { data::read_split_indices(corpus("out_of_range")); });
