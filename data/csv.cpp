@@ -195,6 +195,10 @@ TensorDataset read_csv_dataset(const std::string& path, const CsvOptions& option
     if (!is_floating(options.label_dtype) && (!std::isfinite(v) || v != std::floor(v)))
       throw Error(where(path, p.lines[r]) + " column " + std::to_string(label + 1) + ": label " +
                   std::to_string(v) + " is not an integer (label_dtype is int64)");
+    // Beyond int64 the conversion would be undefined (1e300 passed the check above).
+    if (!is_floating(options.label_dtype) && !(v >= -0x1p63 && v < 0x1p63))
+      throw Error(where(path, p.lines[r]) + " column " + std::to_string(label + 1) + ": label " +
+                  std::to_string(v) + " is outside int64's range (label_dtype is int64)");
     y.push_back(v);
   }
   return {tensor(x, Shape{p.rows, n_features}, options.dtype),

@@ -152,29 +152,44 @@ Split split_by_indices(const TensorDataset& dataset, const std::vector<int64_t>&
 
 SplitIndices read_split_indices(const std::string& path) {
   std::string text = read_file(path);
+  const std::string where = "read_split_indices: '" + path + "'";
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw Error("'" + path + "': not valid JSON: " + e.what());
+    throw Error(where + ": not valid JSON: " + e.what());
   }
+  // Integers only: a float such as 1e300 does not convert to int64 (nlohmann's get would).
+  auto integer = [&](const nlohmann::json& v, const std::string& field) {
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX))
+      throw Error(where + ": " + field + " must be an integer, got " + v.dump());
+    return v.get<int64_t>();
+  };
+  auto member = [&](const char* key) -> const nlohmann::json& {
+    if (!j.is_object() || !j.contains(key))
+      throw Error(where + ": expected an object with integer \"n\" and arrays \"train\", " +
+                  "\"test\"; \"" + key + "\" is missing");
+    return j[key];
+  };
   SplitIndices out;
-  try {
-    out.n = j.at("n").get<int64_t>();
-    out.train = j.at("train").get<std::vector<int64_t>>();
-    out.test = j.at("test").get<std::vector<int64_t>>();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error("'" + path + "': expected an object with integer \"n\" and arrays \"train\", " +
-                "\"test\": " + e.what());
+  out.n = integer(member("n"), "\"n\"");
+  if (out.n < 0) throw Error(where + ": \"n\" is negative (" + std::to_string(out.n) + ")");
+  for (auto [key, list] : {std::pair{"train", &out.train}, std::pair{"test", &out.test}}) {
+    const nlohmann::json& a = member(key);
+    if (!a.is_array()) throw Error(where + ": \"" + key + "\" must be an array, got " + a.type_name());
+    for (size_t i = 0; i < a.size(); ++i)
+      list->push_back(integer(a[i], std::string("\"") + key + "\"[" + std::to_string(i) + "]"));
   }
-  std::vector<char> seen(static_cast<size_t>(std::max<int64_t>(out.n, 0)), 0);
-  for (const auto* list : {&out.train, &out.test})
-    for (int64_t i : *list) {
-      if (i < 0 || i >= out.n)
-        throw Error("'" + path + "': index " + std::to_string(i) + " outside [0, " +
-                    std::to_string(out.n) + ")");
-      if (seen[i]++) throw Error("'" + path + "': index " + std::to_string(i) + " appears twice");
-    }
+  // Each index once, inside [0, n): checked on a sorted copy, so that a large n costs nothing.
+  std::vector<int64_t> all(out.train);
+  all.insert(all.end(), out.test.begin(), out.test.end());
+  for (int64_t i : all)
+    if (i < 0 || i >= out.n)
+      throw Error(where + ": index " + std::to_string(i) + " outside [0, " +
+                  std::to_string(out.n) + ")");
+  std::sort(all.begin(), all.end());
+  if (auto dup = std::adjacent_find(all.begin(), all.end()); dup != all.end())
+    throw Error(where + ": index " + std::to_string(*dup) + " appears twice");
   return out;
 }
 

@@ -95,9 +95,11 @@ Tensor read_idx(const std::string& path, double divisor) {
   uint64_t count = 1;
   for (int d = 0; d < ndim; ++d) {
     dims[d] = be32(b + 4 + 4 * d);
-    count *= static_cast<uint64_t>(dims[d]);
-    if (count > (uint64_t(1) << 40))
+    // Checked before multiplying: 2^40 times a 32-bit size would wrap around 2^64 (to 0 for
+    // [2^20, 2^20, 2^24], which then passed as an empty file).
+    if (dims[d] != 0 && count > (uint64_t(1) << 40) / static_cast<uint64_t>(dims[d]))
       throw fail(4 + 4 * d, "dimension sizes multiply to more than 2^40 elements");
+    count *= static_cast<uint64_t>(dims[d]);
   }
   const uint64_t expected = header + count * static_cast<uint64_t>(elem);
   if (size < expected)

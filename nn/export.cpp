@@ -12,9 +12,13 @@
 
 #include "xgrad/nn/activation.hpp"
 #include "xgrad/nn/container.hpp"
+#include "xgrad/nn/conv.hpp"
 #include "xgrad/nn/dropout.hpp"
+#include "xgrad/nn/embedding.hpp"
 #include "xgrad/nn/flatten.hpp"
 #include "xgrad/nn/linear.hpp"
+#include "xgrad/nn/normalization.hpp"
+#include "xgrad/nn/pooling.hpp"
 #include "xgrad/nn/serialize.hpp"
 
 namespace xgrad::nn {
@@ -41,7 +45,8 @@ const LayerArgs::Value& LayerArgs::get(const std::string& name, const char* want
 
 namespace {
 const char* kind(const LayerArgs::Value& v) {
-  static const char* names[] = {"a boolean", "an integer", "a number", "a string"};
+  static const char* names[] = {"a boolean", "an integer", "a number", "a string",
+                                "a list of integers"};
   return names[v.index()];
 }
 }  // namespace
@@ -71,6 +76,29 @@ const std::string& LayerArgs::text(const std::string& name) const {
   throw Error(where + "." + name + ": expected a string, got " + kind(v));
 }
 
+const std::vector<int64_t>& LayerArgs::integers(const std::string& name) const {
+  const Value& v = get(name, "a list of integers");
+  if (auto* l = std::get_if<std::vector<int64_t>>(&v)) return *l;
+  throw Error(where + "." + name + ": expected a list of integers, got " + kind(v));
+}
+
+Int2 LayerArgs::pair(const std::string& name) const {
+  const Value& v = get(name, "an integer or a list of two integers");
+  if (auto* i = std::get_if<int64_t>(&v)) return Int2(*i);
+  if (auto* l = std::get_if<std::vector<int64_t>>(&v); l && l->size() == 2)
+    return Int2((*l)[0], (*l)[1]);
+  throw Error(where + "." + name + ": expected an integer or a list of two integers, got " +
+              (std::holds_alternative<std::vector<int64_t>>(v)
+                   ? "a list of " + std::to_string(std::get<std::vector<int64_t>>(v).size())
+                   : std::string(kind(v))));
+}
+
+bool LayerArgs::has(const std::string& name) const {
+  for (auto& [n, v] : values_)
+    if (n == name) return true;
+  return false;
+}
+
 // ---- the registry
 
 namespace {
@@ -95,6 +123,42 @@ std::pair<std::string, LayerCodec> plain(const std::string& name) {
   return layer<Impl>(
       name, [](const Impl&) { return LayerArgs{}; },
       [](const LayerArgs&) { return std::make_shared<Impl>(); });
+}
+
+// Int2 <-> JSON: one integer when both sides agree (as torch prints them), else [h, w].
+LayerArgs::Value int2(Int2 v) {
+  if (v.h == v.w) return v.h;
+  return std::vector<int64_t>{v.h, v.w};
+}
+// Conv padding: "same" / "valid", or sizes.
+LayerArgs::Value padding_arg(const Padding2d& p, bool one_d) {
+  if (!p.mode.empty()) return p.mode;
+  return one_d ? LayerArgs::Value(p.size.w) : int2(p.size);
+}
+Padding2d read_padding(const LayerArgs& a, bool one_d) {
+  if (auto v = a.values(); std::any_of(v.begin(), v.end(), [](auto& e) {
+        return e.first == "padding" && std::holds_alternative<std::string>(e.second);
+      })) {
+    const std::string& mode = a.text("padding");
+    if (mode != "same" && mode != "valid")
+      throw Error(a.where + ".padding: expected \"same\", \"valid\" or sizes, got \"" + mode + "\"");
+    return Padding2d(mode == "same" ? "same" : "valid");
+  }
+  if (one_d) return Padding2d(a.integer("padding"));
+  return Padding2d(a.pair("padding"));
+}
+BatchNormOptions batch_norm_options(const LayerArgs& a) {
+  return {.eps = a.number("eps"),
+          .momentum = a.number("momentum"),
+          .affine = a.boolean("affine"),
+          .track_running_stats = a.boolean("track_running_stats")};
+}
+LayerArgs batch_norm_args(const BatchNormImpl& m) {
+  return {{"num_features", m.num_features},
+          {"eps", m.options.eps},
+          {"momentum", m.options.momentum},
+          {"affine", m.options.affine},
+          {"track_running_stats", m.options.track_running_stats}};
 }
 
 struct Registry {
@@ -161,6 +225,137 @@ Registry& registry() {
                  [](const LayerArgs& a) {
                    return std::make_shared<FlattenImpl>(a.integer("start_dim"),
                                                         a.integer("end_dim"));
+                 }),
+             layer<Conv2dImpl>(
+                 "Conv2d",
+                 [](const Conv2dImpl& m) {
+                   return LayerArgs{{"in_channels", m.in_channels},
+                                    {"out_channels", m.out_channels},
+                                    {"kernel_size", int2(m.kernel_size)},
+                                    {"stride", int2(m.options.stride)},
+                                    {"padding", padding_arg(m.options.padding, false)},
+                                    {"dilation", int2(m.options.dilation)},
+                                    {"groups", m.options.groups},
+                                    {"bias", m.bias.defined()}};
+                 },
+                 [](const LayerArgs& a) {
+                   return std::make_shared<Conv2dImpl>(
+                       a.integer("in_channels"), a.integer("out_channels"), a.pair("kernel_size"),
+                       Conv2dOptions{.stride = a.pair("stride"),
+                                     .padding = read_padding(a, false),
+                                     .dilation = a.pair("dilation"),
+                                     .groups = a.integer("groups"),
+                                     .bias = a.boolean("bias")});
+                 }),
+             layer<Conv1dImpl>(
+                 "Conv1d",
+                 [](const Conv1dImpl& m) {
+                   return LayerArgs{{"in_channels", m.in_channels},
+                                    {"out_channels", m.out_channels},
+                                    {"kernel_size", m.kernel_size},
+                                    {"stride", m.options.stride},
+                                    {"padding", padding_arg(m.options.padding, true)},
+                                    {"dilation", m.options.dilation},
+                                    {"groups", m.options.groups},
+                                    {"bias", m.bias.defined()}};
+                 },
+                 [](const LayerArgs& a) {
+                   return std::make_shared<Conv1dImpl>(
+                       a.integer("in_channels"), a.integer("out_channels"), a.integer("kernel_size"),
+                       Conv1dOptions{.stride = a.integer("stride"),
+                                     .padding = read_padding(a, true),
+                                     .dilation = a.integer("dilation"),
+                                     .groups = a.integer("groups"),
+                                     .bias = a.boolean("bias")});
+                 }),
+             layer<MaxPool2dImpl>(
+                 "MaxPool2d",
+                 [](const MaxPool2dImpl& m) {
+                   return LayerArgs{{"kernel_size", int2(m.kernel_size)},
+                                    {"stride", int2(m.stride)},
+                                    {"padding", int2(m.padding)},
+                                    {"dilation", int2(m.dilation)}};
+                 },
+                 [](const LayerArgs& a) {
+                   return std::make_shared<MaxPool2dImpl>(a.pair("kernel_size"), a.pair("stride"),
+                                                          a.pair("padding"), a.pair("dilation"));
+                 }),
+             layer<AvgPool2dImpl>(
+                 "AvgPool2d",
+                 [](const AvgPool2dImpl& m) {
+                   return LayerArgs{{"kernel_size", int2(m.kernel_size)},
+                                    {"stride", int2(m.stride)},
+                                    {"padding", int2(m.padding)}};
+                 },
+                 [](const LayerArgs& a) {
+                   return std::make_shared<AvgPool2dImpl>(a.pair("kernel_size"), a.pair("stride"),
+                                                          a.pair("padding"));
+                 }),
+             layer<AdaptiveAvgPool2dImpl>(
+                 "AdaptiveAvgPool2d",
+                 [](const AdaptiveAvgPool2dImpl& m) {
+                   return LayerArgs{{"output_size", int2(m.output_size)}};
+                 },
+                 [](const LayerArgs& a) {
+                   return std::make_shared<AdaptiveAvgPool2dImpl>(a.pair("output_size"));
+                 }),
+             layer<BatchNorm1dImpl>(
+                 "BatchNorm1d", [](const BatchNorm1dImpl& m) { return batch_norm_args(m); },
+                 [](const LayerArgs& a) {
+                   return std::make_shared<BatchNorm1dImpl>(a.integer("num_features"),
+                                                            batch_norm_options(a));
+                 }),
+             layer<BatchNorm2dImpl>(
+                 "BatchNorm2d", [](const BatchNorm2dImpl& m) { return batch_norm_args(m); },
+                 [](const LayerArgs& a) {
+                   return std::make_shared<BatchNorm2dImpl>(a.integer("num_features"),
+                                                            batch_norm_options(a));
+                 }),
+             layer<LayerNormImpl>(
+                 "LayerNorm",
+                 [](const LayerNormImpl& m) {
+                   return LayerArgs{{"normalized_shape", m.normalized_shape.vec()},
+                                    {"eps", m.options.eps},
+                                    {"elementwise_affine", m.options.elementwise_affine}};
+                 },
+                 [](const LayerArgs& a) {
+                   const auto& shape = a.integers("normalized_shape");
+                   if (shape.size() > static_cast<size_t>(Shape::kMaxDims))
+                     throw Error(a.where + ".normalized_shape: more than " +
+                                 std::to_string(Shape::kMaxDims) + " sizes");
+                   return std::make_shared<LayerNormImpl>(
+                       Shape(shape), LayerNormOptions{.eps = a.number("eps"),
+                                                      .elementwise_affine =
+                                                          a.boolean("elementwise_affine")});
+                 }),
+             layer<EmbeddingImpl>(
+                 "Embedding",
+                 [](const EmbeddingImpl& m) {
+                   LayerArgs args{{"num_embeddings", m.num_embeddings},
+                                  {"embedding_dim", m.embedding_dim}};
+                   if (m.padding_idx) args.set("padding_idx", *m.padding_idx);
+                   return args;
+                 },
+                 [](const LayerArgs& a) {
+                   EmbeddingOptions o;
+                   if (a.has("padding_idx")) o.padding_idx = a.integer("padding_idx");
+                   return std::make_shared<EmbeddingImpl>(a.integer("num_embeddings"),
+                                                          a.integer("embedding_dim"), o);
+                 }),
+             layer<GELUImpl>(
+                 "GELU", [](const GELUImpl& m) { return LayerArgs{{"approximate", m.approximate}}; },
+                 [](const LayerArgs& a) { return std::make_shared<GELUImpl>(a.text("approximate")); }),
+             plain<SiLUImpl>("SiLU"),
+             layer<ELUImpl>(
+                 "ELU", [](const ELUImpl& m) { return LayerArgs{{"alpha", m.alpha}}; },
+                 [](const LayerArgs& a) { return std::make_shared<ELUImpl>(a.number("alpha")); }),
+             layer<SoftplusImpl>(
+                 "Softplus",
+                 [](const SoftplusImpl& m) {
+                   return LayerArgs{{"beta", m.beta}, {"threshold", m.threshold}};
+                 },
+                 [](const LayerArgs& a) {
+                   return std::make_shared<SoftplusImpl>(a.number("beta"), a.number("threshold"));
                  }),
          })
       reg->codecs.emplace(name, codec);
@@ -354,9 +549,13 @@ struct Reader {
           args.set(k, v.get<double>());
         else if (v.is_string())
           args.set(k, v.get<std::string>());
+        else if (v.is_array() && std::all_of(v.begin(), v.end(), [](const json& e) {
+                   return e.is_number_integer();
+                 }))
+          args.set(k, v.get<std::vector<int64_t>>());
         else
           fail(field + ".args." + k,
-               "expected a boolean, number or string, got " + std::string(v.type_name()));
+               "expected a boolean, number, string or list of integers, got " + std::string(v.type_name()));
       }
     }
     try {

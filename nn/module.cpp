@@ -362,7 +362,8 @@ void Module::to(Dtype dtype) {
 StateDict Module::state_dict() const {
   StateDict out;
   // Unlike parameters(), every name of a shared tensor is kept, as PyTorch does.
-  for (auto& [prefix, m] : named_modules()) {
+  for (auto& [prefix_, m] : named_modules()) {
+    const std::string& prefix = prefix_;  // clang 14 cannot capture a structured binding
     auto add = [&](const std::deque<NamedTensor>& slots) {
       for (auto& [name, t] : slots)
         if (t.defined()) out.insert(prefix.empty() ? name : prefix + "." + name, t.detach());

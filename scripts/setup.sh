@@ -5,6 +5,9 @@ XGRAD_PACKAGES=(cmake g++ make pkg-config libxtensor-dev libxtensor-blas-dev xtl
                 libopenblas-dev zlib1g-dev nlohmann-json3-dev libcli11-dev dataset-fashion-mnist libboost-context-dev
                 openmpi-bin libopenmpi-dev libprotobuf-dev protobuf-compiler doxygen)
 
+# scripts/fuzz's compiler and its sanitizer and libFuzzer runtimes.
+XGRAD_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
+
 # Installs the named Debian packages that are not installed yet.
 install_packages() {
   local missing=()

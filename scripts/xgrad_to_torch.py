@@ -25,6 +25,11 @@ except ImportError as e:  # the caller (a test) reports this as skipped
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
 NAMES = {v: k for k, v in DTYPES.items()}
 
+def pair(v):
+    """An xgrad size: one integer, [h, w] (a tuple for torch) or a padding mode ("same", "valid")."""
+    return tuple(v) if isinstance(v, list) else v
+
+
 # One entry per xgrad layer type: its torch module from the JSON "args".
 LAYERS = {
     "Linear": lambda a: torch.nn.Linear(a["in_features"], a["out_features"], bias=a["bias"]),
@@ -37,6 +42,29 @@ LAYERS = {
     "LogSoftmax": lambda a: torch.nn.LogSoftmax(dim=a["dim"]),
     "Dropout": lambda a: torch.nn.Dropout(a["p"]),
     "Flatten": lambda a: torch.nn.Flatten(a["start_dim"], a["end_dim"]),
+    "Conv1d": lambda a: torch.nn.Conv1d(a["in_channels"], a["out_channels"], a["kernel_size"], stride=a["stride"],
+                                        padding=pair(a["padding"]), dilation=a["dilation"], groups=a["groups"],
+                                        bias=a["bias"]),
+    "Conv2d": lambda a: torch.nn.Conv2d(a["in_channels"], a["out_channels"], pair(a["kernel_size"]),
+                                        stride=pair(a["stride"]), padding=pair(a["padding"]),
+                                        dilation=pair(a["dilation"]), groups=a["groups"], bias=a["bias"]),
+    "MaxPool2d": lambda a: torch.nn.MaxPool2d(pair(a["kernel_size"]), stride=pair(a["stride"]),
+                                              padding=pair(a["padding"]), dilation=pair(a["dilation"])),
+    "AvgPool2d": lambda a: torch.nn.AvgPool2d(pair(a["kernel_size"]), stride=pair(a["stride"]),
+                                              padding=pair(a["padding"])),
+    "AdaptiveAvgPool2d": lambda a: torch.nn.AdaptiveAvgPool2d(pair(a["output_size"])),
+    "BatchNorm1d": lambda a: torch.nn.BatchNorm1d(a["num_features"], eps=a["eps"], momentum=a["momentum"],
+                                                  affine=a["affine"], track_running_stats=a["track_running_stats"]),
+    "BatchNorm2d": lambda a: torch.nn.BatchNorm2d(a["num_features"], eps=a["eps"], momentum=a["momentum"],
+                                                  affine=a["affine"], track_running_stats=a["track_running_stats"]),
+    "LayerNorm": lambda a: torch.nn.LayerNorm(a["normalized_shape"], eps=a["eps"],
+                                              elementwise_affine=a["elementwise_affine"]),
+    "Embedding": lambda a: torch.nn.Embedding(a["num_embeddings"], a["embedding_dim"],
+                                              padding_idx=a.get("padding_idx")),
+    "GELU": lambda a: torch.nn.GELU(approximate=a["approximate"]),
+    "SiLU": lambda a: torch.nn.SiLU(),
+    "ELU": lambda a: torch.nn.ELU(a["alpha"]),
+    "Softplus": lambda a: torch.nn.Softplus(beta=a["beta"], threshold=a["threshold"]),
 }
 
 

@@ -126,6 +126,34 @@ TEST_CASE("digits_sklearn_split applies scikit-learn's split of random_state 42"
   CHECK(contains(error_of([&] { data::digits_sklearn_split(digits.slice(0, 100)); }), "1797"));
 }
 
+// The fuzz corpus's split files (tests/fuzz/corpus/split_json): a huge "n" once made a vector of
+// n flags (std::length_error, not xgrad::Error), and a float index was converted to int64
+// unchecked (undefined for 1e300).
+TEST_CASE("read_split_indices refuses malformed lists, naming the function, file and field") {
+  auto corpus = [](const std::string& name) {
+    return data_test::source("tests/fuzz/corpus/split_json/" + name);
+  };
+  auto ok = data::read_split_indices(corpus("valid"));
+  CHECK(ok.n == 5);
+  CHECK(ok.train == std::vector<int64_t>{0, 2, 4});
+  CHECK(ok.test == std::vector<int64_t>{1, 3});
+  std::string e = error_of([&] { data::read_split_indices(corpus("huge_n")); });
+  CAPTURE(e);
+  CHECK(e.empty());  // n = 2^62 with two indices: valid, and no allocation of n
+  e = error_of([&] { data::read_split_indices(corpus("duplicate")); });
+  CHECK(contains(e, "read_split_indices: '" + corpus("duplicate") + "': index 0 appears twice"));
+  e = error_of([&] { data::read_split_indices(corpus("out_of_range")); });
+  CHECK(contains(e, "outside [0, 3)"));
+  e = error_of([&] { data::read_split_indices(corpus("wrong_types")); });
+  CHECK(contains(e, "read_split_indices: '" + corpus("wrong_types") + "': \"n\" must be an integer"));
+  e = error_of([&] { data::read_split_indices(corpus("not_json")); });
+  CHECK(contains(e, "not valid JSON"));
+  e = error_of([&] { data::read_split_indices(corpus("float_index")); });
+  CHECK(contains(e, "\"train\"[1] must be an integer, got 1e+300"));
+  e = error_of([&] { data::read_split_indices(corpus("negative_n")); });
+  CHECK(contains(e, "\"n\" is negative (-4)"));
+}
+
 TEST_CASE("CSV reader: header, delimiter, label and dropped columns, plain and gzip") {
   auto t = data::read_csv_table(fixture("good.csv"), {.header = true});
   CHECK(t.columns == std::vector<std::string>{"id", "a", "b", "label"});
@@ -212,6 +240,14 @@ TEST_CASE("CSV reader: bad files raise errors naming the file, line and column")
                                           {.delimiter = ';', .label_column = 5});
                  }),
                  "label column"));
+  // An integer label beyond int64 (tests/fuzz/corpus/csv/huge_label): refused, not converted
+  // (undefined behaviour).
+  std::string huge = std::string(XGRAD_BINARY_DIR) + "/test_data_huge_label.csv";
+  std::ofstream(huge) << "1,2\n3,1e300\n";
+  e = error_of([&] { data::read_csv_dataset(huge); });
+  CHECK(contains(e, "line 2 column 2: label 1000000"));
+  CHECK(contains(e, "is outside int64's range"));
+  CHECK(data::read_csv_dataset(huge, {.label_dtype = kFloat64}).y.size(0) == 2);
 }
 
 TEST_CASE("IDX reader: images become float32, labels int64, plain or gzip") {
@@ -245,6 +281,11 @@ TEST_CASE("IDX reader: bad files raise errors naming the file and the byte offse
   CHECK(contains(e, "truncated-images-idx3-ubyte.gz"));
   CHECK(contains(e, "truncated"));
   CHECK(contains(error_of([] { data::read_idx(fixture("good.csv")); }), "not an IDX"));
+  // Sizes whose product wraps around 2^64 (to 0): refused, not read as an empty tensor
+  // (tests/fuzz/corpus/idx/wrapping_dims).
+  std::string wrap = data_test::source("tests/fuzz/corpus/idx/wrapping_dims");
+  e = error_of([&] { data::read_idx(wrap); });
+  CHECK(contains(e, "wrapping_dims' byte 12: dimension sizes multiply to more than 2^40"));
 }
 
 TEST_CASE("load_mnist reads an MNIST-format folder, scaled to [0, 1]") {

@@ -56,6 +56,34 @@ nn::Sequential every_layer() {
   return model;
 }
 
+// The newer layers, every option away from its default somewhere: a CNN on [N, 3, 8, 7] images.
+nn::Sequential cnn() {
+  return nn::Sequential(
+      nn::Conv2d(3, 4, {3, 2}, {.stride = {1, 2}, .padding = {1, 0}}), nn::BatchNorm2d(4),
+      nn::ELU(0.5),
+      nn::Conv2d(4, 4, 3, {.padding = "same", .dilation = {2, 1}, .groups = 2, .bias = false}),
+      nn::MaxPool2d(2, Int2(1), 1, 1), nn::GELU(std::string("tanh")), nn::AvgPool2d(Int2(2, 1), Int2(1, 1), Int2(1, 0)),
+      nn::Conv2d(4, 4, 1, {.padding = "valid"}), nn::AdaptiveAvgPool2d(Int2(3, 2)), nn::Flatten(2, -1),
+      nn::Conv1d(4, 6, 3, {.stride = 2, .padding = 1, .dilation = 1, .groups = 2}),
+      nn::BatchNorm1d(6, nn::BatchNormOptions{.eps = 1e-3, .momentum = 0.3}), nn::SiLU(), nn::Flatten(),
+      nn::Linear(18, 8), nn::LayerNorm(Shape{8}, nn::LayerNormOptions{.eps = 1e-4}), nn::Softplus(2.0, 5.0),
+      nn::Dropout(0.1), nn::BatchNorm1d(8, nn::BatchNormOptions{.affine = false}), nn::LeakyReLU(0.05),
+      nn::Linear(8, 3));
+}
+
+// Embedding (with padding_idx) on int64 indices [N, 5].
+nn::Sequential embedder() {
+  return nn::Sequential(nn::Embedding(10, 4, nn::EmbeddingOptions{.padding_idx = -1}), nn::Flatten(),
+                        nn::LayerNorm(Shape{20}, nn::LayerNormOptions{.elementwise_affine = false}), nn::Linear(20, 2));
+}
+
+// A few training-mode steps, so that the running statistics are no longer their initial values.
+void warm_up(nn::Sequential& model, const Tensor& x) {
+  model->train();
+  for (int i = 0; i < 3; ++i) model(x * (1.0 + i));
+  model->eval();
+}
+
 // A module of the program's own, unknown to the registry until registered.
 struct ScaleImpl : nn::Module {
   explicit ScaleImpl(double factor) : Module("Scale"), factor(factor) {}
@@ -111,13 +139,73 @@ TEST_CASE("save_model writes the architecture and weights; load_model rebuilds t
   CHECK(allclose(back64->parameters()[0], m64->parameters()[0], 0, 0));
 }
 
+TEST_CASE("save_model and load_model know the CNN layers, normalization, Embedding, activations") {
+  manual_seed(8);
+  nn::Sequential model = cnn();
+  Tensor x = randn({4, 3, 8, 7});
+  warm_up(model, x);
+  std::string dir = scratch("cnn");
+  nn::save_model(model, dir);
+  auto doc = nlohmann::json::parse(read_text(dir + "/model.json"));
+  auto& layers = doc["model"]["layers"];
+  REQUIRE(layers.size() == 21);
+  CHECK(layers[0]["args"] == nlohmann::json({{"in_channels", 3}, {"out_channels", 4},
+                                             {"kernel_size", {3, 2}}, {"stride", {1, 2}},
+                                             {"padding", {1, 0}}, {"dilation", 1},
+                                             {"groups", 1}, {"bias", true}}));
+  CHECK(layers[3]["args"]["padding"] == "same");
+  CHECK(layers[3]["args"]["bias"] == false);
+  CHECK(layers[10]["type"] == "Conv1d");
+  CHECK(layers[11]["args"]["momentum"] == 0.3);
+  CHECK(layers[15]["args"]["normalized_shape"] == nlohmann::json({8}));
+  nn::ModulePtr back = nn::load_model(dir);
+  CHECK(printed(*back) == printed(*model));
+  auto want = model->state_dict(), got = back->state_dict();
+  REQUIRE(got.size() == want.size());
+  for (auto& [name, t] : want) CHECK(allclose(got.at(name), t, 0, 0));
+  CHECK(allclose(got.at("1.running_mean"), want.at("1.running_mean"), 0, 0));
+  CHECK_FALSE(allclose(got.at("1.running_mean"), zeros({4}), 0, 0));  // warmed up
+  back->eval();
+  CHECK(allclose((*back)(x), model(x), 0, 0));
+
+  nn::Sequential emb = embedder();
+  std::string edir = scratch("embedding");
+  nn::save_model(emb, edir);
+  auto edoc = nlohmann::json::parse(read_text(edir + "/model.json"));
+  CHECK(edoc["model"]["layers"][0]["args"]["padding_idx"] == 9);
+  nn::ModulePtr eback = nn::load_model(edir);
+  CHECK(printed(*eback) == printed(*emb));
+  Tensor idx = randint(0, 10, {3, 5});
+  CHECK(allclose((*eback)(idx), emb(idx), 0, 0));
+
+  // the new argument kinds' refusals name the field
+  std::string json_path = dir + "/model.json";
+  auto d = nlohmann::ordered_json::parse(read_text(json_path));
+  d["model"]["layers"][0]["args"]["kernel_size"] = {1, 2, 3};
+  write_text(json_path, d.dump());
+  CHECK(contains(error_of([&] { nn::load_model(dir); }),
+                 "model.layers[0].args.kernel_size: expected an integer or a list of two integers, "
+                 "got a list of 3"));
+  d["model"]["layers"][0]["args"]["kernel_size"] = 3;
+  d["model"]["layers"][3]["args"]["padding"] = "full";
+  write_text(json_path, d.dump());
+  CHECK(contains(error_of([&] { nn::load_model(dir); }),
+                 "model.layers[3].args.padding: expected \"same\", \"valid\" or sizes"));
+  d["model"]["layers"][3]["args"]["padding"] = "same";
+  d["model"]["layers"][15]["args"]["normalized_shape"] = 8;
+  write_text(json_path, d.dump());
+  CHECK(contains(error_of([&] { nn::load_model(dir); }),
+                 "model.layers[15].args.normalized_shape: expected a list of integers, got an integer"));
+}
+
 TEST_CASE(
     "save_model refuses a module the registry does not know; register_layer adds it in one call") {
   nn::Sequential model(nn::Linear(2, 2), nn::ModuleHolder<ScaleImpl>(3.0));
   std::string dir = scratch("custom");
   std::string e = error_of([&] { nn::save_model(model, dir); });
   CHECK(contains(e, "save_model: model.layers[1] is a Scale, which is not a registered layer"));
-  CHECK(contains(e, "known: Dropout, Flatten, Identity, LeakyReLU, Linear"));
+  CHECK(contains(e, "known: AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d"));
+  CHECK(contains(e, "LayerNorm, LeakyReLU, Linear"));
   CHECK_FALSE(fs::exists(dir + "/model.json"));  // nothing written
 
   nn::register_layer(
@@ -163,7 +251,8 @@ TEST_CASE("load_model refuses malformed files, naming the file and the field") {
   e = error_with(edited([](auto& d) { d["model"]["layers"][0]["args"]["out_features"] = "3"; }));
   CHECK(contains(e, "model.layers[0].args.out_features: expected an integer, got a string"));
   e = error_with(edited([](auto& d) { d["model"]["layers"][0]["args"]["bias"] = nullptr; }));
-  CHECK(contains(e, "model.layers[0].args.bias: expected a boolean, number or string, got null"));
+  CHECK(contains(e, "model.layers[0].args.bias: expected a boolean, number, string or list of "
+                    "integers, got null"));
   e = error_with(edited([](auto& d) { d["model"]["layers"][1].erase("type"); }));
   CHECK(contains(e, "model.layers[1].type: missing"));
   e = error_with(edited([](auto& d) { d["model"]["layers"] = 5; }));
@@ -202,11 +291,21 @@ TEST_CASE("a saved model rebuilt in PyTorch gives the same outputs" * doctest::s
     std::exit(77);
   }
   manual_seed(11);
-  nn::Sequential model = every_layer();
+  Tensor images = randn({5, 3, 8, 7});
+  nn::Sequential net = cnn();
+  warm_up(net, images);
+  struct Case {
+    const char* name;
+    nn::Sequential model;
+    Tensor x;
+  };
+  for (auto& [name, model, x] : {Case{"every_layer", every_layer(), randn({5, 3, 4})},
+                                 Case{"cnn", net, images},
+                                 Case{"embedding", embedder(), randint(0, 10, {6, 5})}}) {
+  CAPTURE(name);
   model->eval();
-  std::string dir = scratch("torch");
+  std::string dir = scratch(std::string("torch_") + name);
   nn::save_model(model, dir);
-  Tensor x = randn({5, 3, 4});
   StateDict input;
   input.insert("input", x);
   nn::save(input, dir + "/input.safetensors");
@@ -230,4 +329,5 @@ TEST_CASE("a saved model rebuilt in PyTorch gives the same outputs" * doctest::s
   CHECK(worst <= 1e-6);
   // and the model is not trivially constant: outputs differ between rows
   CHECK(std::abs(a[0] - a[a.size() - 1]) > 1e-3);
+  }
 }

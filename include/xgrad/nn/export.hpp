@@ -33,7 +33,9 @@ namespace xgrad::nn {
 // type raises an error naming the file and the field ("model.json: model.layers[2].args.p").
 class LayerArgs {
  public:
-  using Value = std::variant<bool, int64_t, double, std::string>;
+  /// One argument: a boolean, an integer, a number, a string, or a list of integers (a kernel
+  /// size [h, w], a LayerNorm's normalized_shape).
+  using Value = std::variant<bool, int64_t, double, std::string, std::vector<int64_t>>;
   LayerArgs() = default;
   LayerArgs(std::initializer_list<std::pair<std::string, Value>> values) : values_(values) {}
 
@@ -42,6 +44,14 @@ class LayerArgs {
   double number(const std::string& name) const;  // an integer in the file reads as a number too
   bool boolean(const std::string& name) const;
   const std::string& text(const std::string& name) const;
+  /// A list of integers (a JSON array of integers in the file).
+  const std::vector<int64_t>& integers(const std::string& name) const;
+  /// A size for both sides or per side, as torch's int-or-tuple arguments: an integer n reads as
+  /// {n, n}, a list of two integers as {h, w}.
+  Int2 pair(const std::string& name) const;
+  /// Whether the argument is present (optional ones, such as Embedding's padding_idx, may be left
+  /// out).
+  bool has(const std::string& name) const;
   const std::vector<std::pair<std::string, Value>>& values() const { return values_; }
 
   // Where these arguments came from, for error messages ("file: field"); set by load_model.
