@@ -86,7 +86,7 @@ Tensor from_host(const std::vector<T>& v, const Shape& s, TensorOptions o, Dtype
   if (static_cast<int64_t>(v.size()) != s.numel())
     fail("from_vector", std::to_string(v.size()) + " values do not fill shape " + s.str());
   Tensor host = make_tensor(s, native, kCPU);
-  std::memcpy(host.data_ptr(), v.data(), v.size() * sizeof(T));
+  if (!v.empty()) std::memcpy(host.data_ptr(), v.data(), v.size() * sizeof(T));  // an empty vector's data() may be null
   return finish(host.to(o.dtype()).to(o.device()), o);
 }
 }  // namespace

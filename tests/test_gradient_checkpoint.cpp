@@ -168,7 +168,8 @@ long peak_rss_gain_kib(const std::function<void()>& work) {
 }
 }  // namespace
 
-TEST_CASE("checkpointing a deep MLP lowers peak memory: 64 layers of 512, batch 256") {
+TEST_CASE("checkpointing a deep MLP lowers peak memory: 64 layers of 512, batch 256" *
+          doctest::skip(test_util::kAddressSanitizer)) {
   manual_seed(0);
   constexpr int kLayers = 64, kWidth = 512, kBatch = 256, kSegment = 8;
   std::vector<nn::Sequential> segments;
