@@ -47,8 +47,7 @@ void set_current_call_site(const Where* w) {
 namespace {
 std::string site_str(const Where& w, bool nearest) {
   if (!w.file) return "";
-  std::string s = std::string(w.file) + ":" + std::to_string(w.line) + " in '" +
-                  (w.function ? w.function : "?") + "'";
+  std::string s = std::string(w.file) + ":" + std::to_string(w.line);
   return nearest ? s + " (the nearest located call: the last op its forward ran)" : s;
 }
 void describe(std::string& s, const Tensor& t) {
