@@ -87,7 +87,8 @@ class LRScheduler : public Scheduler {
  protected:
   /// The lr of each group for last_epoch_ (already advanced), from the groups' current lrs.
   virtual std::vector<double> get_lr() const = 0;
-  /// PyTorch's constructor-time step: sets the lrs for epoch 0 (schedulers whose epoch-0 lr differs).
+  /// PyTorch's constructor-time step: sets the lrs for epoch 0 (schedulers whose epoch-0 lr
+  /// differs).
   void initial_step() { apply(get_lr()); }
 };
 

@@ -82,16 +82,16 @@ class Optimizer {
   StateDict state_dict() const;
   /// Checks the layout against this optimizer (group count and sizes, buffer shapes) before
   /// changing anything; buffers are copied to their parameter's device and dtype. Throws
-  /// xgrad::Error, naming the key, for a missing, unexpected or mis-shaped entry or an option out of
-  /// range (the optimizer is then left as it was).
+  /// xgrad::Error, naming the key, for a missing, unexpected or mis-shaped entry or an option
+  /// out of range (the optimizer is then left as it was).
   void load_state_dict(const StateDict& state);
 
  protected:
   /// An optimizer with no groups yet, named `name` in its error messages.
   explicit Optimizer(std::string name) : name_(std::move(name)) {}
-  /// Checks `params` (non-empty, defined, floating, leaves, not already in a group) and adds them as
-  /// a new group; the caller adds the group's options. Throws xgrad::Error, naming the parameter,
-  /// for a bad one.
+  /// Checks `params` (non-empty, defined, floating, leaves, not already in a group) and adds them
+  /// as a new group; the caller adds the group's options. Throws xgrad::Error, naming the
+  /// parameter, for a bad one.
   void add_group_params(std::vector<Tensor> params);
 
   /// The learning rate option of group `group`, by reference.
