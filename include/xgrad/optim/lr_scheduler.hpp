@@ -1,14 +1,15 @@
-// Learning-rate schedulers, as torch.optim.lr_scheduler: call step() once per epoch (OneCycleLR:
-// once per batch), after the optimizer's steps. Each sets the lr of every parameter group of the
-// optimizer it was built on, with PyTorch 1.13's formulas, recursive where PyTorch's are (so the
-// numbers match PyTorch's to the last bit or so).
-//
-//   optim::StepLR sched(opt, {.step_size = 30, .gamma = 0.1});
-//   for (epoch ...) { train(...); sched.step(); }
-//
-// The schedulers: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR, LinearLR,
-// OneCycleLR (all LRScheduler: step()) and ReduceLROnPlateau (step(metric)). Each has a
-// state_dict() / load_state_dict() pair for checkpoints (train/checkpoint.hpp).
+/// \file
+/// Learning-rate schedulers, as torch.optim.lr_scheduler: call step() once per epoch (OneCycleLR:
+/// once per batch), after the optimizer's steps. Each sets the lr of every parameter group of the
+/// optimizer it was built on, with PyTorch 1.13's formulas, recursive where PyTorch's are (so the
+/// numbers match PyTorch's to the last bit or so).
+/// \code{.cpp}
+///   optim::StepLR sched(opt, {.step_size = 30, .gamma = 0.1});
+///   for (epoch ...) { train(...); sched.step(); }
+/// \endcode
+/// The schedulers: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR, LinearLR,
+/// OneCycleLR (all LRScheduler: step()) and ReduceLROnPlateau (step(metric)). Each has a
+/// state_dict() / load_state_dict() pair for checkpoints (train/checkpoint.hpp).
 #pragma once
 
 #include <functional>
@@ -47,18 +48,30 @@ class Scheduler {
   void load_state_dict(const StateDict& state);
 
  protected:
+  /// Adds the scheduler's own counters to a state_dict() (none by default).
   virtual void save_extra(StateDict&) const {}
+  /// Checks and restores what save_extra() wrote, before load_state_dict() changes anything else;
+  /// throws xgrad::Error for a missing or bad entry.
   virtual void load_extra(const StateDict&) {}
+  /// Throws xgrad::Error when the optimizer's group count changed since the scheduler was made.
   void check_groups() const;
+  /// Sets the groups' lrs and last_lrs_ to `lrs`.
   void apply(const std::vector<double>& lrs);  // sets the groups' lrs and last_lrs_
+  /// The lr group `group` of the optimizer has now.
   double current_lr(size_t group) const { return optimizer_.lr(group); }
-  // Number per group: one value for all groups or one per group.
+  /// Number per group: one value for all groups or one per group. Throws xgrad::Error, naming
+  /// `option`, for any other count.
   std::vector<double> per_group(const std::vector<double>& v, const char* option) const;
 
+  /// The optimizer whose lrs the scheduler sets.
   Optimizer& optimizer_;
+  /// The scheduler's class name, the start of its error messages.
   std::string name_;
+  /// \copydoc xgrad::optim::Scheduler::base_lrs
   std::vector<double> base_lrs_;
+  /// \copydoc xgrad::optim::Scheduler::get_last_lr
   std::vector<double> last_lrs_;
+  /// \copydoc xgrad::optim::Scheduler::last_epoch
   int64_t last_epoch_ = 0;
 };
 
@@ -72,9 +85,10 @@ class LRScheduler : public Scheduler {
   void step();
 
  protected:
-  // The lr of each group for last_epoch_ (already advanced), from the groups' current lrs.
+  /// The lr of each group for last_epoch_ (already advanced), from the groups' current lrs.
   virtual std::vector<double> get_lr() const = 0;
-  // PyTorch's constructor-time step: sets the lrs for epoch 0 (schedulers whose epoch-0 lr differs).
+  /// PyTorch's constructor-time step: sets the lrs for epoch 0 (schedulers whose epoch-0 lr
+  /// differs).
   void initial_step() { apply(get_lr()); }
 };
 
@@ -86,7 +100,9 @@ struct StepLROptions {
 /// lr = base_lr * gamma^(epoch / step_size), the division rounding down.
 class StepLR : public LRScheduler {
  public:
+  /// Throws xgrad::Error for a step_size that is not positive.
   StepLR(Optimizer& optimizer, StepLROptions options);
+  /// As given (checked).
   const StepLROptions options;
 
  protected:
@@ -116,7 +132,9 @@ struct ExponentialLROptions {
 /// lr = base_lr * gamma^epoch.
 class ExponentialLR : public LRScheduler {
  public:
+  /// Starts from the optimizer's current lrs (gamma is not checked).
   ExponentialLR(Optimizer& optimizer, ExponentialLROptions options);
+  /// As given.
   const ExponentialLROptions options;
 
  protected:
@@ -132,7 +150,9 @@ struct CosineAnnealingLROptions {
 /// wave after T_max (as PyTorch's recursive form does).
 class CosineAnnealingLR : public LRScheduler {
  public:
+  /// Throws xgrad::Error for a T_max that is not positive.
   CosineAnnealingLR(Optimizer& optimizer, CosineAnnealingLROptions options);
+  /// As given (checked).
   const CosineAnnealingLROptions options;
 
  protected:
@@ -153,6 +173,7 @@ class LambdaLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() const override;
+  /// One function per parameter group.
   std::vector<Lambda> lambdas_;
 };
 
