@@ -17,7 +17,7 @@ std::atomic<bool> g_check_forward{false};
 thread_local const Where* g_call_site = nullptr;
 // The last call site seen on this thread, for ops that take no location (a user's
 // autograd::Function records the nearest one: the last op its forward called).
-thread_local Where g_last_site(Where::Site{nullptr, nullptr, 0});
+thread_local Where g_last_site(Where::Site{nullptr, 0});
 thread_local bool g_checking = false;  // a device check copies to the CPU: no check of that copy
 
 std::mutex g_records_mutex;

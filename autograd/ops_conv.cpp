@@ -4,6 +4,7 @@
 // for free: conv2d is im2col then one GEMM per group (the kernel table's GEMM, so deterministic
 // mode holds), max_pool2d a gather at the window maxima, avg_pool2d a mean over the columns,
 // adaptive_avg_pool2d two small matrix products.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -99,6 +100,26 @@ void check_pool_padding(const char* op, Int2 k, Int2 pad) {
   if (pad.h > k.h / 2 || pad.w > k.w / 2)
     fail(op, "padding " + pair_str(pad.h, pad.w) + " must be at most half the kernel size " +
                  pair_str(k.h, k.w));
+}
+
+// A max-pool window that covers only padding has no maximum (PyTorch returns -inf there, with an
+// index outside the input): refused, naming the first such output position.
+void check_pool_windows(const char* op, const Window2d& w) {
+  auto first_empty = [](int64_t out, int64_t s, int64_t p, int64_t d, int64_t k, int64_t size) {
+    for (int64_t o = 0; o < out; ++o) {
+      bool any = false;
+      for (int64_t j = 0; j < k && !any; ++j) any = o * s - p + j * d >= 0 && o * s - p + j * d < size;
+      if (!any) return o;
+    }
+    return int64_t{-1};
+  };
+  const int64_t y = first_empty(w.out_h, w.sh, w.ph, w.dh, w.kh, w.height);
+  const int64_t x = first_empty(w.out_w, w.sw, w.pw, w.dw, w.kw, w.width);
+  if (y >= 0 || x >= 0)
+    fail(op, "the window at output " + std::string(y >= 0 ? "row " : "column ") +
+                 std::to_string(y >= 0 ? y : x) + " covers only padding (kernel " +
+                 pair_str(w.kh, w.kw) + ", dilation " + pair_str(w.dh, w.dw) + ", padding " +
+                 pair_str(w.ph, w.pw) + ", input " + pair_str(w.height, w.width) + ")");
 }
 
 Tensor conv2d_impl(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias,
@@ -217,7 +238,7 @@ Tensor pool_scatter(const Tensor& grad, const Tensor& index, const Shape& shape)
 template <class T>
 void pool_indices_cpu(const T* x, int64_t* out, const Window2d& w, int64_t planes) {
   const int64_t H = w.height, W = w.width, L = w.out_h * w.out_w;
-  kernels::cpu_detail::parallel_for(planes, [&](int64_t p) {
+  auto plane = [&](int64_t p) {
     const T* img = x + p * H * W;
     int64_t* dst = out + p * L;
     for (int64_t oy = 0; oy < w.out_h; ++oy) {
@@ -230,16 +251,23 @@ void pool_indices_cpu(const T* x, int64_t* out, const Window2d& w, int64_t plane
           for (int64_t j = 0; j < w.kw; ++j) {
             const int64_t ix = ox * w.sw - w.pw + j * w.dw;
             if (ix < 0 || ix >= W) continue;
-            const T v = img[iy * W + ix];
-            if (at < 0 || v > best || (v != v && best == best)) {
-              best = v;
-              at = iy * W + ix;
-            }
+            const int64_t pos = iy * W + ix;
+            const T v = img[pos];
+            // Selects, not a branch: which entry wins is data, and a mispredicted branch per
+            // entry cost more than the rest of the pass.
+            const bool take = (at < 0) | (v > best) | ((v != v) & (best == best));
+            best = take ? v : best;
+            at = take ? pos : at;
           }
         }
         dst[oy * w.out_w + ox] = at;
       }
     }
+  };
+  // Planes in up to 32 groups: one task per plane cost an atomic hand-off per 49-196 outputs.
+  const int64_t groups = std::min<int64_t>(planes, 32);
+  kernels::cpu_detail::parallel_for(groups, [&](int64_t g) {
+    for (int64_t p = planes * g / groups; p < planes * (g + 1) / groups; ++p) plane(p);
   });
 }
 
@@ -253,6 +281,7 @@ ValuesIndices max_pool2d_with_indices(const Tensor& input, Int2 k, std::optional
   const Tensor& x = b.x;
   check_pool_padding(op, k, pad);
   Window2d w = window(op, x.shape(), k, stride.value_or(k), pad, dil);
+  check_pool_windows(op, w);
   const int64_t N = w.batch, C = w.channels, H = w.height, W = w.width, L = w.out_h * w.out_w;
   Window2d plane = w;  // every channel of every image as one single-channel image
   plane.batch = N * C;

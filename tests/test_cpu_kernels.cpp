@@ -130,19 +130,19 @@ TEST_CASE("binary broadcasting matches a plain reference, short and long rows") 
     cpu().arange(ia, -3, 1);
     cpu().arange(ib, 5, -1);
     cpu().binary(k::Binary::mul, ia, ib, io, 0);
-    std::vector<int64_t> iav = values<int64_t>(ia), ibv = values<int64_t>(ib);
+    std::vector<int64_t> iav = values<int64_t>(ia), ibv = values<int64_t>(ib), iov = values<int64_t>(io);
     int bad = 0;
     for (int64_t i = 0; i < c.out.numel(); ++i)
-      bad += values<int64_t>(io)[i] !=
+      bad += iov[i] !=
              iav[broadcast_index(c.out, c.a, i)] * ibv[broadcast_index(c.out, c.b, i)];
     CHECK(bad == 0);
     cpu().where(ia, a, b, out);
-    std::vector<float> av = values<float>(a), bv = values<float>(b);
+    std::vector<float> av = values<float>(a), bv = values<float>(b), ov = values<float>(out);
     bad = 0;
     for (int64_t i = 0; i < c.out.numel(); ++i) {
       float want = iav[broadcast_index(c.out, c.a, i)] != 0 ? av[broadcast_index(c.out, c.a, i)]
                                                             : bv[broadcast_index(c.out, c.b, i)];
-      bad += values<float>(out)[i] != want;
+      bad += ov[i] != want;
     }
     CHECK(bad == 0);
   }

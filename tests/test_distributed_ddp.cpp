@@ -86,7 +86,8 @@ TEST_CASE(
   const int ws = dist::world_size(), me = dist::rank();
   const int64_t per_rank = 25, steps = 12;
   for (Dtype dtype : {kFloat32, kFloat64}) {
-    CAPTURE(dtype_name(dtype));
+    const std::string dtype_str = dtype_name(dtype);
+    CAPTURE(dtype_str);
     // Each rank draws other weights: DataParallel must start every rank from rank 0's.
     auto net = digits_net(100 + static_cast<uint64_t>(me), dtype);
     dist::DataParallel model(net);
@@ -104,6 +105,7 @@ TEST_CASE(
     }
     auto mine = model->parameters(), theirs = ref->parameters();
     for (size_t i = 0; i < mine.size(); ++i) CHECK(bitwise_equal(mine[i], theirs[i]));
+    MESSAGE(dtype_name(dtype) << ": max |difference| from the reference " << max_abs_diff(mine, theirs));
     for (auto& p : mine) {  // and every rank holds the same bits
       Tensor all = dist::all_gather(p.detach().reshape({1, -1}));
       for (int r = 1; r < ws; ++r) CHECK(bitwise_equal(all[r], all[0]));

@@ -411,6 +411,11 @@ TEST_CASE("pooling ops refuse bad input with the op and the shapes") {
   CHECK(contains(error_of([&] { max_pool2d(x, 2, std::nullopt, 2); }),
                  "max_pool2d: padding (2, 2) must be at most half the kernel size (2, 2)"));
   CHECK(contains(error_of([&] { max_pool2d(x, 0); }), "max_pool2d: kernel size must be positive"));
+  // Dilation 3 with padding 1 on a 2x2 input: the one window reads positions -1 and 2, both
+  // padding (PyTorch returns -inf and index 6 there, outside the input).
+  CHECK(contains(error_of([&] { F::max_pool2d(randn({1, 1, 2, 2}), 2, Int2(1), 1, 3); }),
+                 "max_pool2d: the window at output row 0 covers only padding (kernel (2, 2), "
+                 "dilation (3, 3), padding (1, 1), input (2, 2))"));
   CHECK(contains(error_of([&] {
                    max_pool2d(randn({1, 1, 2, 2}), 3);
                  }),

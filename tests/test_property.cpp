@@ -145,14 +145,14 @@ Case one(std::function<Tensor()> f, Expect e, std::string args) {
 std::map<std::string, Maker> ops() {
   std::map<std::string, Maker> m;
   // ---- unary: x's shape
-  std::vector<std::pair<std::string, Tensor (*)(const Tensor&)>> unary = {
+  std::vector<std::pair<std::string, Tensor (*)(const Tensor&, Where)>> unary = {
       {"neg", neg},   {"exp", exp},         {"log", log},   {"sqrt", sqrt},     {"abs", abs},
       {"sin", sin},   {"tanh", tanh},       {"sigmoid", sigmoid}, {"relu", relu},
       {"silu", silu}, {"softplus", softplus}};
   for (auto& [name, f] : unary)
     m[name] = [f = f] {
       Tensor x = rand_tensor();
-      return one([=] { return f(x); }, sizes_of(x), str(sizes_of(x)));
+      return one([=] { return f(x, Where{}); }, sizes_of(x), str(sizes_of(x)));
     };
   m["gelu"] = [] {
     Tensor x = rand_tensor();
@@ -171,7 +171,7 @@ std::map<std::string, Maker> ops() {
     return one([=] { return clamp(x, -1.0, 2.0); }, sizes_of(x), str(sizes_of(x)));
   };
   // ---- binary with broadcasting
-  std::vector<std::pair<std::string, Tensor (*)(const Tensor&, const Tensor&)>> binary = {
+  std::vector<std::pair<std::string, Tensor (*)(const Tensor&, const Tensor&, Where)>> binary = {
       {"add", add}, {"sub", sub}, {"mul", mul}, {"div", div}, {"pow", pow},
       {"maximum", maximum}, {"minimum", minimum}, {"eq", eq}, {"lt", lt}, {"ge", ge}};
   for (auto& [name, f] : binary)
@@ -179,7 +179,7 @@ std::map<std::string, Maker> ops() {
       Sizes a = rand_sizes(), b = broadcastable(a);
       Dtype d = rand_dtype();
       Tensor x = make(a, d), y = make(b, coin(80) ? d : rand_dtype());
-      return one([=] { return f(x, y); }, broadcast(a, b), str(a) + " " + str(b));
+      return one([=] { return f(x, y, Where{}); }, broadcast(a, b), str(a) + " " + str(b));
     };
   m["where"] = [] {
     Sizes a = rand_sizes(), b = broadcastable(a), c = broadcastable(a);
@@ -235,7 +235,7 @@ std::map<std::string, Maker> ops() {
     return std::vector<Tensor>{logsumexp(x, d, k)};
   });
   // Along one dim, x's shape.
-  std::vector<std::pair<std::string, Tensor (*)(const Tensor&, int64_t)>> along = {
+  std::vector<std::pair<std::string, Tensor (*)(const Tensor&, int64_t, Where)>> along = {
       {"softmax", softmax}, {"log_softmax", log_softmax}, {"cumsum", cumsum}};
   for (auto& [name, f] : along)
     m[name] = [f = f] {
@@ -243,7 +243,7 @@ std::map<std::string, Maker> ops() {
       Sizes s = sizes_of(x);
       int64_t d = rand_dim(static_cast<int64_t>(s.size()));
       Expect e = wrap(d, static_cast<int64_t>(s.size())) ? Expect(s) : std::nullopt;
-      return one([=] { return f(x, d); }, e, str(s) + " dim " + std::to_string(d));
+      return one([=] { return f(x, d, Where{}); }, e, str(s) + " dim " + std::to_string(d));
     };
   m["sort"] = [] {
     Tensor x = rand_tensor();

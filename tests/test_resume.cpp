@@ -118,12 +118,12 @@ TEST_CASE("a checkpoint killed by SIGKILL while it overwrites the old one is alw
     NoGradGuard g;
     for (auto& p : model->parameters()) p.fill_(v);
   };
-  train::TrainingState st{.model = model.get(), .optimizer = &opt};
+  training::TrainingState st{.model = model.get(), .optimizer = &opt};
   fill(0.0);
   st.step = 0;
-  train::save_checkpoint(path, st);
+  training::save_checkpoint(path, st);
   auto t0 = std::chrono::steady_clock::now();
-  train::save_checkpoint(path, st);
+  training::save_checkpoint(path, st);
   const double save_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
   std::mt19937_64 rng(12345);
   std::uniform_int_distribution<int> delay(0, static_cast<int>(save_us * 1.5) + 200);
@@ -135,7 +135,7 @@ TEST_CASE("a checkpoint killed by SIGKILL while it overwrites the old one is alw
     REQUIRE(child >= 0);
     if (child == 0) {
       try {
-        train::save_checkpoint(path, st);
+        training::save_checkpoint(path, st);
       } catch (...) {
         ::_exit(1);
       }
@@ -145,8 +145,8 @@ TEST_CASE("a checkpoint killed by SIGKILL while it overwrites the old one is alw
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
-    train::TrainingState loaded{.model = check.get(), .optimizer = &check_opt};
-    REQUIRE_NOTHROW(train::load_checkpoint(path, loaded));
+    training::TrainingState loaded{.model = check.get(), .optimizer = &check_opt};
+    REQUIRE_NOTHROW(training::load_checkpoint(path, loaded));
     const double want = loaded.step == i ? i : static_cast<double>(old_value);
     REQUIRE_MESSAGE((loaded.step == i || loaded.step == old_value), "kill " << i << ": step " << loaded.step);
     for (auto& p : check->parameters()) {
@@ -193,7 +193,7 @@ struct DigitsRun {
     loader = std::make_unique<data::DataLoader>(split.train, data::DataLoaderOptions{.batch_size = 100, .shuffle = true, .drop_last = true});
     sched = std::make_unique<optim::OneCycleLR>(*opt, optim::OneCycleLROptions{.max_lr = {0.05}, .epochs = 10, .steps_per_epoch = loader->size()});
   }
-  train::TrainingState state() {
+  training::TrainingState state() {
     return {.model = model.get(), .optimizer = opt.get(), .scheduler = sched.get(), .loader = loader.get()};
   }
   // Trains epochs [from, to); with stop_batch > 0, saves a checkpoint after that batch of epoch
@@ -210,7 +210,7 @@ struct DigitsRun {
         if (epoch == stop_epoch && ++b == stop_batch) {
           auto st = state();
           st.epoch = epoch;
-          train::save_checkpoint(path, st);
+          training::save_checkpoint(path, st);
           return;
         }
       }
@@ -232,12 +232,12 @@ TEST_CASE("digits: 10 epochs straight == 5 epochs, a checkpoint, a fresh run res
     st.epoch = 5;
     st.step = 5 * first.loader->size();
     st.metadata = {{"recipe", "digits"}};
-    train::save_checkpoint(path, st);
+    training::save_checkpoint(path, st);
     (void)rand({17});  // the engine moves on; the checkpoint's position is what counts
   }
   DigitsRun resumed(123);  // other initial weights: everything must come from the file
   auto st = resumed.state();
-  train::load_checkpoint(path, st);
+  training::load_checkpoint(path, st);
   CHECK(st.epoch == 5);
   CHECK(st.step == 5 * resumed.loader->size());
   CHECK(st.metadata == nn::Metadata{{"recipe", "digits"}});
@@ -252,7 +252,7 @@ TEST_CASE("digits: 10 epochs straight == 5 epochs, a checkpoint, a fresh run res
   }
   DigitsRun mid(5);
   auto st2 = mid.state();
-  train::load_checkpoint(path, st2);
+  training::load_checkpoint(path, st2);
   CHECK(st2.epoch == 4);
   mid.train(st2.epoch, 10);
   got = mid.model->state_dict();
@@ -262,17 +262,17 @@ TEST_CASE("digits: 10 epochs straight == 5 epochs, a checkpoint, a fresh run res
 TEST_CASE("a checkpoint of a newer format version or with an unknown dtype is refused, naming both versions") {
   nn::Linear model(3, 2);
   optim::SGD opt(model->parameters(), {.lr = 0.1});
-  train::TrainingState st{.model = model.get(), .optimizer = &opt};
+  training::TrainingState st{.model = model.get(), .optimizer = &opt};
   std::string path = scratch("version.ckpt");
-  train::save_checkpoint(path, st);
+  training::save_checkpoint(path, st);
   nn::Checkpoint file = nn::load_checkpoint(path);
   CHECK(file.metadata.at("format_version") == "1");
 
   std::string newer = scratch("newer.ckpt");
   file.metadata["format_version"] = "2";
   nn::save(file.tensors, newer, file.metadata);
-  std::string e = error_of([&] { train::load_checkpoint(newer, st); });
-  CHECK(contains(e, "train::load_checkpoint: '" + newer + "'"));
+  std::string e = error_of([&] { training::load_checkpoint(newer, st); });
+  CHECK(contains(e, "training::load_checkpoint: '" + newer + "'"));
   CHECK(contains(e, "the file is checkpoint format version 2, this xgrad reads versions 1 to 1"));
 
   // A BF16 tensor in a version-1 file.
@@ -283,19 +283,19 @@ TEST_CASE("a checkpoint of a newer format version or with an unknown dtype is re
   bytes += header + std::string(4, '\0');
   std::string bf16 = scratch("bf16.ckpt");
   std::ofstream(bf16, std::ios::binary) << bytes;
-  e = error_of([&] { train::load_checkpoint(bf16, st); });
+  e = error_of([&] { training::load_checkpoint(bf16, st); });
   CHECK(contains(e, bf16));
   CHECK(contains(e, "unsupported dtype \"BF16\""));
   CHECK(contains(e, "the file is checkpoint format version 1, this xgrad reads versions 1 to 1"));
 
-  CHECK(contains(error_of([&] { nn::save(model, scratch("plain.safetensors")); train::load_checkpoint(scratch("plain.safetensors"), st); }),
+  CHECK(contains(error_of([&] { nn::save(model, scratch("plain.safetensors")); training::load_checkpoint(scratch("plain.safetensors"), st); }),
                  "not an xgrad training checkpoint"));
   optim::StepLR sched(opt, {.step_size = 2});
-  train::TrainingState with_sched{.model = model.get(), .optimizer = &opt, .scheduler = &sched};
-  CHECK(contains(error_of([&] { train::load_checkpoint(path, with_sched); }), "the file has no scheduler state"));
+  training::TrainingState with_sched{.model = model.get(), .optimizer = &opt, .scheduler = &sched};
+  CHECK(contains(error_of([&] { training::load_checkpoint(path, with_sched); }), "the file has no scheduler state"));
   nn::Linear other(4, 2);
   optim::SGD other_opt(other->parameters(), {.lr = 0.1});
-  train::TrainingState wrong{.model = other.get(), .optimizer = &other_opt};
-  CHECK(contains(error_of([&] { train::load_checkpoint(path, wrong); }), "train::load_checkpoint: '" + path + "'"));
-  CHECK(contains(error_of([&] { train::save_checkpoint(path, train::TrainingState{}); }), "no model given"));
+  training::TrainingState wrong{.model = other.get(), .optimizer = &other_opt};
+  CHECK(contains(error_of([&] { training::load_checkpoint(path, wrong); }), "training::load_checkpoint: '" + path + "'"));
+  CHECK(contains(error_of([&] { training::save_checkpoint(path, training::TrainingState{}); }), "no model given"));
 }

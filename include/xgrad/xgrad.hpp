@@ -15,4 +15,4 @@
 #include "xgrad/plot/plot.hpp"
 #include "xgrad/plot/progress.hpp"
 #include "xgrad/plot/svg.hpp"
-#include "xgrad/train/checkpoint.hpp"
+#include "xgrad/training/checkpoint.hpp"

@@ -61,7 +61,7 @@ Metadata load_metadata(const std::string& path);
 /// A save killed midway (SIGKILL, power loss) leaves its temporary `<path>.tmp.PID.N` (PID: the
 /// saving process's id; N: a counter) beside `path` (the file under `path` itself is always the
 /// complete old or new one). This removes those whose process is gone and returns their names;
-/// train::save_checkpoint calls it before writing.
+/// training::save_checkpoint calls it before writing.
 std::vector<std::string> remove_stale_temporaries(const std::string& path);
 /// Loads into a module with load_state_dict(strict): values are converted to the module's
 /// dtypes and devices. Errors (a bad file, or missing or unexpected keys when strict) throw

@@ -2,11 +2,11 @@
 // safetensors file written atomically (nn/serialize.hpp: temporary file, fsync, rename). A save
 // killed at any point leaves the previous checkpoint complete under its name.
 //
-//   train::TrainingState run{.model = model.get(), .optimizer = &opt, .scheduler = &sched,
+//   training::TrainingState run{.model = model.get(), .optimizer = &opt, .scheduler = &sched,
 //                            .loader = &loader};
-//   for (...) { ...; run.epoch = epoch + 1; train::save_checkpoint("run.ckpt", run); }
+//   for (...) { ...; run.epoch = epoch + 1; training::save_checkpoint("run.ckpt", run); }
 //   // later, in a fresh process: build the same model, optimizer, scheduler and loader, then
-//   train::load_checkpoint("run.ckpt", run);   // run.epoch, run.step, run.metadata are read back
+//   training::load_checkpoint("run.ckpt", run);   // run.epoch, run.step, run.metadata are read back
 //
 // The file holds "model.*", "optimizer.*" and "scheduler.*" state_dicts, the generator's state,
 // the DataLoader's position, and in its metadata the format version, epoch, step and the user's
@@ -23,7 +23,7 @@
 #include "xgrad/optim/lr_scheduler.hpp"
 #include "xgrad/optim/optimizer.hpp"
 
-namespace xgrad::train {
+namespace xgrad::training {
 
 /// The checkpoint format version this xgrad writes; it reads this version and older ones.
 inline constexpr int kCheckpointVersion = 1;
@@ -51,4 +51,4 @@ void save_checkpoint(const std::string& path, const TrainingState& state);
 /// an error. The file's version, tensors and parts are checked before any part is changed.
 void load_checkpoint(const std::string& path, TrainingState& state);
 
-}  // namespace xgrad::train
+}  // namespace xgrad::training

@@ -1,9 +1,9 @@
-#include "xgrad/train/checkpoint.hpp"
+#include "xgrad/training/checkpoint.hpp"
 
 #include <bit>
 #include <charconv>
 
-namespace xgrad::train {
+namespace xgrad::training {
 
 namespace {
 
@@ -20,9 +20,9 @@ Tensor i64_vector(const std::vector<int64_t>& v) {
 std::vector<int64_t> read_i64(const StateDict& s, const std::string& key, size_t n,
                               const std::string& path) {
   const Tensor* t = s.find(key);
-  if (!t) fail("train::load_checkpoint", path, "no \"" + key + "\" in the file");
+  if (!t) fail("training::load_checkpoint", path, "no \"" + key + "\" in the file");
   if (t->dtype() != kInt64 || static_cast<size_t>(t->numel()) != n)
-    fail("train::load_checkpoint", path,
+    fail("training::load_checkpoint", path,
          "\"" + key + "\" must hold " + std::to_string(n) + " int64 values, got " +
              dtype_name(t->dtype()) + " of shape " + t->shape().str());
   Tensor c = t->cpu();
@@ -32,12 +32,12 @@ std::vector<int64_t> read_i64(const StateDict& s, const std::string& key, size_t
 
 int64_t parse_int(const nn::Metadata& m, const std::string& key, const std::string& path) {
   auto it = m.find(key);
-  if (it == m.end()) fail("train::load_checkpoint", path, "no \"" + key + "\" in the metadata");
+  if (it == m.end()) fail("training::load_checkpoint", path, "no \"" + key + "\" in the metadata");
   int64_t v = 0;
   const std::string& s = it->second;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size())
-    fail("train::load_checkpoint", path, "metadata \"" + key + "\" is not an integer: \"" + s + "\"");
+    fail("training::load_checkpoint", path, "metadata \"" + key + "\" is not an integer: \"" + s + "\"");
   return v;
 }
 
@@ -52,8 +52,8 @@ StateDict part(const StateDict& all, const std::string& prefix) {
 }  // namespace
 
 void save_checkpoint(const std::string& path, const TrainingState& st) {
-  if (!st.model) fail("train::save_checkpoint", path, "no model given");
-  if (!st.optimizer) fail("train::save_checkpoint", path, "no optimizer given");
+  if (!st.model) fail("training::save_checkpoint", path, "no model given");
+  if (!st.optimizer) fail("training::save_checkpoint", path, "no optimizer given");
   StateDict all;
   for (auto& [k, v] : st.model->state_dict()) all.insert("model." + k, v);
   for (auto& [k, v] : st.optimizer->state_dict()) all.insert("optimizer." + k, v);
@@ -81,7 +81,7 @@ void save_checkpoint(const std::string& path, const TrainingState& st) {
 }
 
 void load_checkpoint(const std::string& path, TrainingState& st) {
-  const char* op = "train::load_checkpoint";
+  const char* op = "training::load_checkpoint";
   if (!st.model) fail(op, path, "no model given");
   if (!st.optimizer) fail(op, path, "no optimizer given");
   nn::Metadata meta = nn::load_metadata(path);
@@ -128,4 +128,4 @@ void load_checkpoint(const std::string& path, TrainingState& st) {
     if (k.rfind("user.", 0) == 0) st.metadata[k.substr(5)] = v;
 }
 
-}  // namespace xgrad::train
+}  // namespace xgrad::training
