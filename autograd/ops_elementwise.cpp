@@ -463,40 +463,31 @@ Tensor& operator/=(InPlaceOperand a, double s) { return a.tensor.mul_(1.0 / s, a
 
 // ---- methods
 Tensor Tensor::pow(double e, Where loc) const {
-  CallSite site(loc);
-  return xgrad::pow(*this, e);
+  return xgrad::pow(*this, e, loc);  // the op opens the call site
 }
 Tensor Tensor::exp(Where loc) const {
-  CallSite site(loc);
-  return xgrad::exp(*this);
+  return xgrad::exp(*this, loc);  // the op opens the call site
 }
 Tensor Tensor::log(Where loc) const {
-  CallSite site(loc);
-  return xgrad::log(*this);
+  return xgrad::log(*this, loc);  // the op opens the call site
 }
 Tensor Tensor::sqrt(Where loc) const {
-  CallSite site(loc);
-  return xgrad::sqrt(*this);
+  return xgrad::sqrt(*this, loc);  // the op opens the call site
 }
 Tensor Tensor::abs(Where loc) const {
-  CallSite site(loc);
-  return xgrad::abs(*this);
+  return xgrad::abs(*this, loc);  // the op opens the call site
 }
 Tensor Tensor::tanh(Where loc) const {
-  CallSite site(loc);
-  return xgrad::tanh(*this);
+  return xgrad::tanh(*this, loc);  // the op opens the call site
 }
 Tensor Tensor::sigmoid(Where loc) const {
-  CallSite site(loc);
-  return xgrad::sigmoid(*this);
+  return xgrad::sigmoid(*this, loc);  // the op opens the call site
 }
 Tensor Tensor::relu(Where loc) const {
-  CallSite site(loc);
-  return xgrad::relu(*this);
+  return xgrad::relu(*this, loc);  // the op opens the call site
 }
 Tensor Tensor::neg(Where loc) const {
-  CallSite site(loc);
-  return xgrad::neg(*this);
+  return xgrad::neg(*this, loc);  // the op opens the call site
 }
 
 }  // namespace xgrad

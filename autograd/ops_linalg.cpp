@@ -145,8 +145,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, Where loc) {
 }
 
 Tensor Tensor::matmul(const Tensor& o, Where loc) const {
-  CallSite site(loc);
-  return xgrad::matmul(*this, o);
+  return xgrad::matmul(*this, o, loc);  // the op opens the call site
 }
 
 }  // namespace xgrad

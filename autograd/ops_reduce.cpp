@@ -355,28 +355,22 @@ Tensor sum_to(const Tensor& x, const Shape& shape, Where loc) {
 }
 
 Tensor Tensor::sum(Where loc) const {
-  CallSite site(loc);
-  return xgrad::sum(*this);
+  return xgrad::sum(*this, loc);  // the op opens the call site
 }
 Tensor Tensor::sum(const Dims& dims, bool keepdim, Where loc) const {
-  CallSite site(loc);
-  return xgrad::sum(*this, dims, keepdim);
+  return xgrad::sum(*this, dims, keepdim, loc);  // the op opens the call site
 }
 Tensor Tensor::mean(Where loc) const {
-  CallSite site(loc);
-  return xgrad::mean(*this);
+  return xgrad::mean(*this, loc);  // the op opens the call site
 }
 Tensor Tensor::mean(const Dims& dims, bool keepdim, Where loc) const {
-  CallSite site(loc);
-  return xgrad::mean(*this, dims, keepdim);
+  return xgrad::mean(*this, dims, keepdim, loc);  // the op opens the call site
 }
 Tensor Tensor::max(Where loc) const {
-  CallSite site(loc);
-  return xgrad::max(*this);
+  return xgrad::max(*this, loc);  // the op opens the call site
 }
 Tensor Tensor::min(Where loc) const {
-  CallSite site(loc);
-  return xgrad::min(*this);
+  return xgrad::min(*this, loc);  // the op opens the call site
 }
 Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim, Where loc) const {
   CallSite site(loc);

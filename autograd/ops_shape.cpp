@@ -385,24 +385,19 @@ Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const Dims& dim
 }
 
 Tensor Tensor::reshape(const Shape& s, Where loc) const {
-  CallSite site(loc);
-  return xgrad::reshape(*this, s);
+  return xgrad::reshape(*this, s, loc);  // the op opens the call site
 }
 Tensor Tensor::flatten(int64_t a, int64_t b, Where loc) const {
-  CallSite site(loc);
-  return xgrad::flatten(*this, a, b);
+  return xgrad::flatten(*this, a, b, loc);  // the op opens the call site
 }
 Tensor Tensor::squeeze(Where loc) const {
-  CallSite site(loc);
-  return xgrad::squeeze(*this);
+  return xgrad::squeeze(*this, loc);  // the op opens the call site
 }
 Tensor Tensor::squeeze(int64_t d, Where loc) const {
-  CallSite site(loc);
-  return xgrad::squeeze(*this, d);
+  return xgrad::squeeze(*this, d, loc);  // the op opens the call site
 }
 Tensor Tensor::unsqueeze(int64_t d, Where loc) const {
-  CallSite site(loc);
-  return xgrad::unsqueeze(*this, d);
+  return xgrad::unsqueeze(*this, d, loc);  // the op opens the call site
 }
 Tensor Tensor::t(Where loc) const {
   CallSite site(loc);
@@ -412,20 +407,16 @@ Tensor Tensor::t(Where loc) const {
   return xgrad::transpose(*this, 0, 1);
 }
 Tensor Tensor::transpose(int64_t a, int64_t b, Where loc) const {
-  CallSite site(loc);
-  return xgrad::transpose(*this, a, b);
+  return xgrad::transpose(*this, a, b, loc);  // the op opens the call site
 }
 Tensor Tensor::permute(const Dims& dims, Where loc) const {
-  CallSite site(loc);
-  return xgrad::permute(*this, dims);
+  return xgrad::permute(*this, dims, loc);  // the op opens the call site
 }
 Tensor Tensor::expand(const Shape& s, Where loc) const {
-  CallSite site(loc);
-  return xgrad::expand(*this, s);
+  return xgrad::expand(*this, s, loc);  // the op opens the call site
 }
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t len, Where loc) const {
-  CallSite site(loc);
-  return xgrad::narrow(*this, d, start, len);
+  return xgrad::narrow(*this, d, start, len, loc);  // the op opens the call site
 }
 Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, Where loc) const {
   CallSite site(loc);
