@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <type_traits>
+#include <utility>
 
 // GCC 12 warns falsely on _mm512_undefined_* inside the AVX-512 intrinsics xsimd inlines (GCC
 // bug 105593); the pragma covers those headers only, which are first included here.
@@ -28,6 +30,39 @@ template <class T>
 auto xrow(T* p, int64_t n) {
   const size_t len = static_cast<size_t>(n);
   return xt::adapt(p, len, xt::no_ownership(), std::array<size_t, 1>{len});
+}
+
+// out[0, n) = f(xrow(in, n)...), every element computed on SIMD lanes. xtensor's own assignment
+// computes a row's head (up to out's first aligned element) and its tail with scalar functions
+// (std::exp) and the rest with xsimd's (xsimd::exp), which round differently: an element's bits
+// then depended on its place in the row and on where the buffer sits (a sample's softmax on its row
+// in the batch; a stack buffer on the process, which broke bitwise DataParallel under ASan). Here
+// the head and the tail are padded to one aligned batch each, so an element's bits depend on its
+// inputs only. `in` may alias `out`.
+template <class T, class F, class... In>
+void assign_lanes(T* out, int64_t n, F&& f, const In*... in) {
+  constexpr int64_t kWidth = static_cast<int64_t>(xsimd::batch<T>::size);
+  const auto first = static_cast<int64_t>(reinterpret_cast<uintptr_t>(out) / sizeof(T) % kWidth);
+  const int64_t head = std::min(n, (kWidth - first) % kWidth);
+  const int64_t body = (n - head) / kWidth * kWidth;
+  auto padded = [&](int64_t begin, int64_t c) {
+    if (c == 0) return;
+    alignas(64) T o[kWidth];
+    alignas(64) T rows[sizeof...(In)][kWidth];
+    [&]<size_t... I>(std::index_sequence<I...>) {
+      // Each input's c values, then its first value repeated: lanes that compute nothing odd.
+      ((std::fill(std::copy(in + begin, in + begin + c, rows[I]), rows[I] + kWidth, in[begin])), ...);
+      auto ro = xrow(o, kWidth);
+      xt::noalias(ro) = f(xrow(static_cast<const T*>(rows[I]), kWidth)...);
+    }(std::index_sequence_for<In...>{});
+    std::copy(o, o + c, out + begin);
+  };
+  padded(0, head);
+  if (body > 0) {
+    auto ro = xrow(out + head, body);
+    xt::noalias(ro) = f(xrow(in + head, body)...);
+  }
+  padded(head + body, n - head - body);
 }
 
 inline constexpr int64_t kBlock = 1024;  // elements per gathered block (stack buffers)
@@ -59,20 +94,17 @@ void binary_rows(const Tensor& a, const Tensor& b, Tensor& out, T alpha) {
   const T* pb = data<const T>(b);
   T* po = data<T>(out);
   auto vv = [&](const T* x, const T* y, T* o, int64_t n) {
-    auto ro = xrow(o, n);
-    xt::noalias(ro) = Op::apply(xrow(x, n), xrow(y, n), alpha);
+    assign_lanes(o, n, [&](const auto& rx, const auto& ry) { return Op::apply(rx, ry, alpha); }, x, y);
   };
   // Generic lambdas: instantiated only where called, i.e. for ops with kScalarPaths.
   auto vs = [&](const T* x, const auto& y, T* o, int64_t n) {
-    auto ro = xrow(o, n);
-    xt::noalias(ro) = Op::apply(xrow(x, n), y, alpha);
+    assign_lanes(o, n, [&](const auto& rx) { return Op::apply(rx, y, alpha); }, x);
   };
   auto sv = [&](const auto& x, const T* y, T* o, int64_t n) {
-    auto ro = xrow(o, n);
     if constexpr (requires { typename Op::Swapped; }) {
-      xt::noalias(ro) = Op::Swapped::apply(xrow(y, n), x, alpha);
+      assign_lanes(o, n, [&](const auto& ry) { return Op::Swapped::apply(ry, x, alpha); }, y);
     } else {
-      xt::noalias(ro) = Op::apply(x, xrow(y, n), alpha);
+      assign_lanes(o, n, [&](const auto& ry) { return Op::apply(x, ry, alpha); }, y);
     }
   };
   const int64_t na = numel(a), nb = numel(b);

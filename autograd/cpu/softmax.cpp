@@ -16,9 +16,9 @@ void rows(const T* x, T* out, int64_t outer, int64_t n, bool log) {
     T* orow = out + o * n;
     const T m = extreme_row<true>(xr, n);
     if (!log) {
-      auto ro = xrow(orow, n);
-      xt::noalias(ro) = xt::exp(xrow(xr, n) - m);
+      assign_lanes(orow, n, [&](const auto& v) { return xt::exp(v - m); }, xr);
       const T s = static_cast<T>(sum_row(orow, n));
+      auto ro = xrow(orow, n);
       xt::noalias(ro) = ro / s;
       continue;
     }
@@ -26,8 +26,7 @@ void rows(const T* x, T* out, int64_t outer, int64_t n, bool log) {
     double s = 0;
     for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
       const int64_t c = std::min(kChunk, n - i0);
-      auto rb = xrow(buf, c);
-      xt::noalias(rb) = xt::exp(xrow(xr + i0, c) - m);
+      assign_lanes(buf, c, [&](const auto& v) { return xt::exp(v - m); }, xr + i0);
       s += sum_row(buf, c);
     }
     const T lse = static_cast<T>(std::log(s));
@@ -54,8 +53,8 @@ void columns(const T* x, T* out, int64_t outer, int64_t n, int64_t inner, bool l
       std::fill(acc, acc + c, 0.0);
       for (int64_t j = 0; j < n; ++j) {
         T* e = log ? buf : ofirst + j * inner;  // out may alias x in the log case
-        auto re = xrow(e, c);
-        xt::noalias(re) = xt::exp(xrow(first + j * inner, c) - xrow(mx, c));
+        assign_lanes(e, c, [](const auto& v, const auto& top) { return xt::exp(v - top); },
+                     first + j * inner, static_cast<const T*>(mx));
         for (int64_t k = 0; k < c; ++k) acc[k] += e[k];
       }
       if (!log) {

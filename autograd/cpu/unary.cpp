@@ -18,10 +18,7 @@ template <class T, class F>
 void map(const Tensor& x, Tensor& out, F f) {
   const T* px = data<const T>(x);
   T* po = data<T>(out);
-  parallel_range(numel(out), [&](int64_t begin, int64_t n) {
-    auto ro = xrow(po + begin, n);
-    xt::noalias(ro) = f(xrow(px + begin, n));
-  });
+  parallel_range(numel(out), [&](int64_t begin, int64_t n) { assign_lanes(po + begin, n, f, px + begin); });
 }
 
 // Each functor: apply(v, a, b), the expression of a row v with the scalars as T (taken by
