@@ -107,29 +107,36 @@ Tensor mean(const Tensor& x, Where loc) {
   return mean(x, Dims{}, false);
 }
 
-Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim, Where loc) {
-  CallSite site(loc);
-  check_defined("var", x);
-  check_floating("var", x);
-  auto d = normalize_dims("var", dims, x.dim());
+namespace {
+// var, and std before its square root: errors name `op`, the function the user called.
+Tensor variance(const char* op, const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) {
+  check_defined(op, x);
+  check_floating(op, x);
+  auto d = normalize_dims(op, dims, x.dim());
   int64_t count = 1;
   for (int64_t i : d) count *= x.shape()[i];
   if (count - correction <= 0)
-    fail("var", std::to_string(count) + " elements are too few for correction " + std::to_string(correction));
+    fail(op, std::to_string(count) + " elements are too few for correction " + std::to_string(correction));
   Tensor centered = sub(x, mean(x, dims, true));
   return div(sum(mul(centered, centered), dims, keepdim), static_cast<double>(count - correction));
 }
+}  // namespace
+
+Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim, Where loc) {
+  CallSite site(loc);
+  return variance("var", x, dims, correction, keepdim);
+}
 Tensor var(const Tensor& x, Where loc) {
   CallSite site(loc);
-  return var(x, Dims{}, 1, false);
+  return variance("var", x, Dims{}, 1, false);
 }
 Tensor std(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim, Where loc) {
   CallSite site(loc);
-  return sqrt(var(x, dims, correction, keepdim));
+  return sqrt(variance("std", x, dims, correction, keepdim));
 }
 Tensor std(const Tensor& x, Where loc) {
   CallSite site(loc);
-  return sqrt(var(x));
+  return sqrt(variance("std", x, Dims{}, 1, false));
 }
 
 namespace {

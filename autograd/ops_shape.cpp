@@ -59,8 +59,8 @@ Tensor reshape(const Tensor& x, const Shape& s, Where loc) {
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim, Where loc) {
   CallSite site(loc);
   check_defined("flatten", x);
-  if (x.dim() == 0) return reshape(x, {1});
   int64_t a = wrap_dim("flatten", start_dim, x.dim()), b = wrap_dim("flatten", end_dim, x.dim());
+  if (x.dim() == 0) return reshape(x, {1});  // dims 0 and -1 name its one implicit dim
   if (a > b) fail("flatten", "start_dim " + std::to_string(start_dim) + " comes after end_dim " + std::to_string(end_dim));
   Shape s;
   for (int64_t i = 0; i < a; ++i) s.push_back(x.shape()[i]);
@@ -83,9 +83,8 @@ Tensor squeeze(const Tensor& x, Where loc) {
 Tensor squeeze(const Tensor& x, int64_t dim, Where loc) {
   CallSite site(loc);
   check_defined("squeeze", x);
-  if (x.dim() == 0) return x;
   int64_t d = wrap_dim("squeeze", dim, x.dim());
-  if (x.shape()[d] != 1) return x;
+  if (x.dim() == 0 || x.shape()[d] != 1) return x;
   Shape s = x.shape();
   s.erase(d);
   return reshape(x, s);
@@ -296,8 +295,13 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim, Where lo
   check_defined(op, x);
   if (x.dim() == 0) fail(op, "cannot chunk a 0-d tensor");
   if (chunks <= 0) fail(op, "chunks must be positive, got " + std::to_string(chunks));
-  int64_t size = x.shape()[wrap_dim(op, dim, x.dim())];
-  return split(x, std::max<int64_t>((size + chunks - 1) / chunks, 1), dim);
+  const int64_t d = wrap_dim(op, dim, x.dim()), size = x.shape()[d];
+  if (size == 0) {  // as PyTorch: `chunks` empty pieces
+    std::vector<Tensor> pieces;
+    for (int64_t i = 0; i < chunks; ++i) pieces.push_back(narrow(x, d, 0, 0));
+    return pieces;
+  }
+  return split(x, (size + chunks - 1) / chunks, d);
 }
 
 // Tiles x: dim i of the result is repeats[i] copies of x's dim i, x's shape padded with leading 1s.

@@ -32,19 +32,23 @@ std::string read_file(const std::string& path) {
       hint = static_cast<size_t>(fs::file_size(path, ec));
     std::fclose(raw);
   }
-  // gzread passes plain files through unchanged, so one reader serves both.
+  const size_t on_disk = static_cast<size_t>(fs::file_size(path, ec));
+  // gzread passes plain files through unchanged, so one reader serves both. Its buffers (one
+  // for input, two for output) are sized to the file, up to 128 KiB: reading a folder of small
+  // reviews allocates no more than they hold.
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw Error("cannot open '" + path + "': " + std::strerror(errno));
-  gzbuffer(f, 1 << 17);
+  gzbuffer(f, static_cast<unsigned>(std::clamp<size_t>(on_disk, 8192, 1 << 17)));
   std::string out;
   // A truncated file's "trailer" is arbitrary bytes: trust it no further than deflate's
-  // maximum ratio (about 1032:1) allows.
-  const size_t on_disk = static_cast<size_t>(fs::file_size(path, ec));
+  // maximum ratio (about 1032:1) allows. One byte more than expected, so that a right hint
+  // ends in one read that comes back short.
   out.reserve(std::min({hint, on_disk * 1032, size_t(1) << 32}) + 1);
   for (;;) {
     const size_t have = out.size();
-    // At most 64 MiB a read, so a wrong size hint never makes us zero-fill gigabytes.
-    const size_t want = std::clamp<size_t>(out.capacity() - have, 1 << 20, 1 << 26);
+    // At most 64 MiB a read, so a wrong size hint never makes us zero-fill gigabytes; at least
+    // 4 KiB, and the string's own growth doubles it when the hint was short.
+    const size_t want = std::clamp<size_t>(out.capacity() - have, 4096, 1 << 26);
     out.resize(have + want);
     const unsigned ask = static_cast<unsigned>(std::min<size_t>(want, 1 << 30));
     int n = gzread(f, out.data() + have, ask);
@@ -60,8 +64,8 @@ std::string read_file(const std::string& path) {
     if (static_cast<unsigned>(n) < ask) break;  // gzread returns less only at the end
   }
   gzclose(f);
-  // The 1 MiB minimum read leaves a small file's string holding 1 MiB: give it back, or a folder
-  // of 50,000 reviews (read_text_folders on aclImdb) would hold 50 GB.
+  // A short hint leaves up to twice the text reserved: give it back, or a folder of 50,000
+  // reviews (read_text_folders on aclImdb) would hold twice its size.
   if (out.capacity() > out.size() + out.size() / 8 + 4096) out.shrink_to_fit();
   return out;
 }
