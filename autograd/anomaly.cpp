@@ -130,6 +130,9 @@ void forget_anomaly_record(const Node* node) {
   if (records().erase(node)) g_anomaly_records.fetch_sub(1, std::memory_order_relaxed);
 }
 
+// GCC 12 warns falsely (-Wrestrict, its bug 105651) on std::string appends inlined here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wrestrict"
 void check_backward_grads(const Node& node, const std::vector<Tensor>& grads) {
   for (size_t i = 0; i < grads.size(); ++i) {
     const char* bad = grads[i].defined() ? non_finite(grads[i]) : "";
@@ -140,7 +143,7 @@ void check_backward_grads(const Node& node, const std::vector<Tensor>& grads) {
       auto it = records().find(&node);
       if (it != records().end()) {
         what = where_str(*it->second);
-      } else {  // appended piece by piece: GCC 12 warns (-Wrestrict, falsely) on a + chain here
+      } else {
         what = "'";
         what += node.name();
         what += "' (recorded while anomaly mode was off: no shapes or call site)";
@@ -151,5 +154,6 @@ void check_backward_grads(const Node& node, const std::vector<Tensor>& grads) {
                 dtype_name(grads[i].dtype()) + ")");
   }
 }
+#pragma GCC diagnostic pop
 
 }  // namespace xgrad

@@ -138,8 +138,6 @@ void Recorder::add_input(const Tensor& t) {
   ++n_;
 }
 
-Recorder::~Recorder() = default;
-
 void Recorder::attach(std::shared_ptr<Node> node) {
   if (anomaly_) [[unlikely]]
     keep_anomaly_record(node.get(), std::move(anomaly_));

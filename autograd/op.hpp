@@ -175,7 +175,7 @@ class Recorder {
  public:
   Recorder(const char* op, Tensor& out, std::initializer_list<const Tensor*> inputs);
   Recorder(const char* op, Tensor& out, const std::vector<Tensor>& inputs);
-  ~Recorder();
+  ~Recorder() = default;  // inline: an op without a graph pays for no call
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
   explicit operator bool() const { return on_; }

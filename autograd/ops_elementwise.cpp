@@ -438,29 +438,6 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Where loc) {
   return out;
 }
 
-// ---- operators (the operand carries the user's location; see Operand)
-Tensor operator+(Operand a, const Tensor& b) { return add(a.tensor, b, a.loc); }
-Tensor operator-(Operand a, const Tensor& b) { return sub(a.tensor, b, a.loc); }
-Tensor operator*(Operand a, const Tensor& b) { return mul(a.tensor, b, a.loc); }
-Tensor operator/(Operand a, const Tensor& b) { return div(a.tensor, b, a.loc); }
-Tensor operator+(Operand a, double s) { return add(a.tensor, s, a.loc); }
-Tensor operator-(Operand a, double s) { return sub(a.tensor, s, a.loc); }
-Tensor operator*(Operand a, double s) { return mul(a.tensor, s, a.loc); }
-Tensor operator/(Operand a, double s) { return div(a.tensor, s, a.loc); }
-Tensor operator+(double s, Operand a) { return add(a.tensor, s, a.loc); }
-Tensor operator-(double s, Operand a) { return rsub(s, a.tensor, a.loc); }
-Tensor operator*(double s, Operand a) { return mul(a.tensor, s, a.loc); }
-Tensor operator/(double s, Operand a) { return rdiv(s, a.tensor, a.loc); }
-Tensor operator-(Operand a) { return neg(a.tensor, a.loc); }
-Tensor& operator+=(Tensor& a, Operand b) { return a.add_(b.tensor, 1.0, b.loc); }
-Tensor& operator-=(Tensor& a, Operand b) { return a.sub_(b.tensor, b.loc); }
-Tensor& operator*=(Tensor& a, Operand b) { return a.mul_(b.tensor, b.loc); }
-Tensor& operator/=(Tensor& a, Operand b) { return a.div_(b.tensor, b.loc); }
-Tensor& operator+=(InPlaceOperand a, double s) { return a.tensor.add_(s, a.loc); }
-Tensor& operator-=(InPlaceOperand a, double s) { return a.tensor.add_(-s, a.loc); }
-Tensor& operator*=(InPlaceOperand a, double s) { return a.tensor.mul_(s, a.loc); }
-Tensor& operator/=(InPlaceOperand a, double s) { return a.tensor.mul_(1.0 / s, a.loc); }
-
 // ---- methods
 Tensor Tensor::pow(double e, Where loc) const {
   return xgrad::pow(*this, e, loc);  // the op opens the call site

@@ -46,9 +46,10 @@ std::string read_file(const std::string& path) {
   out.reserve(std::min({hint, on_disk * 1032, size_t(1) << 32}) + 1);
   for (;;) {
     const size_t have = out.size();
-    // At most 64 MiB a read, so a wrong size hint never makes us zero-fill gigabytes; at least
-    // 4 KiB, and the string's own growth doubles it when the hint was short.
-    const size_t want = std::clamp<size_t>(out.capacity() - have, 4096, 1 << 26);
+    // What is reserved; when that is full (a short hint), as much again (at least 4 KiB). At
+    // most 64 MiB a read, so a wrong hint never makes us zero-fill gigabytes.
+    const size_t room = out.capacity() - have;
+    const size_t want = std::min<size_t>(room > 0 ? room : std::max<size_t>(have, 4096), 1 << 26);
     out.resize(have + want);
     const unsigned ask = static_cast<unsigned>(std::min<size_t>(want, 1 << 30));
     int n = gzread(f, out.data() + have, ask);

@@ -290,6 +290,16 @@ TEST_CASE("unary ops match std:: math in float32 and float64") {
   for (int i = 0; i < 5; ++i) CHECK(values<float>(q32)[i] == doctest::Approx(3 / ps[i]));
   cpu().unary(k::Unary::pow_scalar, p64, q64, 0.5, 0);
   for (int i = 0; i < 5; ++i) CHECK(values<double>(q64)[i] == doctest::Approx(std::sqrt(ps[i])));
+  // Exponents 1, -1, 2 and 0.5 give what one IEEE operation gives, exactly (x^1 is pow(x, 2)'s
+  // gradient: optimizer_paths' steps are bitwise the emulated device's).
+  for (double a : {1.0, -1.0, 2.0, 0.5}) {
+    CAPTURE(a);
+    cpu().unary(k::Unary::pow_scalar, p64, q64, a, 0);
+    for (int i = 0; i < 5; ++i) {
+      const double x = ps[i];
+      CHECK(values<double>(q64)[i] == (a == 1 ? x : a == -1 ? 1 / x : a == 2 ? x * x : std::sqrt(x)));
+    }
+  }
   cpu().unary(k::Unary::pow_scalar, p64, q64, -1.5, 0);
   for (int i = 0; i < 5; ++i)
     CHECK(values<double>(q64)[i] == doctest::Approx(std::pow(ps[i], -1.5)));

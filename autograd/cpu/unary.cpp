@@ -4,6 +4,7 @@
 // `portable` form runs that instead, on portable_math.hpp in double, rounded once (the others
 // round once in IEEE arithmetic already, so their default kernel is portable). int64 runs the
 // op's int64_math.hpp form (int64.cpp).
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -143,9 +144,12 @@ struct rdiv_scalar {
 struct pow_scalar {
   static auto apply(const auto& v, const auto& a, const auto&) { return xt::pow(v, a); }
   [[gnu::always_inline]] static double portable(double x, double a, double) { return pmath::pow(x, a); }
-  // Squares (MSE) and square roots are common: exact (so portable too) and faster than pow.
+  // Squares (MSE), their gradients (x^1), reciprocals and square roots are common: one IEEE
+  // operation, so exact (and portable) where xsimd's pow is off by an ulp or so, and faster.
   template <class T>
   static bool shortcut(const Tensor& x, Tensor& out, const T& a) {
+    if (a == T(1)) return std::copy_n(data<const T>(x), numel(x), data<T>(out)), true;
+    if (a == T(-1)) return map<T>(x, out, [](const auto& v) { return T(1) / v; }), true;
     if (a == T(2)) return map<T>(x, out, [](const auto& v) { return v * v; }), true;
     if (a == T(0.5)) return map<T>(x, out, [](const auto& v) { return xt::sqrt(v); }), true;
     return false;

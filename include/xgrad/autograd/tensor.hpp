@@ -630,7 +630,7 @@ struct AdamStep {
 void adam_step_(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
                 Tensor& max_exp_avg_sq, const AdamStep& o);
 
-// ---- operators
+// ---- operators (inline: an expression costs no call more than the op it names)
 /// An operator's Tensor operand with the place of the user's expression (`a * b` cannot take a
 /// defaulted location parameter, so the operand carries it). Converts implicitly from a Tensor.
 struct Operand {
@@ -647,47 +647,47 @@ struct InPlaceOperand {
   Where loc;       ///< where the expression was written
 };
 /// Elementwise a + b, for tensors and scalars (the add op).
-Tensor operator+(Operand a, const Tensor& b);
+inline Tensor operator+(Operand a, const Tensor& b) { return add(a.tensor, b, a.loc); }
 /// Elementwise a - b, for tensors and scalars (the sub op).
-Tensor operator-(Operand a, const Tensor& b);
+inline Tensor operator-(Operand a, const Tensor& b) { return sub(a.tensor, b, a.loc); }
 /// Elementwise a * b, for tensors and scalars (the mul op).
-Tensor operator*(Operand a, const Tensor& b);
+inline Tensor operator*(Operand a, const Tensor& b) { return mul(a.tensor, b, a.loc); }
 /// Elementwise a / b, for tensors and scalars (the div op).
-Tensor operator/(Operand a, const Tensor& b);
+inline Tensor operator/(Operand a, const Tensor& b) { return div(a.tensor, b, a.loc); }
 /// Elementwise a + b, for tensors and scalars (the add op).
-Tensor operator+(Operand a, double s);
+inline Tensor operator+(Operand a, double s) { return add(a.tensor, s, a.loc); }
 /// Elementwise a - b, for tensors and scalars (the sub op).
-Tensor operator-(Operand a, double s);
+inline Tensor operator-(Operand a, double s) { return sub(a.tensor, s, a.loc); }
 /// Elementwise a * b, for tensors and scalars (the mul op).
-Tensor operator*(Operand a, double s);
+inline Tensor operator*(Operand a, double s) { return mul(a.tensor, s, a.loc); }
 /// Elementwise a / b, for tensors and scalars (the div op).
-Tensor operator/(Operand a, double s);
+inline Tensor operator/(Operand a, double s) { return div(a.tensor, s, a.loc); }
 /// Elementwise a + b, for tensors and scalars (the add op).
-Tensor operator+(double s, Operand a);
+inline Tensor operator+(double s, Operand a) { return add(a.tensor, s, a.loc); }
 /// Elementwise a - b, for tensors and scalars (the sub op).
-Tensor operator-(double s, Operand a);
+inline Tensor operator-(double s, Operand a) { return rsub(s, a.tensor, a.loc); }
 /// Elementwise a * b, for tensors and scalars (the mul op).
-Tensor operator*(double s, Operand a);
+inline Tensor operator*(double s, Operand a) { return mul(a.tensor, s, a.loc); }
 /// Elementwise a / b, for tensors and scalars (the div op).
-Tensor operator/(double s, Operand a);
+inline Tensor operator/(double s, Operand a) { return rdiv(s, a.tensor, a.loc); }
 /// -a, elementwise (neg).
-Tensor operator-(Operand a);
+inline Tensor operator-(Operand a) { return neg(a.tensor, a.loc); }
 /// In place: a += b (the Tensor::add_ op).
-Tensor& operator+=(Tensor& a, Operand b);
+inline Tensor& operator+=(Tensor& a, Operand b) { return a.add_(b.tensor, 1.0, b.loc); }
 /// In place: a -= b (the Tensor::sub_ op).
-Tensor& operator-=(Tensor& a, Operand b);
+inline Tensor& operator-=(Tensor& a, Operand b) { return a.sub_(b.tensor, b.loc); }
 /// In place: a *= b (the Tensor::mul_ op).
-Tensor& operator*=(Tensor& a, Operand b);
+inline Tensor& operator*=(Tensor& a, Operand b) { return a.mul_(b.tensor, b.loc); }
 /// In place: a /= b (the Tensor::div_ op).
-Tensor& operator/=(Tensor& a, Operand b);
+inline Tensor& operator/=(Tensor& a, Operand b) { return a.div_(b.tensor, b.loc); }
 /// In place: a += b (the Tensor::add_ op).
-Tensor& operator+=(InPlaceOperand a, double s);
+inline Tensor& operator+=(InPlaceOperand a, double s) { return a.tensor.add_(s, a.loc); }
 /// In place: a -= b (the Tensor::sub_ op).
-Tensor& operator-=(InPlaceOperand a, double s);
+inline Tensor& operator-=(InPlaceOperand a, double s) { return a.tensor.add_(-s, a.loc); }
 /// In place: a *= b (the Tensor::mul_ op).
-Tensor& operator*=(InPlaceOperand a, double s);
+inline Tensor& operator*=(InPlaceOperand a, double s) { return a.tensor.mul_(s, a.loc); }
 /// In place: a /= b (the Tensor::div_ op).
-Tensor& operator/=(InPlaceOperand a, double s);
+inline Tensor& operator/=(InPlaceOperand a, double s) { return a.tensor.mul_(1.0 / s, a.loc); }
 
 /// True when shapes, dtypes and values agree within rtol/atol (on any device).
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);

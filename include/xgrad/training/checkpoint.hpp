@@ -38,7 +38,7 @@ struct TrainingState {
   Generator* generator = &default_generator();  ///< the random engine's position
   int64_t epoch = 0;                         ///< the user's epoch counter
   int64_t step = 0;                          ///< the user's step counter
-  nn::Metadata metadata;                     ///< the user's own entries (strings)
+  nn::Metadata metadata = {};                ///< the user's own entries (strings)
 };
 
 /// Writes `state` to `path` atomically, after removing stale temporaries of earlier saves that
