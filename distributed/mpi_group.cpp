@@ -269,6 +269,9 @@ void MpiGroup::leave() {
     MPI_Finalize();
   } else if (broken() && !self_failed_) {
     std::fflush(stdout);
+    std::fprintf(stderr,
+                 "xgrad distributed: rank %d ends the job (MPI_Abort) after the error above\n",
+                 rank_);
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, 1);
   }

@@ -96,7 +96,7 @@ void check_group(const Group& g) {
 // The op-like functions of the public API: every function returning a tensor that these headers
 // declare (nn's with the prefix "F::").
 std::set<std::string> public_ops() {
-  const std::regex decl(R"(^\s*(?:Tensor&?|ValuesIndices)\s+(operator\S*?|\w+)\()");
+  const std::regex decl(R"(^\s*(?:inline\s+)?(?:Tensor&?|ValuesIndices)\s+(operator\S*?|\w+)\()");
   const std::pair<const char*, const char*> headers[] = {
       {"include/xgrad/autograd/tensor.hpp", ""}, {"include/xgrad/nn/functional.hpp", "F::"},
       {"include/xgrad/nn/loss.hpp", "F::"}};

@@ -76,7 +76,9 @@ TEST_CASE(
 TEST_CASE("a rank that hangs: the other times out naming it, and ends the job") {
   Job job = launch("hang", "XGRAD_DIST_TIMEOUT=1.5");
   CHECK(contains(job.output, "rank 0: all_reduce: timed out after 1.5 s waiting for rank 1"));
-  CHECK(contains(job.output, "MPI_ABORT was invoked on rank 0"));
+  // xgrad's own line: OpenMPI's "MPI_ABORT was invoked" text is sometimes lost to its show_help
+  // ("ORTE_ERROR_LOG: Data unpack would read past end of buffer", seen under load).
+  CHECK(contains(job.output, "xgrad distributed: rank 0 ends the job (MPI_Abort)"));
   CHECK(job.status != 0);
   CHECK(job.seconds < 30);
 }
