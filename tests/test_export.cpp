@@ -273,6 +273,9 @@ TEST_CASE("load_model refuses malformed files, naming the file and the field") {
     d["model"]["layers"][1] = {{"type", "Dropout"}, {"args", {{"p", 1.5}}}};
   }));
   CHECK(contains(e, "model.layers[1].args: Dropout: probability has to be between 0 and 1"));
+  // a layer too large to allocate (found by fuzz_model_json): an error naming the field
+  e = error_with(edited([](auto& d) { d["model"]["layers"][0]["args"]["in_features"] = 888888888888884; }));
+  CHECK(contains(e, "model.layers[0].args: allocate: out of memory allocating"));
   // an architecture that does not match its weights
   e = error_with(edited([](auto& d) { d["model"]["layers"][0]["args"]["out_features"] = 4; }));
   CHECK(contains(e, "size mismatch for 0.weight"));
