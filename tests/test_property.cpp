@@ -480,7 +480,7 @@ std::map<std::string, Maker> ops() {
       if (ok) e = out;
     }
     std::string args = "dim " + std::to_string(d);
-    for (auto& s : shapes) args += " " + str(s);
+    for (auto& s : shapes) args.append(" ").append(str(s));
     return one([=] { return cat(xs, d); }, e, args);
   };
   m["stack"] = [pieces] {
@@ -496,7 +496,7 @@ std::map<std::string, Maker> ops() {
       e->insert(e->begin() + *w, static_cast<int64_t>(xs.size()));
     }
     std::string args = "dim " + std::to_string(d);
-    for (auto& s : shapes) args += " " + str(s);
+    for (auto& s : shapes) args.append(" ").append(str(s));
     return one([=] { return stack(xs, d); }, e, args);
   };
   // split / chunk: the pieces' sizes along dim (the rest as x's).

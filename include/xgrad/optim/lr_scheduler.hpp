@@ -196,7 +196,7 @@ class LinearLR : public LRScheduler {
 
 /// OneCycleLR's options (PyTorch's names and defaults).
 struct OneCycleLROptions {
-  std::vector<double> max_lr;  ///< the peak lr, one for all groups or one per group (required)
+  std::vector<double> max_lr = {};  ///< the peak lr, one for all groups or one per group (required)
   int64_t total_steps = 0;     ///< steps of the cycle; or 0 and epochs * steps_per_epoch
   int64_t epochs = 0;           ///< with steps_per_epoch, when total_steps is 0
   int64_t steps_per_epoch = 0;  ///< batches per epoch
