@@ -21,6 +21,7 @@ std::string read_file(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error("cannot open '" + path + "': no such file");
   if (fs::is_directory(path, ec)) throw Error("cannot read '" + path + "': it is a directory");
+  const size_t on_disk = static_cast<size_t>(fs::file_size(path, ec));
   // The size to expect: a gzip file's trailer holds it (mod 2^32), a plain file's is its own.
   size_t hint = 0;
   if (std::FILE* raw = std::fopen(path.c_str(), "rb")) {
@@ -29,10 +30,9 @@ std::string read_file(const std::string& path) {
     if (gz && std::fseek(raw, -4, SEEK_END) == 0 && std::fread(tail, 1, 4, raw) == 4)
       hint = tail[0] | (tail[1] << 8) | (tail[2] << 16) | (size_t(tail[3]) << 24);
     else if (!gz)
-      hint = static_cast<size_t>(fs::file_size(path, ec));
+      hint = on_disk;
     std::fclose(raw);
   }
-  const size_t on_disk = static_cast<size_t>(fs::file_size(path, ec));
   // gzread passes plain files through unchanged, so one reader serves both. Its buffers (one
   // for input, two for output) are sized to the file, up to 128 KiB: reading a folder of small
   // reviews allocates no more than they hold.
