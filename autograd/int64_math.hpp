@@ -23,17 +23,33 @@ using I = int64_t;
 // x / y truncated; INT64_MIN / -1 negates in unsigned arithmetic (wraps) instead of trapping.
 XGRAD_HOST_DEVICE I idiv(I x, I y) { return y == -1 ? static_cast<I>(0 - static_cast<uint64_t>(x)) : x / y; }
 
-XGRAD_HOST_DEVICE I ipow(I base, double e) { return static_cast<I>(::pow(static_cast<double>(base), e)); }
+// base^e for an integer exponent, exact (by squaring; wraps on overflow like any int64 product),
+// never through double: CUDA's pow(19.0, 3.0) is 6858.999..., which truncates to 6858. A negative
+// exponent gives 1/base^-e truncated, as PyTorch's integer pow does: 1 for base 1, +-1 for base -1,
+// else 0 (base 0 too).
+XGRAD_HOST_DEVICE I ipow(I base, I e) {
+  if (e < 0) return base == 1 ? 1 : base == -1 ? ((e & 1) ? -1 : 1) : 0;
+  uint64_t result = 1, b = static_cast<uint64_t>(base);
+  for (uint64_t k = static_cast<uint64_t>(e); k != 0; k >>= 1) {
+    if (k & 1) result *= b;
+    b *= b;
+  }
+  return static_cast<I>(result);
+}
+
+// A double as an int64, truncated and saturating (NaN gives 0): pow with a fractional exponent.
+XGRAD_HOST_DEVICE I saturate(double v) {
+  if (v != v) return 0;
+  if (v <= -9.2233720368547758e18) return std::numeric_limits<I>::min();
+  if (v >= 9.2233720368547758e18) return std::numeric_limits<I>::max();
+  return static_cast<I>(v);
+}
 
 // A double bound as an int64 bound, rounded inwards and saturating (clamp passes -inf or +inf for
 // a one-sided bound, and NaN for none).
 XGRAD_HOST_DEVICE I to_bound(double v, bool lower) {
-  constexpr I lo = std::numeric_limits<I>::min(), hi = std::numeric_limits<I>::max();
-  if (v != v) return lower ? lo : hi;
-  double r = lower ? ::ceil(v) : ::floor(v);
-  if (r <= -9.2233720368547758e18) return lo;
-  if (r >= 9.2233720368547758e18) return hi;
-  return static_cast<I>(r);
+  if (v != v) return lower ? std::numeric_limits<I>::min() : std::numeric_limits<I>::max();
+  return saturate(lower ? ::ceil(v) : ::floor(v));
 }
 
 // The scalars of one kernel call, prepared once on the host.
@@ -65,9 +81,11 @@ XGRAD_HOST_DEVICE I rsub_scalar(I x, const Scalars& s) { return s.integral ? s.i
 XGRAD_HOST_DEVICE I rdiv_scalar(I x, const Scalars& s) {
   return s.integral ? idiv(s.ia, x) : static_cast<I>(s.a / static_cast<double>(x));
 }
-XGRAD_HOST_DEVICE I pow_scalar(I x, const Scalars& s) { return s.a == 2 ? x * x : ipow(x, s.a); }
+XGRAD_HOST_DEVICE I pow_scalar(I x, const Scalars& s) {
+  return s.integral ? ipow(x, s.ia) : saturate(::pow(static_cast<double>(x), s.a));
+}
 XGRAD_HOST_DEVICE I rpow_scalar(I x, const Scalars& s) {
-  return static_cast<I>(::pow(s.a, static_cast<double>(x)));
+  return s.integral ? ipow(s.ia, x) : saturate(::pow(s.a, static_cast<double>(x)));
 }
 XGRAD_HOST_DEVICE I leaky_relu(I x, const Scalars& s) { return x > 0 ? x : static_cast<I>(s.a * x); }
 XGRAD_HOST_DEVICE I clamp(I x, const Scalars& s) { return x < s.lo ? s.lo : (x > s.hi ? s.hi : x); }
@@ -85,7 +103,7 @@ XGRAD_HOST_DEVICE I add(I x, I y, const Scalars&) { return x + y; }
 XGRAD_HOST_DEVICE I sub(I x, I y, const Scalars&) { return x - y; }
 XGRAD_HOST_DEVICE I mul(I x, I y, const Scalars&) { return x * y; }
 XGRAD_HOST_DEVICE I div(I x, I y, const Scalars&) { return idiv(x, y); }
-XGRAD_HOST_DEVICE I pow(I x, I y, const Scalars&) { return ipow(x, static_cast<double>(y)); }
+XGRAD_HOST_DEVICE I pow(I x, I y, const Scalars&) { return ipow(x, y); }
 XGRAD_HOST_DEVICE I maximum(I x, I y, const Scalars&) { return x < y ? y : x; }
 XGRAD_HOST_DEVICE I minimum(I x, I y, const Scalars&) { return y < x ? y : x; }
 XGRAD_HOST_DEVICE I eq(I x, I y, const Scalars&) { return I{x == y}; }

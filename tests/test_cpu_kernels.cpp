@@ -187,6 +187,31 @@ TEST_CASE("binary on int64: arithmetic, masks, broadcast, division by zero refus
   CHECK_THROWS_AS(cpu().binary(k::Binary::div, a, z, out, 0), Error);
 }
 
+TEST_CASE("int64 powers are exact integers; negative exponents give what PyTorch's integer pow gives") {
+  using V = std::vector<int64_t>;
+  const int64_t three_39 = 4052555153018976267;  // 3^39: beyond 2^53, so not through double
+  Tensor x = i64({19, 3, -2, 0, 1, -1, 7}, {7});
+  Tensor out = make({7}, kInt64);
+  cpu().unary(k::Unary::pow_scalar, x, out, 3, 0);
+  CHECK(values<int64_t>(out) == V{6859, 27, -8, 0, 1, -1, 343});
+  cpu().unary(k::Unary::pow_scalar, x, out, 39, 0);
+  CHECK(values<int64_t>(out)[1] == three_39);
+  cpu().unary(k::Unary::pow_scalar, x, out, 0, 0);
+  CHECK(values<int64_t>(out) == V{1, 1, 1, 1, 1, 1, 1});
+  cpu().unary(k::Unary::pow_scalar, x, out, -3, 0);  // 1/x^3 truncated; 0 for x = 0 too
+  CHECK(values<int64_t>(out) == V{0, 0, 0, 0, 1, -1, 0});
+  cpu().unary(k::Unary::pow_scalar, x, out, 0.5, 0);  // through double, truncated; NaN gives 0
+  CHECK(values<int64_t>(out) == V{4, 1, 0, 0, 1, 0, 2});
+  Tensor e = i64({39, 0, -2, 3}, {4}), o4 = make({4}, kInt64);
+  cpu().unary(k::Unary::rpow_scalar, e, o4, 3, 0);
+  CHECK(values<int64_t>(o4) == V{three_39, 1, 0, 27});
+  cpu().unary(k::Unary::rpow_scalar, e, o4, -1, 0);
+  CHECK(values<int64_t>(o4) == V{-1, 1, 1, -1});
+  Tensor b = i64({39, -3, 0, 64}, {4}), base = i64({3, -1, 5, 2}, {4});
+  cpu().binary(k::Binary::pow, base, b, o4, 0);  // 2^64 wraps to 0, as an int64 product does
+  CHECK(values<int64_t>(o4) == V{three_39, -1, 1, 0});
+}
+
 TEST_CASE("every op of the unary and binary lists writes every element of its output") {
   std::vector<k::Unary> unary_ops;
   std::vector<k::Binary> binary_ops;
