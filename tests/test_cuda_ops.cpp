@@ -98,7 +98,8 @@ void check_group(const Group& g) {
 std::set<std::string> public_ops() {
   const std::regex decl(R"(^\s*(?:inline\s+)?(?:Tensor&?|ValuesIndices)\s+(operator\S*?|\w+)\()");
   const std::pair<const char*, const char*> headers[] = {
-      {"include/xgrad/autograd/tensor.hpp", ""}, {"include/xgrad/nn/functional.hpp", "F::"},
+      {"include/xgrad/autograd/tensor.hpp", ""}, {"include/xgrad/autograd/ops.hpp", ""},
+      {"include/xgrad/nn/functional.hpp", "F::"},
       {"include/xgrad/nn/loss.hpp", "F::"}};
   std::set<std::string> names;
   for (auto [file, prefix] : headers) {
