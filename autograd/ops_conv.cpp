@@ -239,32 +239,41 @@ Tensor pool_scatter(const Tensor& grad, const Tensor& index, const Shape& shape)
 // below wherever the window holds a number above -inf). planes = N C images of H x W.
 //
 // Which entry wins is data, so there is no branch on it (one per entry mispredicted, and a scalar
-// select chain took a quarter of a small CNN's training step): each plane is copied into a buffer
-// whose rows are padded left and right (a column mask says which columns are the image's), and
-// for each output row and window entry one loop of compares and selects runs over a whole padded
-// row of outputs, a multiple of 16 long, with only strided loads: the compiler vectorizes it
-// without gathers and without a scalar remainder. Pos is int32_t where every position fits, so
-// positions and values share SIMD lanes.
+// select chain took a quarter of a small CNN's training step). Each plane is copied into a buffer
+// whose rows are padded left and right and split by column phase (column c of a padded row goes
+// to phase c mod stride, slot c / stride), with a mask of which padded columns are the image's.
+// Then, for each output row and window entry, one loop of compares and selects runs over a whole
+// row of outputs, a multiple of 16 long, reading both arrays contiguously: the compiler vectorizes
+// it with no gather, no strided load and no scalar remainder. Pos is int32_t where every position
+// fits, so positions and values share SIMD lanes.
 template <class T, class Pos>
 void pool_indices(const T* x, int64_t* out, const Window2d& w, int64_t planes) {
   const int64_t H = w.height, W = w.width, OH = w.out_h, OW = w.out_w, L = OH * OW;
   const int64_t kh = w.kh, kw = w.kw, sh = w.sh, sw = w.sw, ph = w.ph, pw = w.pw, dh = w.dh,
                 dw = w.dw;
   const int64_t OWp = (OW + 15) / 16 * 16;
-  // Padded column c is image column c - pw; the rows reach (OWp - 1) sw + (kw - 1) dw.
-  const int64_t Wp = std::max((OWp - 1) * sw + (kw - 1) * dw + 1, pw + W);
-  std::vector<Pos> inside_col(static_cast<size_t>(Wp));
-  for (int64_t c = 0; c < Wp; ++c) inside_col[c] = Pos(c >= pw && c < pw + W);
+  // Slots per phase: output ox's entry j reads slot ox + (j dw) / sw of phase (j dw) mod sw.
+  const int64_t Q = std::max(OWp + (kw - 1) * dw / sw + 1, (pw + W + sw - 1) / sw);
+  const int64_t row_len = sw * Q;  // one padded row, all its phases
+  std::vector<Pos> inside(static_cast<size_t>(row_len), Pos(0));
+  std::vector<int64_t> slot(static_cast<size_t>(W));  // image column -> place in a padded row
+  for (int64_t c = 0; c < W; ++c) {
+    const int64_t padded = c + pw;
+    slot[c] = (padded % sw) * Q + padded / sw;
+    inside[slot[c]] = Pos(1);
+  }
   const int64_t groups = std::min<int64_t>(planes, 32);  // a task per plane: a hand-off per 49 outputs
   kernels::cpu_detail::parallel_for(groups, [&](int64_t g) {
-    std::vector<T> buf(static_cast<size_t>(H * Wp), T(0)), best(static_cast<size_t>(OWp));
+    std::vector<T> buf(static_cast<size_t>(H * row_len), T(0)), best(static_cast<size_t>(OWp));
     std::vector<Pos> at(static_cast<size_t>(OWp));
     T* bv = best.data();
     Pos* av = at.data();
-    const Pos* ok = inside_col.data();
     for (int64_t p = planes * g / groups; p < planes * (g + 1) / groups; ++p) {
       const T* img = x + p * H * W;
-      for (int64_t r = 0; r < H; ++r) std::copy(img + r * W, img + (r + 1) * W, buf.data() + r * Wp + pw);
+      for (int64_t r = 0; r < H; ++r) {
+        T* dst_row = buf.data() + r * row_len;
+        for (int64_t c = 0; c < W; ++c) dst_row[slot[c]] = img[r * W + c];
+      }
       int64_t* dst = out + p * L;
       for (int64_t oy = 0; oy < OH; ++oy) {
         std::fill(av, av + OWp, Pos(-1));
@@ -272,18 +281,17 @@ void pool_indices(const T* x, int64_t* out, const Window2d& w, int64_t planes) {
         for (int64_t i = 0; i < kh; ++i) {
           const int64_t iy = oy * sh - ph + i * dh;
           if (iy < 0 || iy >= H) continue;  // geometry only: predictable
-          const T* row = buf.data() + iy * Wp;
           for (int64_t j = 0; j < kw; ++j) {
-            const int64_t c0 = j * dw;  // padded column of output 0's entry
-            const T* src = row + c0;
-            const Pos* in = ok + c0;
-            const Pos base = static_cast<Pos>(iy * W + c0 - pw);
+            const int64_t c0 = j * dw, first = (c0 % sw) * Q + c0 / sw;
+            const T* src = buf.data() + iy * row_len + first;
+            const Pos* in = inside.data() + first;
+            const Pos base = static_cast<Pos>(iy * W + c0 - pw), step = static_cast<Pos>(sw);
             for (int64_t ox = 0; ox < OWp; ++ox) {
-              const T v = src[ox * sw], b = bv[ox];
+              const T v = src[ox], b = bv[ox];
               const Pos a = av[ox];
-              const bool take = (in[ox * sw] != 0) & ((a < 0) | (v > b) | ((v != v) & (b == b)));
+              const bool take = (in[ox] != 0) & ((a < 0) | (v > b) | ((v != v) & (b == b)));
               bv[ox] = take ? v : b;
-              av[ox] = take ? static_cast<Pos>(base + static_cast<Pos>(ox * sw)) : a;
+              av[ox] = take ? static_cast<Pos>(base + static_cast<Pos>(ox) * step) : a;
             }
           }
         }

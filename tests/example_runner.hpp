@@ -61,8 +61,16 @@ inline double number(const Run& r, const std::string& key) {
 }
 
 // A file in the build folder (outputs) or the source folder (fixtures).
+// A path in the build folder for an output file. The example tests run again under forced
+// OpenBLAS core types, at the same time under `ctest -j`: each run gets its own files, suffixed
+// with the core type (digits_logs.Haswell), so no run reads another's.
 inline std::string out(const std::string& file) {
-  return std::string(XGRAD_BINARY_DIR) + "/" + file;
+  const char* core = std::getenv("OPENBLAS_CORETYPE");
+  std::string path = std::string(XGRAD_BINARY_DIR) + "/" + file;
+  if (!core || !*core) return path;
+  const size_t dot = file.rfind('.');
+  return dot == std::string::npos ? path + "." + core
+                                  : std::string(XGRAD_BINARY_DIR) + "/" + file.substr(0, dot) + "." + core + file.substr(dot);
 }
 inline std::string source(const std::string& rel) {
   return std::string(XGRAD_SOURCE_DIR) + "/" + rel;

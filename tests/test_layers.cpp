@@ -121,6 +121,84 @@ TEST_CASE("max_pool2d: windows of -inf beside padding pick their first real posi
   CHECK(i.item<int64_t>() == 1);
 }
 
+TEST_CASE("max_pool2d's indices equal a plain loop's on wide rows, ties, padding and dilation") {
+  // Rows wider than one SIMD pass (37 columns), more planes than threads' groups (3 x 12), values
+  // with ties (integers in [0, 4)) and a NaN; each window's first valid maximum, NaN first.
+  struct Geometry {
+    int64_t k, stride, pad, dil;
+  };
+  for (Dtype d : {kFloat32, kFloat64})
+    for (Geometry g : {Geometry{3, 2, 1, 1}, Geometry{2, 2, 0, 1}, Geometry{2, 1, 1, 2}, Geometry{3, 3, 1, 1}}) {
+      const int64_t N = 3, C = 12, H = 9, W = 37;
+      std::vector<double> v(static_cast<size_t>(N * C * H * W));
+      for (size_t i = 0; i < v.size(); ++i) v[i] = double((i * 7919 + 13) % 4);
+      v[5 * W + 11] = std::nan("");
+      Tensor x = tensor(v, {N, C, H, W}, d);
+      auto [values, indices] = max_pool2d_with_indices(x, g.k, Int2(g.stride), g.pad, g.dil);
+      const int64_t OH = indices.size(2), OW = indices.size(3);
+      std::vector<int64_t> want;
+      for (int64_t p = 0; p < N * C; ++p)
+        for (int64_t oy = 0; oy < OH; ++oy)
+          for (int64_t ox = 0; ox < OW; ++ox) {
+            int64_t at = -1;
+            for (int64_t i = 0; i < g.k; ++i)
+              for (int64_t j = 0; j < g.k; ++j) {
+                int64_t iy = oy * g.stride - g.pad + i * g.dil, ix = ox * g.stride - g.pad + j * g.dil;
+                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                double val = v[p * H * W + iy * W + ix];
+                double best = at < 0 ? 0 : v[p * H * W + at];
+                if (at < 0 || val > best || (std::isnan(val) && !std::isnan(best))) at = iy * W + ix;
+              }
+            want.push_back(at);
+          }
+      CAPTURE(g.k);
+      CAPTURE(g.stride);
+      CAPTURE(g.pad);
+      CAPTURE(g.dil);
+      CHECK(indices.to_vector<int64_t>() == want);
+    }
+}
+
+TEST_CASE("batch_norm with batch statistics: one node, gradcheck and gradgradcheck, affine or not") {
+  manual_seed(3);
+  Tensor x = randn({4, 3, 2, 2}, kFloat64).requires_grad_();
+  Tensor w = (randn({3}, kFloat64) + 1.5).detach().requires_grad_();
+  Tensor b = randn({3}, kFloat64).requires_grad_();
+  auto affine = [](const std::vector<Tensor>& in) {
+    return F::batch_norm(in[0], {}, {}, in[1], in[2], true);
+  };
+  CHECK(std::string(affine({x, w, b}).grad_fn()->name()) == "batch_norm");
+  auto r = autograd::gradcheck(affine, {x, w, b});
+  CHECK_MESSAGE(r.ok, r.message);
+  auto rr = autograd::gradgradcheck(affine, {x, w, b});
+  CHECK_MESSAGE(rr.ok, rr.message);
+  Tensor x2 = randn({5, 3}, kFloat64).requires_grad_();
+  auto plain = [](const std::vector<Tensor>& in) { return F::batch_norm(in[0], {}, {}, {}, {}, true); };
+  CHECK_MESSAGE(autograd::gradcheck(plain, {x2}).ok, "batch_norm without weight and bias");
+  CHECK_MESSAGE(autograd::gradgradcheck(plain, {x2}).ok, "batch_norm without weight and bias");
+  // Running statistics are constants in eval mode.
+  Tensor rm = randn({3}, kFloat64), rv = rand({3}, kFloat64) + 0.5;
+  auto eval = [&](const std::vector<Tensor>& in) {
+    return F::batch_norm(in[0], rm, rv, in[1], in[2], false);
+  };
+  CHECK_MESSAGE(autograd::gradgradcheck(eval, {x, w, b}).ok, "batch_norm in eval mode");
+}
+
+TEST_CASE("batch_norm's float32 gradient holds for inputs far from zero (centered sums)") {
+  // Values near 1000 with unit spread, where float32 keeps about 4 digits of each deviation: the
+  // float32 gradient stays within 1e-2 of the float64 one.
+  manual_seed(4);
+  Tensor base = randn({16, 2, 3, 3}, kFloat64) + 1000.0;
+  Tensor gy = randn({16, 2, 3, 3}, kFloat64);
+  auto grad_of = [&](Dtype d) {
+    Tensor x = base.to(d).detach().requires_grad_();  // to(float64) is base itself
+    (F::batch_norm(x, {}, {}, {}, {}, true) * gy.to(d)).sum().backward();
+    return x.grad().to(kFloat64);
+  };
+  Tensor g64 = grad_of(kFloat64), g32 = grad_of(kFloat32);
+  CHECK(allclose(g32, g64, 1e-2, 1e-3));
+}
+
 TEST_CASE("batch_norm, layer_norm, elu and softplus match PyTorch") {
   check_case("batch_norm training [N, C, H, W]", {{3, 2, 4, 3}, {2}, {2}},
              [](const V& x) { return F::batch_norm(x[0], {}, {}, x[1], x[2], true); });
