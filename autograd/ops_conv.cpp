@@ -265,9 +265,10 @@ void pool_indices(const T* x, int64_t* out, const Window2d& w, int64_t planes) {
   const int64_t groups = std::min<int64_t>(planes, 32);  // a task per plane: a hand-off per 49 outputs
   kernels::cpu_detail::parallel_for(groups, [&](int64_t g) {
     std::vector<T> buf(static_cast<size_t>(H * row_len), T(0)), best(static_cast<size_t>(OWp));
-    std::vector<Pos> at(static_cast<size_t>(OWp));
+    // A plane's positions, a padded row per output row, copied out once the plane is done: read
+    // back right after its vector stores, a position stalled on store forwarding.
+    std::vector<Pos> at(static_cast<size_t>(OH * OWp));
     T* bv = best.data();
-    Pos* av = at.data();
     for (int64_t p = planes * g / groups; p < planes * (g + 1) / groups; ++p) {
       const T* img = x + p * H * W;
       for (int64_t r = 0; r < H; ++r) {
@@ -276,6 +277,7 @@ void pool_indices(const T* x, int64_t* out, const Window2d& w, int64_t planes) {
       }
       int64_t* dst = out + p * L;
       for (int64_t oy = 0; oy < OH; ++oy) {
+        Pos* av = at.data() + oy * OWp;
         std::fill(av, av + OWp, Pos(-1));
         std::fill(bv, bv + OWp, T(0));
         for (int64_t i = 0; i < kh; ++i) {
@@ -295,8 +297,9 @@ void pool_indices(const T* x, int64_t* out, const Window2d& w, int64_t planes) {
             }
           }
         }
-        for (int64_t ox = 0; ox < OW; ++ox) dst[oy * OW + ox] = av[ox];
       }
+      for (int64_t oy = 0; oy < OH; ++oy)
+        for (int64_t ox = 0; ox < OW; ++ox) dst[oy * OW + ox] = at[oy * OWp + ox];
     }
   });
 }

@@ -369,8 +369,22 @@ bool Pending::test(const char* op) {
 void Pending::wait(const char* op) {
   if (test(op)) return;
   Waiter waiter(op);
+  MpiGroup& group = MpiGroup::get();
   try {
-    while (!test(op)) waiter.idle(waiting_for());
+    while (!test(op)) {
+      // A rank that exited cleanly received what it waited for, and its notice can arrive before
+      // our send to it reports completion (a parameter server's last stop message): sends to such
+      // a rank are tested until they complete (or time out, naming it), not failed at once.
+      const std::vector<int> peers = waiting_for();
+      std::vector<int> checked = peers;
+      std::erase_if(checked, [&](int peer) {
+        if (!group.left_cleanly(peer)) return false;
+        for (const Transfer& t : transfers_)
+          if (!t.done && t.peer == peer && t.is_recv) return false;
+        return true;
+      });
+      waiter.idle(peers, checked);
+    }
   } catch (...) {
     abandon();
     throw;
@@ -409,13 +423,13 @@ Waiter::Waiter(const char* op) : op_(op), group_(MpiGroup::get()) {
   next_liveness_ = start_ + std::chrono::milliseconds(500);
 }
 
-void Waiter::idle(const std::vector<int>& peers) {
+void Waiter::idle(const std::vector<int>& peers, const std::vector<int>& checked) {
   ++spins_;
   if (spins_ % 16 == 0) {
     auto now = Clock::now();
     if (now >= next_control_) {
       bool liveness = now >= next_liveness_;
-      group_.check_peers(op_, peers, liveness);
+      group_.check_peers(op_, checked, liveness);
       next_control_ = now + std::chrono::milliseconds(1);
       if (liveness) next_liveness_ = now + std::chrono::milliseconds(500);
     }

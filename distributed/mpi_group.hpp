@@ -70,6 +70,11 @@ class MpiGroup {
   // Raises (via fail) when a rank has reported a failure, or when one of `peers` (the ranks `op`
   // waits for) has exited or died.
   void check_peers(const char* op, const std::vector<int>& peers, bool check_liveness);
+  // Whether `rank` has announced a clean exit (read from the notices polled so far).
+  bool left_cleanly(int rank) const {
+    const Peer& p = peers_[static_cast<size_t>(rank)];
+    return p.left && p.left_clean;
+  }
   // "rank 1 (pid 1234) has died" style descriptions of peers known gone; empty when none is.
   std::string describe_gone(const std::vector<int>& peers);
   // Tells every other rank this one failed, waits up to `seconds` for their acknowledgements.
@@ -152,8 +157,10 @@ class Pending {
 class Waiter {
  public:
   explicit Waiter(const char* op);
-  // One idle turn; `peers` are the ranks waited for (for the error messages and liveness checks).
-  void idle(const std::vector<int>& peers);
+  // One idle turn; `peers` are the ranks waited for (for the error messages), `checked` those
+  // whose exit or death ends the wait at once.
+  void idle(const std::vector<int>& peers, const std::vector<int>& checked);
+  void idle(const std::vector<int>& peers) { idle(peers, peers); }
 
  private:
   const char* op_;

@@ -66,7 +66,6 @@ void assign_lanes(T* out, int64_t n, F&& f, const In*... in) {
 }
 
 inline constexpr int64_t kBlock = 1024;  // elements per gathered block (stack buffers)
-inline constexpr int64_t kSmallLoop = 16;  // at most this many elements: a scalar loop
 
 // Copies n elements read with stride s (1, or 0 for a repeated value) to dst.
 template <class T>
@@ -93,15 +92,31 @@ void binary_rows(const Tensor& a, const Tensor& b, Tensor& out, T alpha) {
   const T* pa = data<const T>(a);
   const T* pb = data<const T>(b);
   T* po = data<T>(out);
+  // Ops of kPlainScalars are one or two IEEE operations per element, so an element's bits do not
+  // depend on the lane it is computed in: a plain loop, which the compiler vectorizes, costs no
+  // xtensor expression per row (a batch norm's [N, C, H, W] * [1, C, 1, 1] is N C rows).
+  constexpr bool kPlain = requires { Op::kPlainScalars; };
   auto vv = [&](const T* x, const T* y, T* o, int64_t n) {
-    assign_lanes(o, n, [&](const auto& rx, const auto& ry) { return Op::apply(rx, ry, alpha); }, x, y);
+    if constexpr (kPlain) {
+      for (int64_t i = 0; i < n; ++i) o[i] = Op::apply(x[i], y[i], alpha);
+    } else {
+      assign_lanes(o, n, [&](const auto& rx, const auto& ry) { return Op::apply(rx, ry, alpha); }, x, y);
+    }
   };
   // Generic lambdas: instantiated only where called, i.e. for ops with kScalarPaths.
   auto vs = [&](const T* x, const auto& y, T* o, int64_t n) {
-    assign_lanes(o, n, [&](const auto& rx) { return Op::apply(rx, y, alpha); }, x);
+    if constexpr (kPlain) {
+      const T s = y;
+      for (int64_t i = 0; i < n; ++i) o[i] = Op::apply(x[i], s, alpha);
+    } else {
+      assign_lanes(o, n, [&](const auto& rx) { return Op::apply(rx, y, alpha); }, x);
+    }
   };
   auto sv = [&](const auto& x, const T* y, T* o, int64_t n) {
-    if constexpr (requires { typename Op::Swapped; }) {
+    if constexpr (kPlain) {
+      const T s = x;
+      for (int64_t i = 0; i < n; ++i) o[i] = Op::apply(s, y[i], alpha);
+    } else if constexpr (requires { typename Op::Swapped; }) {
       assign_lanes(o, n, [&](const auto& ry) { return Op::Swapped::apply(ry, x, alpha); }, y);
     } else {
       assign_lanes(o, n, [&](const auto& ry) { return Op::apply(x, ry, alpha); }, y);
@@ -109,13 +124,6 @@ void binary_rows(const Tensor& a, const Tensor& b, Tensor& out, T alpha) {
   };
   const int64_t na = numel(a), nb = numel(b);
   if (na == total && nb == total) {
-    // A few elements (a per-sample step, a scalar): a plain loop beats building expressions.
-    if constexpr (requires { Op::kPlainScalars; }) {
-      if (total <= kSmallLoop) {
-        for (int64_t i = 0; i < total; ++i) po[i] = Op::apply(pa[i], pb[i], alpha);
-        return;
-      }
-    }
     return parallel_range(total, [&](int64_t i, int64_t n) { vv(pa + i, pb + i, po + i, n); });
   }
   if constexpr (kScalarPaths) {
