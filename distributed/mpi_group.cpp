@@ -185,7 +185,8 @@ std::string MpiGroup::describe_gone(const std::vector<int>& peers) {
   return s;
 }
 
-void MpiGroup::check_peers(const char* op, const std::vector<int>& peers, bool check_liveness) {
+void MpiGroup::check_peers(const char* op, const std::vector<int>& peers, bool check_liveness,
+                           const std::vector<int>& sends_only) {
   poll_control();
   for (int r = 0; r < size_; ++r)
     if (peers_[static_cast<size_t>(r)].failed)
@@ -193,6 +194,8 @@ void MpiGroup::check_peers(const char* op, const std::vector<int>& peers, bool c
            " failed: " + peers_[static_cast<size_t>(r)].reason);
   for (int r : peers) {
     const Peer& p = peers_[static_cast<size_t>(r)];
+    if (p.left && p.left_clean && std::find(sends_only.begin(), sends_only.end(), r) != sends_only.end())
+      continue;  // our send to it completes on a later test (or the wait times out, naming it)
     if (p.left)
       fail(std::string(op) + ": rank " + std::to_string(r) + " has exited" +
            (p.left_clean ? "" : " after an error") +
@@ -369,21 +372,16 @@ bool Pending::test(const char* op) {
 void Pending::wait(const char* op) {
   if (test(op)) return;
   Waiter waiter(op);
-  MpiGroup& group = MpiGroup::get();
   try {
     while (!test(op)) {
-      // A rank that exited cleanly received what it waited for, and its notice can arrive before
-      // our send to it reports completion (a parameter server's last stop message): sends to such
-      // a rank are tested until they complete (or time out, naming it), not failed at once.
       const std::vector<int> peers = waiting_for();
-      std::vector<int> checked = peers;
-      std::erase_if(checked, [&](int peer) {
-        if (!group.left_cleanly(peer)) return false;
+      std::vector<int> sends_only = peers;  // a clean exit of these is no failure (check_peers)
+      std::erase_if(sends_only, [&](int peer) {
         for (const Transfer& t : transfers_)
-          if (!t.done && t.peer == peer && t.is_recv) return false;
-        return true;
+          if (!t.done && t.peer == peer && t.is_recv) return true;
+        return false;
       });
-      waiter.idle(peers, checked);
+      waiter.idle(peers, sends_only);
     }
   } catch (...) {
     abandon();
@@ -423,13 +421,13 @@ Waiter::Waiter(const char* op) : op_(op), group_(MpiGroup::get()) {
   next_liveness_ = start_ + std::chrono::milliseconds(500);
 }
 
-void Waiter::idle(const std::vector<int>& peers, const std::vector<int>& checked) {
+void Waiter::idle(const std::vector<int>& peers, const std::vector<int>& sends_only) {
   ++spins_;
   if (spins_ % 16 == 0) {
     auto now = Clock::now();
     if (now >= next_control_) {
       bool liveness = now >= next_liveness_;
-      group_.check_peers(op_, checked, liveness);
+      group_.check_peers(op_, peers, liveness, sends_only);
       next_control_ = now + std::chrono::milliseconds(1);
       if (liveness) next_liveness_ = now + std::chrono::milliseconds(500);
     }

@@ -68,13 +68,11 @@ class MpiGroup {
   // Reads the notices that have arrived (never blocks, never raises).
   void poll_control();
   // Raises (via fail) when a rank has reported a failure, or when one of `peers` (the ranks `op`
-  // waits for) has exited or died.
-  void check_peers(const char* op, const std::vector<int>& peers, bool check_liveness);
-  // Whether `rank` has announced a clean exit (read from the notices polled so far).
-  bool left_cleanly(int rank) const {
-    const Peer& p = peers_[static_cast<size_t>(rank)];
-    return p.left && p.left_clean;
-  }
+  // waits for) has exited or died. A rank in `sends_only` (op only sends to it) may have exited
+  // cleanly: it received what it waited for, and its notice can arrive before our send reports
+  // completion (a parameter server's last stop message).
+  void check_peers(const char* op, const std::vector<int>& peers, bool check_liveness,
+                   const std::vector<int>& sends_only = {});
   // "rank 1 (pid 1234) has died" style descriptions of peers known gone; empty when none is.
   std::string describe_gone(const std::vector<int>& peers);
   // Tells every other rank this one failed, waits up to `seconds` for their acknowledgements.
@@ -157,10 +155,9 @@ class Pending {
 class Waiter {
  public:
   explicit Waiter(const char* op);
-  // One idle turn; `peers` are the ranks waited for (for the error messages), `checked` those
-  // whose exit or death ends the wait at once.
-  void idle(const std::vector<int>& peers, const std::vector<int>& checked);
-  void idle(const std::vector<int>& peers) { idle(peers, peers); }
+  // One idle turn; `peers` are the ranks waited for (for the error messages and liveness checks),
+  // `sends_only` those of them this wait only sends to (see MpiGroup::check_peers).
+  void idle(const std::vector<int>& peers, const std::vector<int>& sends_only = {});
 
  private:
   const char* op_;
