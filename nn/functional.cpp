@@ -94,9 +94,19 @@ void check_channel_vector(const Tensor& t, const char* what, const Tensor& x) {
                 ", the input " + dtype_name(x.dtype()) + " on " + x.device().str());
 }
 
-}  // namespace
+// The per-channel scale w / sqrt(var + eps), from invstd = 1 / sqrt(var + eps) (invstd alone
+// without a weight).
+Tensor channel_scale(const Tensor& invstd, const Tensor& weight, const Shape& cs) {
+  return weight.defined() ? invstd * weight.reshape(cs) : invstd;
+}
 
-namespace {
+// Batch norm's output x * scale + shift, shift = b - mean * scale: two passes over x.
+Tensor scale_shift(const Tensor& x, const Tensor& mean, const Tensor& scale, const Tensor& bias,
+                   const Shape& cs) {
+  Tensor shift = -(mean * scale);
+  if (bias.defined()) shift = shift + bias.reshape(cs);
+  return x * scale + shift;
+}
 
 // Batch norm with the batch's statistics, as one node whose backward is the closed form, in the
 // centered form PyTorch uses (no cancellation when the mean is large against the deviation):
@@ -121,21 +131,18 @@ struct BatchNormBatchStats : autograd::Function<BatchNormBatchStats> {
       rv.mul_(1.0 - momentum).add_(var.reshape({-1}), momentum * n / (n - 1));  // unbiased
     }
     Tensor invstd = rsqrt_eps(var, eps);
-    Tensor scale = weight.defined() ? invstd * weight.reshape(cs) : invstd;
-    Tensor shift = -(mean * scale);
-    if (bias.defined()) shift = shift + bias.reshape(cs);
-    ctx.saved_scalars = {eps, weight.defined() ? 1.0 : 0.0};
+    ctx.saved_scalars = {eps};
     if (weight.defined())
       ctx.save_for_backward({x, mean, invstd, weight});
     else
       ctx.save_for_backward({x, mean, invstd});
-    return x * scale + shift;
+    return scale_shift(x, mean, channel_scale(invstd, weight, cs), bias, cs);
   }
   static std::vector<Tensor> backward(autograd::Context& ctx, const std::vector<Tensor>& g) {
     std::vector<Tensor> s = ctx.saved_tensors();
     const Tensor& x = s[0];
     Tensor mean = s[1], invstd = s[2];
-    const Tensor weight = ctx.saved_scalars[1] != 0.0 ? s[3] : Tensor();
+    const Tensor weight = s.size() > 3 ? s[3] : Tensor();
     const Shape cs = channel_shape(x);
     const Dims dims = channel_dims(x);
     if (GradMode::is_enabled()) {  // create_graph: mean and var as functions of x
@@ -149,7 +156,7 @@ struct BatchNormBatchStats : autograd::Function<BatchNormBatchStats> {
     Tensor gxc = sum(gy * xc, dims, true);
     Tensor dx, dw, db;
     if (ctx.needs_input_grad(0)) {
-      Tensor scale = weight.defined() ? invstd * weight.reshape(cs) : invstd;
+      Tensor scale = channel_scale(invstd, weight, cs);
       Tensor a = scale * invstd * invstd * gxc * (-1.0 / n);
       Tensor b = scale * gsum * (-1.0 / n);
       dx = gy * scale + xc * a + b;
@@ -182,14 +189,10 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
     return BatchNormBatchStats::apply(x, weight, bias, training ? running_mean : Tensor(),
                                       training ? running_var : Tensor(), momentum, eps);
   }
-  // The running statistics: constants, so y = x * scale + shift with per-channel
-  // scale = w / sqrt(var + eps) and shift = b - mean * scale, two passes over x.
-  Shape cs = channel_shape(x);
-  Tensor scale = rsqrt_eps(running_var.reshape(cs), eps);
-  if (weight.defined()) scale = scale * weight.reshape(cs);
-  Tensor shift = -(running_mean.reshape(cs) * scale);
-  if (bias.defined()) shift = shift + bias.reshape(cs);
-  return x * scale + shift;
+  // The running statistics: constants, so the output's graph is two elementwise ops.
+  const Shape cs = channel_shape(x);
+  return scale_shift(x, running_mean.reshape(cs),
+                     channel_scale(rsqrt_eps(running_var.reshape(cs), eps), weight, cs), bias, cs);
 }
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
