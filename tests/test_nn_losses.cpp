@@ -12,21 +12,12 @@
 
 using namespace xgrad;
 using test_util::contains;
+using test_util::check_close;
 using test_util::error_of;
 namespace F = xgrad::nn::functional;
 namespace ref = loss_reference;
 
 namespace {
-
-void check_close(const std::vector<double>& got, const std::vector<double>& want, double rtol,
-                 double atol, const std::string& what) {
-  INFO(what);
-  REQUIRE(got.size() == want.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    INFO("element " << i << ": got " << got[i] << ", want " << want[i]);
-    CHECK(std::abs(got[i] - want[i]) <= atol + rtol * std::abs(want[i]));
-  }
-}
 
 Tensor f64(const std::vector<double>& v, const Shape& s, bool requires_grad = false) {
   Tensor t = tensor(v, s, kFloat64);

@@ -14,20 +14,11 @@
 
 using namespace xgrad;
 using test_util::contains;
+using test_util::check_close;
 using test_util::error_of;
 namespace ref = optim_reference;
 
 namespace {
-
-void check_close(const std::vector<double>& got, const std::vector<double>& want, double rtol,
-                 double atol, const std::string& what) {
-  INFO(what);
-  REQUIRE(got.size() == want.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    INFO("element " << i << ": got " << got[i] << ", want " << want[i]);
-    CHECK(std::abs(got[i] - want[i]) <= atol + rtol * std::abs(want[i]));
-  }
-}
 
 // The reference problem's parameters and loss.
 struct Problem {
