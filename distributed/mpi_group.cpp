@@ -372,15 +372,23 @@ bool Pending::test(const char* op) {
 void Pending::wait(const char* op) {
   if (test(op)) return;
   Waiter waiter(op);
+  // The ranks still waited for, and those of them only sent to (a clean exit of these is no
+  // failure: check_peers), worked out again only when a transfer completes, not on every turn.
+  std::vector<int> peers, sends_only;
+  size_t open = transfers_.size() + 1;
   try {
     while (!test(op)) {
-      const std::vector<int> peers = waiting_for();
-      std::vector<int> sends_only = peers;  // a clean exit of these is no failure (check_peers)
-      std::erase_if(sends_only, [&](int peer) {
-        for (const Transfer& t : transfers_)
-          if (!t.done && t.peer == peer && t.is_recv) return true;
-        return false;
-      });
+      const auto left = static_cast<size_t>(
+          std::count_if(transfers_.begin(), transfers_.end(), [](const Transfer& t) { return !t.done; }));
+      if (left != open) {
+        open = left;
+        peers = waiting_for();
+        sends_only = peers;
+        std::erase_if(sends_only, [&](int peer) {
+          return std::any_of(transfers_.begin(), transfers_.end(),
+                             [&](const Transfer& t) { return !t.done && t.peer == peer && t.is_recv; });
+        });
+      }
       waiter.idle(peers, sends_only);
     }
   } catch (...) {
