@@ -1,7 +1,10 @@
 // digits_distributed under `mpirun -np 2` (and -np 3 for two workers), each mode briefly (10
 // epochs), as scripts/run digits_distributed --np 2 runs it. Accuracy thresholds sit under the
 // spread over seeds 0-4 and OPENBLAS_CORETYPE Haswell / unset (0.864 to 0.919 test accuracy after 10
-// epochs in every mode, 2026-12-01).
+// epochs in every mode, 2026-12-01). Two async workers are the exception: which worker's stale
+// gradient lands when depends on the scheduler, and 140 runs with three busy loops beside them
+// (2026-11-30) gave 0.778 to 0.903 (5th percentile 0.797), so that case asks for 0.7. Backup mode
+// with one backup gave 0.858 to 0.922 in the same 100 turns.
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
@@ -79,7 +82,7 @@ TEST_CASE("two workers: async gradients arrive stale, a backup step drops the la
   Run a = mpirun(3, "--mode async");
   CHECK(value(a, "updates") == 140);
   CHECK(value(a, "max_staleness") >= 1);  // both workers start from version 0
-  CHECK(value(a, "test_accuracy") >= 0.8);
+  CHECK(value(a, "test_accuracy") >= 0.7);
   Run b = mpirun(3, "--mode backup --backups 1");
   CHECK(value(b, "updates") == 140);
   CHECK(value(b, "dropped") >= 1);
