@@ -2,6 +2,8 @@
 // counter values, so a run is repeatable bitwise after manual_seed, on either device.
 #include "xgrad/autograd/random.hpp"
 
+#include <mutex>
+
 #include "autograd/op.hpp"
 #include "autograd/random_internal.hpp"
 
@@ -9,23 +11,30 @@ namespace xgrad {
 
 // ---- Generator
 
+struct Generator::Lock {
+  std::mutex mutex;
+};
+
+Generator::Generator(uint64_t seed) : lock_(std::make_unique<Lock>()), state_{seed, 0} {}
+Generator::~Generator() = default;
+
 void Generator::manual_seed(uint64_t seed) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_->mutex);
   state_ = {seed, 0};
 }
 
 uint64_t Generator::seed() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_->mutex);
   return state_.seed;
 }
 
 RngState Generator::state() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_->mutex);
   return state_;
 }
 
 void Generator::set_state(const RngState& state) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_->mutex);
   state_ = state;
 }
 
@@ -53,7 +62,7 @@ void Generator::set_state(const std::vector<uint8_t>& bytes) {
 }
 
 RngState Generator::take(uint64_t n) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_->mutex);
   RngState at = state_;
   state_.offset += n;
   return at;

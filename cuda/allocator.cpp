@@ -5,6 +5,7 @@
 
 #include <bit>
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 #include "cuda/check.hpp"

@@ -2,6 +2,7 @@
 // units, all weights and biases 0.1, x = [1, 0, 1, 0], y = [0, 1, 0], one SGD step of lr 0.1;
 // first with a linear output and the loss 1/2 ||z3 - y||^2, then with softmax and cross-entropy.
 #include <cstdio>
+#include <iostream>
 
 #include "cli.hpp"
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "xgrad/autograd/core.hpp"
 #include "logging/crc32c.hpp"
@@ -117,7 +118,7 @@ bool tensorboard_available() {
 #endif
 }
 
-SummaryWriter::SummaryWriter(const std::string& logdir) {
+SummaryWriter::SummaryWriter(const std::string& logdir) : out_(std::make_unique<std::ofstream>()) {
 #ifndef XGRAD_WITH_PROTOBUF
   (void)logdir;
   throw Error(
@@ -133,8 +134,8 @@ SummaryWriter::SummaryWriter(const std::string& logdir) {
   // Two writers in one second would share a name: the later one gets a counter.
   for (int i = 1; fs::exists(path_); ++i)
     path_ = (fs::path(logdir) / (base + "." + std::to_string(i))).string();
-  out_.open(path_, std::ios::binary);
-  if (!out_) throw Error("SummaryWriter: cannot open \"" + path_ + "\" for writing");
+  out_->open(path_, std::ios::binary);
+  if (!*out_) throw Error("SummaryWriter: cannot open \"" + path_ + "\" for writing");
   tensorboard::Event e;
   e.set_wall_time(t);
   e.set_file_version("brain.Event:2");
@@ -157,7 +158,7 @@ void SummaryWriter::add_scalar(const std::string& tag, double value, int64_t ste
 void SummaryWriter::add_scalars(const Metrics& values, int64_t step,
                                 std::optional<double> wall_time) {
 #ifdef XGRAD_WITH_PROTOBUF
-  if (!out_.is_open()) throw Error("SummaryWriter: \"" + path_ + "\" is closed");
+  if (!out_->is_open()) throw Error("SummaryWriter: \"" + path_ + "\" is closed");
   tensorboard::Event e;
   e.set_wall_time(wall_time ? *wall_time : now_seconds());
   e.set_step(step);
@@ -176,31 +177,37 @@ void SummaryWriter::add_scalars(const Metrics& values, int64_t step,
 
 void SummaryWriter::write_record(const std::string& data) {
   std::string frame = tfrecord_frame(data);
-  out_.write(frame.data(), static_cast<std::streamsize>(frame.size()));
-  out_.flush();
-  if (!out_) throw Error("SummaryWriter: writing \"" + path_ + "\" failed");
+  out_->write(frame.data(), static_cast<std::streamsize>(frame.size()));
+  out_->flush();
+  if (!*out_) throw Error("SummaryWriter: writing \"" + path_ + "\" failed");
 }
 
 void SummaryWriter::flush() {
-  if (out_.is_open()) out_.flush();
+  if (out_->is_open()) out_->flush();
 }
 
 void SummaryWriter::close() {
-  if (!out_.is_open()) return;
-  out_.close();
-  if (!out_) throw Error("SummaryWriter: closing \"" + path_ + "\" failed");
+  if (!out_->is_open()) return;
+  out_->close();
+  if (!*out_) throw Error("SummaryWriter: closing \"" + path_ + "\" failed");
 }
 
 // ---- CsvLogger
 
-CsvLogger::CsvLogger(const std::string& path) : path_(path) {
+CsvLogger::CsvLogger(const std::string& path)
+    : path_(path), out_(std::make_unique<std::ofstream>()) {
   fs::path parent = fs::path(path).parent_path();
   if (!parent.empty()) make_dir(parent.string(), "CsvLogger");
-  out_.open(path, std::ios::binary | std::ios::trunc);
-  if (!out_) throw Error("CsvLogger: cannot open \"" + path + "\" for writing");
+  out_->open(path, std::ios::binary | std::ios::trunc);
+  if (!*out_) throw Error("CsvLogger: cannot open \"" + path + "\" for writing");
 }
 
+CsvLogger::~CsvLogger() = default;
+CsvLogger::CsvLogger(CsvLogger&&) noexcept = default;
+CsvLogger& CsvLogger::operator=(CsvLogger&&) noexcept = default;
+
 void CsvLogger::log(int64_t epoch, const Metrics& metrics) {
+  if (!out_) throw Error("CsvLogger: this logger was moved from");
   if (metrics.empty())
     throw Error("CsvLogger: \"" + path_ + "\": no metrics given for epoch " +
                 std::to_string(epoch));
@@ -214,7 +221,7 @@ void CsvLogger::log(int64_t epoch, const Metrics& metrics) {
       header += ',';
       header += name;
     }
-    out_ << header << "\n";
+    *out_ << header << "\n";
   } else {
     bool same = metrics.size() == columns_.size();
     for (size_t i = 0; same && i < metrics.size(); ++i) same = metrics[i].first == columns_[i];
@@ -235,9 +242,9 @@ void CsvLogger::log(int64_t epoch, const Metrics& metrics) {
     row += ',';
     row += number(v);
   }
-  out_ << row << "\n";
-  out_.flush();
-  if (!out_) throw Error("CsvLogger: writing \"" + path_ + "\" failed");
+  *out_ << row << "\n";
+  out_->flush();
+  if (!*out_) throw Error("CsvLogger: writing \"" + path_ + "\" failed");
 }
 
 // ---- TrainingLog

@@ -28,6 +28,14 @@ using json = nlohmann::ordered_json;
 
 // ---- LayerArgs
 
+LayerArgs::LayerArgs() = default;
+LayerArgs::LayerArgs(std::initializer_list<std::pair<std::string, Value>> values) : values_(values) {}
+LayerArgs::~LayerArgs() = default;
+LayerArgs::LayerArgs(const LayerArgs&) = default;
+LayerArgs::LayerArgs(LayerArgs&&) noexcept = default;
+LayerArgs& LayerArgs::operator=(const LayerArgs&) = default;
+LayerArgs& LayerArgs::operator=(LayerArgs&&) noexcept = default;
+
 void LayerArgs::set(std::string name, Value v) {
   for (auto& [n, value] : values_)
     if (n == name) {

@@ -1,7 +1,7 @@
 #include "xgrad/nn/module.hpp"
 
 #include <charconv>
-#include <ostream>
+#include <iostream>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -10,6 +10,25 @@
 #include "autograd/impl.hpp"
 
 namespace xgrad::nn {
+
+namespace detail {
+// A module's hooks, shared with the handles that can remove them.
+struct ModuleHooks {
+  template <class Fn>
+  struct Entry {
+    uint64_t id;
+    Fn fn;
+  };
+  std::vector<Entry<ForwardPreHook>> forward_pre;
+  std::vector<Entry<ForwardHook>> forward;
+  std::vector<Entry<BackwardHook>> backward;
+  uint64_t next_id = 0;
+  bool empty() const { return forward_pre.empty() && forward.empty() && backward.empty(); }
+  void remove(uint64_t id);
+};
+}  // namespace detail
+
+bool Module::has_hooks() const { return hooks_ && !hooks_->empty(); }
 
 Module::Module(std::string type_name) : type_name_(std::move(type_name)) {}
 
@@ -500,6 +519,8 @@ int64_t count(const std::vector<Tensor>& ts, bool trainable_only = false) {
 
 }  // namespace
 
+void Module::summary(const Shape& input_shape) { summary(input_shape, std::cout); }
+
 void Module::summary(const Shape& input_shape, std::ostream& os) {
   auto modules = named_modules();
   std::unordered_map<const Module*, std::string> names;
@@ -572,5 +593,57 @@ void Module::summary(const Shape& input_shape, std::ostream& os) {
   os << "Non-trainable params: " << with_commas(total - trainable) << "\n";
   os << std::string(width, '-') << "\n";
 }
+
+// ---- handles: the Module API, forwarded
+
+namespace detail {
+
+Module* ModuleHandle::checked() const {
+  if (!module_) throw Error("nn: use of an empty module handle (constructed from nullptr)");
+  return module_.get();
+}
+
+RemovableHandle ModuleHandle::register_forward_pre_hook(ForwardPreHook hook, bool prepend) const {
+  return checked()->register_forward_pre_hook(std::move(hook), prepend);
+}
+RemovableHandle ModuleHandle::register_forward_hook(ForwardHook hook, bool prepend) const {
+  return checked()->register_forward_hook(std::move(hook), prepend);
+}
+RemovableHandle ModuleHandle::register_full_backward_hook(BackwardHook hook, bool prepend) const {
+  return checked()->register_full_backward_hook(std::move(hook), prepend);
+}
+std::vector<Tensor> ModuleHandle::parameters(bool recurse) const {
+  return checked()->parameters(recurse);
+}
+std::vector<NamedTensor> ModuleHandle::named_parameters(bool recurse) const {
+  return checked()->named_parameters(recurse);
+}
+std::vector<Tensor> ModuleHandle::buffers(bool recurse) const { return checked()->buffers(recurse); }
+std::vector<NamedTensor> ModuleHandle::named_buffers(bool recurse) const {
+  return checked()->named_buffers(recurse);
+}
+std::vector<ModulePtr> ModuleHandle::children() const { return checked()->children(); }
+const std::vector<NamedModule>& ModuleHandle::named_children() const {
+  return checked()->named_children();
+}
+std::vector<NamedModule> ModuleHandle::named_modules() const { return checked()->named_modules(); }
+void ModuleHandle::apply(const std::function<void(Module&)>& fn) const { checked()->apply(fn); }
+void ModuleHandle::train(bool on) const { checked()->train(on); }
+void ModuleHandle::eval() const { checked()->eval(); }
+bool ModuleHandle::is_training() const { return checked()->is_training(); }
+void ModuleHandle::zero_grad(bool set_to_none) const { checked()->zero_grad(set_to_none); }
+void ModuleHandle::to(Device device) const { checked()->to(device); }
+void ModuleHandle::to(DeviceType device) const { checked()->to(Device(device)); }
+void ModuleHandle::to(Dtype dtype) const { checked()->to(dtype); }
+StateDict ModuleHandle::state_dict() const { return checked()->state_dict(); }
+LoadResult ModuleHandle::load_state_dict(const StateDict& state, bool strict) const {
+  return checked()->load_state_dict(state, strict);
+}
+void ModuleHandle::summary(const Shape& input_shape, std::ostream& os) const {
+  checked()->summary(input_shape, os);
+}
+void ModuleHandle::summary(const Shape& input_shape) const { checked()->summary(input_shape); }
+
+}  // namespace detail
 
 }  // namespace xgrad::nn

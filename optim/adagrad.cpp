@@ -4,6 +4,11 @@
 
 namespace xgrad::optim {
 
+Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions options)
+    : OptimizerWith("Adagrad", std::move(params), options) {}
+Adagrad::Adagrad(std::vector<ParamGroup> groups, AdagradOptions defaults)
+    : OptimizerWith("Adagrad", std::move(groups), defaults) {}
+
 void AdagradOptions::validate(const char* name) const {
   detail::check_lr(name, lr);
   detail::check_option(lr_decay >= 0.0, name, "lr_decay value", lr_decay, "must be >= 0");

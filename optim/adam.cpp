@@ -7,6 +7,16 @@
 
 namespace xgrad::optim {
 
+Adam::Adam(std::vector<Tensor> params, AdamOptions options)
+    : OptimizerWith("Adam", std::move(params), options) {}
+Adam::Adam(std::vector<ParamGroup> groups, AdamOptions defaults)
+    : OptimizerWith("Adam", std::move(groups), defaults) {}
+
+AdamW::AdamW(std::vector<Tensor> params, AdamWOptions options)
+    : OptimizerWith("AdamW", std::move(params), options) {}
+AdamW::AdamW(std::vector<ParamGroup> groups, AdamWOptions defaults)
+    : OptimizerWith("AdamW", std::move(groups), defaults) {}
+
 namespace detail {
 
 void check_adam_options(const char* name, double lr, std::pair<double, double> betas, double eps,

@@ -4,6 +4,11 @@
 
 namespace xgrad::optim {
 
+RMSprop::RMSprop(std::vector<Tensor> params, RMSpropOptions options)
+    : OptimizerWith("RMSprop", std::move(params), options) {}
+RMSprop::RMSprop(std::vector<ParamGroup> groups, RMSpropOptions defaults)
+    : OptimizerWith("RMSprop", std::move(groups), defaults) {}
+
 void RMSpropOptions::validate(const char* name) const {
   detail::check_lr(name, lr);
   detail::check_option(eps >= 0.0, name, "epsilon value", eps, "must be >= 0");

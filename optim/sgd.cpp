@@ -4,6 +4,11 @@
 
 namespace xgrad::optim {
 
+SGD::SGD(std::vector<Tensor> params, SGDOptions options)
+    : OptimizerWith("SGD", std::move(params), options) {}
+SGD::SGD(std::vector<ParamGroup> groups, SGDOptions defaults)
+    : OptimizerWith("SGD", std::move(groups), defaults) {}
+
 void SGDOptions::validate(const char* name) const {
   detail::check_lr(name, lr);
   detail::check_option(momentum >= 0.0, name, "momentum", momentum, "must be >= 0");

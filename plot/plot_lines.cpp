@@ -13,6 +13,8 @@ namespace xgrad::plot {
 
 using detail::Frame;
 
+void History::add(const std::string& name, double v) { values[name].push_back(v); }
+
 const std::vector<double>& History::operator[](const std::string& name) const {
   static const std::vector<double> empty;
   auto it = values.find(name);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -33,6 +34,12 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 Progress::Progress(int64_t epochs, int64_t batches_per_epoch, ProgressOptions options)
@@ -46,7 +53,7 @@ Progress::Progress(int64_t epochs, int64_t batches_per_epoch, ProgressOptions op
   using Mode = ProgressOptions::Mode;
   bar_ = options_.mode == Mode::bar ||
          (options_.mode == Mode::automatic && out_ == &std::cerr && ::isatty(STDERR_FILENO));
-  start_ = last_draw_ = std::chrono::steady_clock::now();
+  start_ns_ = last_draw_ns_ = now_ns();
 }
 
 Progress::~Progress() {
@@ -57,7 +64,7 @@ Progress::~Progress() {
 }
 
 double Progress::elapsed_seconds() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  return static_cast<double>(now_ns() - start_ns_) * 1e-9;
 }
 
 double Progress::epoch_loss() const {
@@ -71,9 +78,9 @@ void Progress::batch(double loss) {
 }
 
 void Progress::draw_bar(bool force) {
-  auto now = std::chrono::steady_clock::now();
-  if (!force && now - last_draw_ < std::chrono::milliseconds(100)) return;
-  last_draw_ = now;
+  int64_t now = now_ns();
+  if (!force && now - last_draw_ns_ < 100'000'000) return;  // at most 10 draws a second
+  last_draw_ns_ = now;
   double elapsed = elapsed_seconds();
   std::string line = "epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(epochs_) + " ";
   if (batches_ > 0) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <mutex>
 #include <string>
 
 #include "cuda/emulate/device.hpp"

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <boost/context/fiber.hpp>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <utility>

@@ -11,7 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <vector>
 
 namespace xgrad {
@@ -32,7 +32,8 @@ class Generator {
   static constexpr size_t kStateSize = 16;
 
   /// A generator at the start of `seed`'s sequence.
-  explicit Generator(uint64_t seed = kDefaultSeed) : state_{seed, 0} {}
+  explicit Generator(uint64_t seed = kDefaultSeed);
+  ~Generator();
   Generator(const Generator&) = delete;
   Generator& operator=(const Generator&) = delete;
 
@@ -52,7 +53,8 @@ class Generator {
   RngState take(uint64_t n);
 
  private:
-  mutable std::mutex mutex_;
+  struct Lock;  // a std::mutex, kept out of this header (users' compile time)
+  std::unique_ptr<Lock> lock_;
   RngState state_;
 };
 

@@ -19,7 +19,8 @@
 #pragma once
 
 #include <cstdint>
-#include <fstream>
+#include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -61,7 +62,7 @@ class SummaryWriter {
  private:
   void write_record(const std::string& data);
   std::string path_;
-  std::ofstream out_;
+  std::unique_ptr<std::ofstream> out_;  // (a pointer: <fstream> stays out of users' compiles)
 };
 
 /// Appends one row per epoch to a CSV file: `"epoch,<metric names>"` as header (written with the
@@ -72,6 +73,11 @@ class CsvLogger {
   /// Creates (or truncates) `path`, making its folder; throws xgrad::Error when it cannot be
   /// written.
   explicit CsvLogger(const std::string& path);
+  ~CsvLogger();
+  /// Takes over the file; the logger moved from refuses to log.
+  CsvLogger(CsvLogger&&) noexcept;
+  /// Takes over the file; the logger moved from refuses to log.
+  CsvLogger& operator=(CsvLogger&&) noexcept;
   /// Appends the row of `epoch`; throws xgrad::Error for no metrics, an empty name or one with a
   /// comma, quote or line break, or other names than the first row's.
   void log(int64_t epoch, const Metrics& metrics);
@@ -80,7 +86,7 @@ class CsvLogger {
 
  private:
   std::string path_;
-  std::ofstream out_;
+  std::unique_ptr<std::ofstream> out_;
   std::vector<std::string> columns_;
 };
 

@@ -38,9 +38,19 @@ class LayerArgs {
   /// One argument: a boolean, an integer, a number, a string, or a list of integers (a kernel
   /// size [h, w], a LayerNorm's normalized_shape).
   using Value = std::variant<bool, int64_t, double, std::string, std::vector<int64_t>>;
-  LayerArgs() = default;
+  /// No arguments.
+  LayerArgs();
   /// The arguments `values`, in this order: `{{"in_features", int64_t{64}}, {"bias", true}}`.
-  LayerArgs(std::initializer_list<std::pair<std::string, Value>> values) : values_(values) {}
+  LayerArgs(std::initializer_list<std::pair<std::string, Value>> values);
+  ~LayerArgs();
+  /// A copy of the arguments.
+  LayerArgs(const LayerArgs&);
+  /// Takes the arguments.
+  LayerArgs(LayerArgs&&) noexcept;
+  /// A copy of the arguments.
+  LayerArgs& operator=(const LayerArgs&);
+  /// Takes the arguments.
+  LayerArgs& operator=(LayerArgs&&) noexcept;
 
   /// Sets the argument `name`, replacing its value in place or appending it.
   void set(std::string name, Value v);

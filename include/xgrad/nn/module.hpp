@@ -20,7 +20,7 @@
 #include <concepts>
 #include <deque>
 #include <functional>
-#include <iostream>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -61,20 +61,7 @@ using BackwardHook = std::function<std::vector<Tensor>(
     Module& module, const std::vector<Tensor>& grad_input, const std::vector<Tensor>& grad_output)>;
 
 namespace detail {
-/// A module's hooks, shared with the handles that can remove them.
-struct ModuleHooks {
-  template <class Fn>
-  struct Entry {
-    uint64_t id;
-    Fn fn;
-  };
-  std::vector<Entry<ForwardPreHook>> forward_pre;
-  std::vector<Entry<ForwardHook>> forward;
-  std::vector<Entry<BackwardHook>> backward;
-  uint64_t next_id = 0;
-  bool empty() const { return forward_pre.empty() && forward.empty() && backward.empty(); }
-  void remove(uint64_t id);
-};
+struct ModuleHooks;  // a module's hooks, shared with the handles that can remove them (module.cpp)
 }  // namespace detail
 
 /// What register_*_hook returns: remove() unregisters the hook (again: nothing happens). Dropping
@@ -131,7 +118,7 @@ class Module : public std::enable_shared_from_this<Module> {
   /// Adds a hook run with the gradients of the module's input and output (first, when `prepend`).
   RemovableHandle register_full_backward_hook(BackwardHook hook, bool prepend = false);
   /// True when any hook is registered on this module.
-  bool has_hooks() const { return hooks_ && !hooks_->empty(); }
+  bool has_hooks() const;
   /// Runs `forward` on x with this module's hooks around it (what operator() and the handles do).
   Tensor call_with_hooks(const Tensor& x, const std::function<Tensor(const Tensor&)>& forward);
 
@@ -208,7 +195,9 @@ class Module : public std::enable_shared_from_this<Module> {
   /// A Keras-like table: each leaf layer called by forward, its output shape and parameter count,
   /// then the totals. `input_shape` leaves out the batch dimension (printed as -1). Runs one
   /// forward on zeros in eval mode without recording a graph or drawing random numbers.
-  void summary(const Shape& input_shape, std::ostream& os = std::cout);
+  void summary(const Shape& input_shape, std::ostream& os);
+  /// The same table on std::cout.
+  void summary(const Shape& input_shape);
 
  protected:
   /// Puts `module` in place of the child `name`; false when there is no such child.
@@ -240,20 +229,87 @@ inline const char* py_bool(bool v) { return v ? "True" : "False"; }
 
 // ---- handles
 
+namespace detail {
+/// What every module handle has whatever its module's type: the shared owner, and the Module API
+/// forwarded (defined once in the library rather than once per module type in every user's
+/// compile).
+class ModuleHandle {
+ public:
+  /// \copydoc xgrad::nn::Module::register_forward_pre_hook
+  RemovableHandle register_forward_pre_hook(ForwardPreHook hook, bool prepend = false) const;
+  /// \copydoc xgrad::nn::Module::register_forward_hook
+  RemovableHandle register_forward_hook(ForwardHook hook, bool prepend = false) const;
+  /// \copydoc xgrad::nn::Module::register_full_backward_hook
+  RemovableHandle register_full_backward_hook(BackwardHook hook, bool prepend = false) const;
+
+  /// \copydoc xgrad::nn::Module::parameters
+  std::vector<Tensor> parameters(bool recurse = true) const;
+  /// \copydoc xgrad::nn::Module::named_parameters
+  std::vector<NamedTensor> named_parameters(bool recurse = true) const;
+  /// \copydoc xgrad::nn::Module::buffers
+  std::vector<Tensor> buffers(bool recurse = true) const;
+  /// \copydoc xgrad::nn::Module::named_buffers
+  std::vector<NamedTensor> named_buffers(bool recurse = true) const;
+  /// \copydoc xgrad::nn::Module::children
+  std::vector<ModulePtr> children() const;
+  /// \copydoc xgrad::nn::Module::named_children
+  const std::vector<NamedModule>& named_children() const;
+  /// \copydoc xgrad::nn::Module::named_modules
+  std::vector<NamedModule> named_modules() const;
+  /// \copydoc xgrad::nn::Module::apply
+  void apply(const std::function<void(Module&)>& fn) const;
+  /// \copydoc xgrad::nn::Module::train
+  void train(bool on = true) const;
+  /// \copydoc xgrad::nn::Module::eval
+  void eval() const;
+  /// \copydoc xgrad::nn::Module::is_training
+  bool is_training() const;
+  /// \copydoc xgrad::nn::Module::zero_grad
+  void zero_grad(bool set_to_none = true) const;
+  /// \copydoc xgrad::nn::Module::to(Device)
+  void to(Device device) const;
+  /// \copydoc xgrad::nn::Module::to(DeviceType)
+  void to(DeviceType device) const;
+  /// \copydoc xgrad::nn::Module::to(Dtype)
+  void to(Dtype dtype) const;
+  /// \copydoc xgrad::nn::Module::state_dict
+  StateDict state_dict() const;
+  /// \copydoc xgrad::nn::Module::load_state_dict
+  LoadResult load_state_dict(const StateDict& state, bool strict = true) const;
+  /// \copydoc xgrad::nn::Module::summary(const Shape&, std::ostream&)
+  void summary(const Shape& input_shape, std::ostream& os) const;
+  /// \copydoc xgrad::nn::Module::summary(const Shape&)
+  void summary(const Shape& input_shape) const;
+
+  /// True when the handle holds no module.
+  bool is_empty() const { return module_ == nullptr; }
+  /// True when the handle holds a module.
+  explicit operator bool() const { return module_ != nullptr; }
+
+ protected:
+  ModuleHandle() = default;
+  /// Takes shared ownership of `module` (may be null: an empty handle).
+  explicit ModuleHandle(ModulePtr module) : module_(std::move(module)) {}
+  /// The module; throws xgrad::Error when the handle is empty.
+  Module* checked() const;
+  ModulePtr module_;  ///< the owner; the derived handle keeps a typed pointer beside it
+};
+}  // namespace detail
+
 /// Value-semantics handle to a module of type Impl (LibTorch's ModuleHolder): `->` reaches the
 /// module, `()` calls its forward, and the Module API is forwarded so `model.parameters()` works.
 template <class Impl>
-class ModuleHolder {
+class ModuleHolder : public detail::ModuleHandle {
  public:
   /// The module class the handle holds.
   using element_type = Impl;
 
   /// Default-constructs the module where it can be (nn::ReLU()); otherwise use nullptr for empty.
-  ModuleHolder() requires std::default_initializable<Impl> : impl_(std::make_shared<Impl>()) {}
+  ModuleHolder() requires std::default_initializable<Impl> : ModuleHolder(std::make_shared<Impl>()) {}
   /// An empty handle; using it throws xgrad::Error until a module is assigned.
   ModuleHolder(std::nullptr_t) {}
   /// Wraps an existing module (shares it).
-  ModuleHolder(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  ModuleHolder(std::shared_ptr<Impl> impl) : ModuleHandle(impl), impl_(impl.get()) {}
   /// Constructs the module from the arguments of one of its constructors. (A single argument of
   /// the handle's own type copies the handle, as in LibTorch: Sequential(Sequential(...)) shares.)
   template <class First, class... Rest>
@@ -263,33 +319,30 @@ class ModuleHolder {
               std::is_same_v<std::remove_cvref_t<First>, std::shared_ptr<Impl>>)) &&
            std::constructible_from<Impl, First, Rest...>) explicit ModuleHolder(First&& first,
                                                                                 Rest&&... rest)
-      : impl_(std::make_shared<Impl>(std::forward<First>(first), std::forward<Rest>(rest)...)) {}
+      : ModuleHolder(
+            std::make_shared<Impl>(std::forward<First>(first), std::forward<Rest>(rest)...)) {}
 
   /// The module; throws xgrad::Error when the handle is empty.
-  Impl* operator->() const { return checked(); }
+  Impl* operator->() const { return typed(); }
   /// The module; throws xgrad::Error when the handle is empty.
-  Impl& operator*() const { return *checked(); }
+  Impl& operator*() const { return *typed(); }
   /// The module, or nullptr when the handle is empty.
-  Impl* get() const { return impl_.get(); }
+  Impl* get() const { return impl_; }
   /// The shared owner of the module (null when empty).
-  const std::shared_ptr<Impl>& ptr() const { return impl_; }
-  /// True when the handle holds no module.
-  bool is_empty() const { return impl_ == nullptr; }
-  /// True when the handle holds a module.
-  explicit operator bool() const { return impl_ != nullptr; }
+  std::shared_ptr<Impl> ptr() const { return std::shared_ptr<Impl>(module_, impl_); }
 
   /// Calls the module's forward; a one-tensor forward is also shown to summary().
   template <class... Args>
   decltype(auto) operator()(Args&&... args) const {
     using Result = decltype(std::declval<Impl&>().forward(std::forward<Args>(args)...));
-    Impl* m = checked();
+    Impl* m = typed();
     if constexpr (std::is_same_v<Result, Tensor> && sizeof...(Args) == 1 &&
                   (std::is_convertible_v<Args, const Tensor&> && ...)) {
       if (m->has_hooks())
         return m->call_with_hooks(args...,
                                   [m](const Tensor& x) -> Tensor { return m->forward(x); });
       Tensor y = m->forward(std::forward<Args>(args)...);
-      detail::note_forward(*impl_, y);
+      detail::note_forward(*m, y);
       return y;
     } else {
       if (m->has_hooks())
@@ -298,7 +351,7 @@ class ModuleHolder {
             ": hooks run only on modules called with one tensor; this call passes other arguments");
       if constexpr (std::is_same_v<Result, Tensor>) {
         Tensor y = m->forward(std::forward<Args>(args)...);
-        detail::note_forward(*impl_, y);
+        detail::note_forward(*m, y);
         return y;
       } else {
         return m->forward(std::forward<Args>(args)...);
@@ -306,73 +359,12 @@ class ModuleHolder {
     }
   }
 
-  /// \copydoc xgrad::nn::Module::register_forward_pre_hook
-  RemovableHandle register_forward_pre_hook(ForwardPreHook hook, bool prepend = false) const {
-    return checked()->register_forward_pre_hook(std::move(hook), prepend);
-  }
-  /// \copydoc xgrad::nn::Module::register_forward_hook
-  RemovableHandle register_forward_hook(ForwardHook hook, bool prepend = false) const {
-    return checked()->register_forward_hook(std::move(hook), prepend);
-  }
-  /// \copydoc xgrad::nn::Module::register_full_backward_hook
-  RemovableHandle register_full_backward_hook(BackwardHook hook, bool prepend = false) const {
-    return checked()->register_full_backward_hook(std::move(hook), prepend);
-  }
-
-  // ---- the Module API, forwarded
-  /// \copydoc xgrad::nn::Module::parameters
-  std::vector<Tensor> parameters(bool recurse = true) const {
-    return checked()->parameters(recurse);
-  }
-  /// \copydoc xgrad::nn::Module::named_parameters
-  std::vector<NamedTensor> named_parameters(bool recurse = true) const {
-    return checked()->named_parameters(recurse);
-  }
-  /// \copydoc xgrad::nn::Module::buffers
-  std::vector<Tensor> buffers(bool recurse = true) const { return checked()->buffers(recurse); }
-  /// \copydoc xgrad::nn::Module::named_buffers
-  std::vector<NamedTensor> named_buffers(bool recurse = true) const {
-    return checked()->named_buffers(recurse);
-  }
-  /// \copydoc xgrad::nn::Module::children
-  std::vector<ModulePtr> children() const { return checked()->children(); }
-  /// \copydoc xgrad::nn::Module::named_children
-  const std::vector<NamedModule>& named_children() const { return checked()->named_children(); }
-  /// \copydoc xgrad::nn::Module::named_modules
-  std::vector<NamedModule> named_modules() const { return checked()->named_modules(); }
-  /// \copydoc xgrad::nn::Module::apply
-  void apply(const std::function<void(Module&)>& fn) const { checked()->apply(fn); }
-  /// \copydoc xgrad::nn::Module::train
-  void train(bool on = true) const { checked()->train(on); }
-  /// \copydoc xgrad::nn::Module::eval
-  void eval() const { checked()->eval(); }
-  /// \copydoc xgrad::nn::Module::is_training
-  bool is_training() const { return checked()->is_training(); }
-  /// \copydoc xgrad::nn::Module::zero_grad
-  void zero_grad(bool set_to_none = true) const { checked()->zero_grad(set_to_none); }
-  /// \copydoc xgrad::nn::Module::to(Device)
-  void to(Device device) const { checked()->to(device); }
-  /// \copydoc xgrad::nn::Module::to(DeviceType)
-  void to(DeviceType device) const { checked()->to(Device(device)); }
-  /// \copydoc xgrad::nn::Module::to(Dtype)
-  void to(Dtype dtype) const { checked()->to(dtype); }
-  /// \copydoc xgrad::nn::Module::state_dict
-  StateDict state_dict() const { return checked()->state_dict(); }
-  /// \copydoc xgrad::nn::Module::load_state_dict
-  LoadResult load_state_dict(const StateDict& state, bool strict = true) const {
-    return checked()->load_state_dict(state, strict);
-  }
-  /// \copydoc xgrad::nn::Module::summary
-  void summary(const Shape& input_shape, std::ostream& os = std::cout) const {
-    checked()->summary(input_shape, os);
-  }
-
  private:
-  Impl* checked() const {
-    if (!impl_) throw Error("nn: use of an empty module handle (constructed from nullptr)");
-    return impl_.get();
+  Impl* typed() const {
+    checked();  // throws for an empty handle
+    return impl_;
   }
-  std::shared_ptr<Impl> impl_;
+  Impl* impl_ = nullptr;  // module_.get() as its own type
 };
 
 /// Prints the held module as PyTorch does.

@@ -36,11 +36,9 @@ struct AdagradOptions {
 class Adagrad : public OptimizerWith<AdagradOptions> {
  public:
   /// Adagrad over `params` with `options`. Throws xgrad::Error for a bad option.
-  Adagrad(std::vector<Tensor> params, AdagradOptions options = {})
-      : OptimizerWith("Adagrad", std::move(params), options) {}
+  Adagrad(std::vector<Tensor> params, AdagradOptions options = {});
   /// Parameter groups, each with its own options; `defaults` is what add_param_group(params) uses.
-  Adagrad(std::vector<ParamGroup> groups, AdagradOptions defaults)
-      : OptimizerWith("Adagrad", std::move(groups), defaults) {}
+  Adagrad(std::vector<ParamGroup> groups, AdagradOptions defaults);
   /// Updates every parameter that has a gradient, as the file's description says.
   void step() override;
 };

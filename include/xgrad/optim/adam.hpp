@@ -39,11 +39,9 @@ struct AdamOptions {
 class Adam : public OptimizerWith<AdamOptions> {
  public:
   /// Adam over `params` with `options`. Throws xgrad::Error for a bad option.
-  Adam(std::vector<Tensor> params, AdamOptions options = {})
-      : OptimizerWith("Adam", std::move(params), options) {}
+  Adam(std::vector<Tensor> params, AdamOptions options = {});
   /// Parameter groups, each with its own options; `defaults` is what add_param_group(params) uses.
-  Adam(std::vector<ParamGroup> groups, AdamOptions defaults)
-      : OptimizerWith("Adam", std::move(groups), defaults) {}
+  Adam(std::vector<ParamGroup> groups, AdamOptions defaults);
   /// Updates every parameter that has a gradient, as the file's description says.
   void step() override;
 };

@@ -33,11 +33,9 @@ struct AdamWOptions {
 class AdamW : public OptimizerWith<AdamWOptions> {
  public:
   /// AdamW over `params` with `options`. Throws xgrad::Error for a bad option.
-  AdamW(std::vector<Tensor> params, AdamWOptions options = {})
-      : OptimizerWith("AdamW", std::move(params), options) {}
+  AdamW(std::vector<Tensor> params, AdamWOptions options = {});
   /// Parameter groups, each with its own options; `defaults` is what add_param_group(params) uses.
-  AdamW(std::vector<ParamGroup> groups, AdamWOptions defaults)
-      : OptimizerWith("AdamW", std::move(groups), defaults) {}
+  AdamW(std::vector<ParamGroup> groups, AdamWOptions defaults);
   /// Updates every parameter that has a gradient, as the file's description says.
   void step() override;
 };

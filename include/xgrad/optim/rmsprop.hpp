@@ -38,11 +38,9 @@ struct RMSpropOptions {
 class RMSprop : public OptimizerWith<RMSpropOptions> {
  public:
   /// RMSprop over `params` with `options`. Throws xgrad::Error for a bad option.
-  RMSprop(std::vector<Tensor> params, RMSpropOptions options = {})
-      : OptimizerWith("RMSprop", std::move(params), options) {}
+  RMSprop(std::vector<Tensor> params, RMSpropOptions options = {});
   /// Parameter groups, each with its own options; `defaults` is what add_param_group(params) uses.
-  RMSprop(std::vector<ParamGroup> groups, RMSpropOptions defaults)
-      : OptimizerWith("RMSprop", std::move(groups), defaults) {}
+  RMSprop(std::vector<ParamGroup> groups, RMSpropOptions defaults);
   /// Updates every parameter that has a gradient, as the file's description says.
   void step() override;
 };

@@ -38,11 +38,9 @@ struct SGDOptions {
 class SGD : public OptimizerWith<SGDOptions> {
  public:
   /// Plain SGD over `params` with `options` (lr is required). Throws xgrad::Error for a bad option.
-  SGD(std::vector<Tensor> params, SGDOptions options)
-      : OptimizerWith("SGD", std::move(params), options) {}
+  SGD(std::vector<Tensor> params, SGDOptions options);
   /// Parameter groups, each with its own options; `defaults` is what add_param_group(params) uses.
-  SGD(std::vector<ParamGroup> groups, SGDOptions defaults)
-      : OptimizerWith("SGD", std::move(groups), defaults) {}
+  SGD(std::vector<ParamGroup> groups, SGDOptions defaults);
   /// Updates every parameter that has a gradient, as the file's description says.
   void step() override;
 };

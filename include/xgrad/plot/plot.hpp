@@ -60,7 +60,7 @@ void line_plots(const std::string& path, const std::vector<Panel>& panels, int c
 struct History {
   std::map<std::string, std::vector<double>> values;  ///< The values, by name, one per epoch.
   /// Appends `v` to the values of `name`.
-  void add(const std::string& name, double v) { values[name].push_back(v); }
+  void add(const std::string& name, double v);
   const std::vector<double>& operator[](const std::string& name) const;  ///< empty when absent
   /// True when values of `name` were added.
   bool has(const std::string& name) const { return values.count(name) > 0; }

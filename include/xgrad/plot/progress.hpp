@@ -12,7 +12,6 @@
 /// \endcode
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -65,7 +64,7 @@ class Progress {
   bool bar_ = false, bar_visible_ = false;
   int64_t epoch_ = 0, batch_ = 0;
   double loss_sum_ = 0;
-  std::chrono::steady_clock::time_point start_, last_draw_;
+  int64_t start_ns_ = 0, last_draw_ns_ = 0;  // steady clock, in nanoseconds
 };
 
 /// "12.3s", "4:05", "1:02:03".
