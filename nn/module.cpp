@@ -31,6 +31,7 @@ struct ModuleHooks {
 bool Module::has_hooks() const { return hooks_ && !hooks_->empty(); }
 
 Module::Module(std::string type_name) : type_name_(std::move(type_name)) {}
+Module::~Module() = default;
 
 Tensor Module::forward(const Tensor&) {
   throw Error(type_name_ +

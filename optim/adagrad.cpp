@@ -8,6 +8,7 @@ Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions options)
     : OptimizerWith("Adagrad", std::move(params), options) {}
 Adagrad::Adagrad(std::vector<ParamGroup> groups, AdagradOptions defaults)
     : OptimizerWith("Adagrad", std::move(groups), defaults) {}
+Adagrad::~Adagrad() = default;
 
 void AdagradOptions::validate(const char* name) const {
   detail::check_lr(name, lr);

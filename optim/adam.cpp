@@ -11,11 +11,13 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions options)
     : OptimizerWith("Adam", std::move(params), options) {}
 Adam::Adam(std::vector<ParamGroup> groups, AdamOptions defaults)
     : OptimizerWith("Adam", std::move(groups), defaults) {}
+Adam::~Adam() = default;
 
 AdamW::AdamW(std::vector<Tensor> params, AdamWOptions options)
     : OptimizerWith("AdamW", std::move(params), options) {}
 AdamW::AdamW(std::vector<ParamGroup> groups, AdamWOptions defaults)
     : OptimizerWith("AdamW", std::move(groups), defaults) {}
+AdamW::~AdamW() = default;
 
 namespace detail {
 

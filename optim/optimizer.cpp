@@ -9,6 +9,8 @@
 
 namespace xgrad::optim {
 
+Optimizer::~Optimizer() = default;
+
 namespace detail {
 
 namespace {

@@ -8,6 +8,7 @@ RMSprop::RMSprop(std::vector<Tensor> params, RMSpropOptions options)
     : OptimizerWith("RMSprop", std::move(params), options) {}
 RMSprop::RMSprop(std::vector<ParamGroup> groups, RMSpropOptions defaults)
     : OptimizerWith("RMSprop", std::move(groups), defaults) {}
+RMSprop::~RMSprop() = default;
 
 void RMSpropOptions::validate(const char* name) const {
   detail::check_lr(name, lr);

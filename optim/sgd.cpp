@@ -8,6 +8,7 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions options)
     : OptimizerWith("SGD", std::move(params), options) {}
 SGD::SGD(std::vector<ParamGroup> groups, SGDOptions defaults)
     : OptimizerWith("SGD", std::move(groups), defaults) {}
+SGD::~SGD() = default;
 
 void SGDOptions::validate(const char* name) const {
   detail::check_lr(name, lr);

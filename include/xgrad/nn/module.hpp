@@ -97,7 +97,7 @@ class Module : public std::enable_shared_from_this<Module> {
  public:
   /// Starts an empty module; `type_name` is the class name it prints ("Linear").
   explicit Module(std::string type_name = "Module");
-  virtual ~Module() = default;
+  virtual ~Module();
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 

@@ -39,6 +39,7 @@ class Adagrad : public OptimizerWith<AdagradOptions> {
   Adagrad(std::vector<Tensor> params, AdagradOptions options = {});
   /// Parameter groups, each with its own options; `defaults` is what add_param_group(params) uses.
   Adagrad(std::vector<ParamGroup> groups, AdagradOptions defaults);
+  ~Adagrad() override;
   /// Updates every parameter that has a gradient, as the file's description says.
   void step() override;
 };

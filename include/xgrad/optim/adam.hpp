@@ -42,6 +42,7 @@ class Adam : public OptimizerWith<AdamOptions> {
   Adam(std::vector<Tensor> params, AdamOptions options = {});
   /// Parameter groups, each with its own options; `defaults` is what add_param_group(params) uses.
   Adam(std::vector<ParamGroup> groups, AdamOptions defaults);
+  ~Adam() override;
   /// Updates every parameter that has a gradient, as the file's description says.
   void step() override;
 };

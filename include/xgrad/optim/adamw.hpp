@@ -36,6 +36,7 @@ class AdamW : public OptimizerWith<AdamWOptions> {
   AdamW(std::vector<Tensor> params, AdamWOptions options = {});
   /// Parameter groups, each with its own options; `defaults` is what add_param_group(params) uses.
   AdamW(std::vector<ParamGroup> groups, AdamWOptions defaults);
+  ~AdamW() override;
   /// Updates every parameter that has a gradient, as the file's description says.
   void step() override;
 };

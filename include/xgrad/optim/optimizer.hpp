@@ -36,7 +36,7 @@ Tensor& state_buffer(ParamState& s, const char* key, const Tensor& p, double fil
 /// the per-parameter state, with PyTorch's state_dict layout. Not copyable.
 class Optimizer {
  public:
-  virtual ~Optimizer() = default;
+  virtual ~Optimizer();
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
 

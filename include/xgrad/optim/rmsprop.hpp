@@ -41,6 +41,7 @@ class RMSprop : public OptimizerWith<RMSpropOptions> {
   RMSprop(std::vector<Tensor> params, RMSpropOptions options = {});
   /// Parameter groups, each with its own options; `defaults` is what add_param_group(params) uses.
   RMSprop(std::vector<ParamGroup> groups, RMSpropOptions defaults);
+  ~RMSprop() override;
   /// Updates every parameter that has a gradient, as the file's description says.
   void step() override;
 };

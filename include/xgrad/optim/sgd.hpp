@@ -41,6 +41,7 @@ class SGD : public OptimizerWith<SGDOptions> {
   SGD(std::vector<Tensor> params, SGDOptions options);
   /// Parameter groups, each with its own options; `defaults` is what add_param_group(params) uses.
   SGD(std::vector<ParamGroup> groups, SGDOptions defaults);
+  ~SGD() override;
   /// Updates every parameter that has a gradient, as the file's description says.
   void step() override;
 };
