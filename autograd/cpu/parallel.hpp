@@ -20,10 +20,16 @@ inline constexpr int64_t kParallelElements = int64_t{1} << 18;
 // Calls body(begin, count) over [0, n): in pieces on parallel_threads() threads when n reaches
 // kParallelElements, else once. For loops whose every element is independent of the others, so
 // the result does not depend on the split. Pieces are multiples of 64 elements (cache lines).
+// Calls fn(t) once for every t in [0, tasks), spread over parallel_threads() threads, and returns
+// when all calls are done. Runs everything on the calling thread when called from inside another
+// parallel_for or while the workers are busy with another caller's loop. fn must not throw.
+void parallel_for(int64_t tasks, const std::function<void(int64_t)>& fn);
+
+// parallel_range's split, kept out of line so that the small-n test inlines into every kernel.
 template <class F>
-void parallel_range(int64_t n, F&& body) {
+[[gnu::noinline]] void parallel_range_split(int64_t n, F& body) {
   const int64_t threads = parallel_threads();
-  if (n < kParallelElements || threads == 1) return body(int64_t{0}, n);
+  if (threads == 1) return body(int64_t{0}, n);
   const int64_t piece = ((n + threads - 1) / threads + 63) / 64 * 64;
   const int64_t pieces = (n + piece - 1) / piece;
   parallel_for(pieces, [&](int64_t t) {
@@ -32,9 +38,10 @@ void parallel_range(int64_t n, F&& body) {
   });
 }
 
-// Calls fn(t) once for every t in [0, tasks), spread over parallel_threads() threads, and returns
-// when all calls are done. Runs everything on the calling thread when called from inside another
-// parallel_for or while the workers are busy with another caller's loop. fn must not throw.
-void parallel_for(int64_t tasks, const std::function<void(int64_t)>& fn);
+template <class F>
+inline void parallel_range(int64_t n, F&& body) {
+  if (n < kParallelElements) return body(int64_t{0}, n);
+  parallel_range_split(n, body);
+}
 
 }  // namespace xgrad::kernels::cpu_detail
