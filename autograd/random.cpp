@@ -69,7 +69,9 @@ RngState Generator::take(uint64_t n) {
 }
 
 Generator& default_generator() {
-  static Generator g;  // PyTorch's default seed
+  // PyTorch's default seed. Never destroyed: a draw from a static destructor or a thread still
+  // running at exit finds it whole.
+  static Generator& g = *new Generator;
   return g;
 }
 

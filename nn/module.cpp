@@ -597,8 +597,6 @@ void Module::summary(const Shape& input_shape, std::ostream& os) {
 
 // ---- handles: the Module API, forwarded
 
-namespace detail {
-
 Module* ModuleHandle::checked() const {
   if (!module_) throw Error("nn: use of an empty module handle (constructed from nullptr)");
   return module_.get();
@@ -644,7 +642,5 @@ void ModuleHandle::summary(const Shape& input_shape, std::ostream& os) const {
   checked()->summary(input_shape, os);
 }
 void ModuleHandle::summary(const Shape& input_shape) const { checked()->summary(input_shape); }
-
-}  // namespace detail
 
 }  // namespace xgrad::nn

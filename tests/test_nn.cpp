@@ -93,6 +93,23 @@ TEST_CASE("registering a bad or duplicate name is an error naming it") {
   CHECK(contains(error_of([&] { m.register_parameter("i", zeros({2}, kInt64)); }), "int64"));
 }
 
+TEST_CASE("a moved-from module handle is empty, as the shared_ptr it holds") {
+  nn::Linear a(2, 3);
+  nn::Linear b = std::move(a);
+  CHECK(a.is_empty());
+  CHECK(a.get() == nullptr);
+  CHECK(a.ptr() == nullptr);
+  CHECK(contains(error_of([&] { a->forward(zeros({1, 2})); }), "empty module handle"));
+  nn::Module m("M");
+  CHECK(contains(error_of([&] { m.register_module("a", a); }), "empty"));
+  REQUIRE(b.get() != nullptr);
+  CHECK(b.ptr().get() == b.get());
+  CHECK(b(zeros({1, 2})).shape() == Shape{1, 3});
+  a = b;  // assigning gives the moved-from handle both pointers back
+  CHECK(a.get() == b.get());
+  CHECK(a.ptr() == b.ptr());
+}
+
 TEST_CASE("a parameter shared by two modules is listed once") {
   nn::Linear a(3, 3), b(3, 3);
   b->weight = a->weight;  // tie

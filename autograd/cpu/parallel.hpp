@@ -17,9 +17,6 @@ void set_parallel_threads(int n);  // n >= 1 (set_num_threads checks); waits for
 // hand-off costs more than the second core saves).
 inline constexpr int64_t kParallelElements = int64_t{1} << 18;
 
-// Calls body(begin, count) over [0, n): in pieces on parallel_threads() threads when n reaches
-// kParallelElements, else once. For loops whose every element is independent of the others, so
-// the result does not depend on the split. Pieces are multiples of 64 elements (cache lines).
 // Calls fn(t) once for every t in [0, tasks), spread over parallel_threads() threads, and returns
 // when all calls are done. Runs everything on the calling thread when called from inside another
 // parallel_for or while the workers are busy with another caller's loop. fn must not throw.
@@ -38,6 +35,9 @@ template <class F>
   });
 }
 
+// Calls body(begin, count) over [0, n): in pieces on parallel_threads() threads when n reaches
+// kParallelElements, else once. For loops whose every element is independent of the others, so
+// the result does not depend on the split. Pieces are multiples of 64 elements (cache lines).
 template <class F>
 inline void parallel_range(int64_t n, F&& body) {
   if (n < kParallelElements) return body(int64_t{0}, n);

@@ -229,10 +229,9 @@ inline const char* py_bool(bool v) { return v ? "True" : "False"; }
 
 // ---- handles
 
-namespace detail {
 /// What every module handle has whatever its module's type: the shared owner, and the Module API
 /// forwarded (defined once in the library rather than once per module type in every user's
-/// compile).
+/// compile). Used through ModuleHolder.
 class ModuleHandle {
  public:
   /// \copydoc xgrad::nn::Module::register_forward_pre_hook
@@ -287,19 +286,28 @@ class ModuleHandle {
   explicit operator bool() const { return module_ != nullptr; }
 
  protected:
+  /// An empty handle.
   ModuleHandle() = default;
   /// Takes shared ownership of `module` (may be null: an empty handle).
   explicit ModuleHandle(ModulePtr module) : module_(std::move(module)) {}
+  /// Copies and moves only as part of a ModuleHolder (which keeps its typed pointer in step).
+  ModuleHandle(const ModuleHandle&) = default;
+  /// \copydoc ModuleHandle(const ModuleHandle&)
+  ModuleHandle(ModuleHandle&&) noexcept = default;
+  /// \copydoc ModuleHandle(const ModuleHandle&)
+  ModuleHandle& operator=(const ModuleHandle&) = default;
+  /// \copydoc ModuleHandle(const ModuleHandle&)
+  ModuleHandle& operator=(ModuleHandle&&) noexcept = default;
+  ~ModuleHandle() = default;
   /// The module; throws xgrad::Error when the handle is empty.
   Module* checked() const;
   ModulePtr module_;  ///< the owner; the derived handle keeps a typed pointer beside it
 };
-}  // namespace detail
 
 /// Value-semantics handle to a module of type Impl (LibTorch's ModuleHolder): `->` reaches the
 /// module, `()` calls its forward, and the Module API is forwarded so `model.parameters()` works.
 template <class Impl>
-class ModuleHolder : public detail::ModuleHandle {
+class ModuleHolder : public ModuleHandle {
  public:
   /// The module class the handle holds.
   using element_type = Impl;
@@ -326,10 +334,10 @@ class ModuleHolder : public detail::ModuleHandle {
   Impl* operator->() const { return typed(); }
   /// The module; throws xgrad::Error when the handle is empty.
   Impl& operator*() const { return *typed(); }
-  /// The module, or nullptr when the handle is empty.
-  Impl* get() const { return impl_; }
-  /// The shared owner of the module (null when empty).
-  std::shared_ptr<Impl> ptr() const { return std::shared_ptr<Impl>(module_, impl_); }
+  /// The module, or nullptr when the handle is empty (or was moved from).
+  Impl* get() const { return module_ ? impl_ : nullptr; }
+  /// The shared owner of the module (null when empty), a new shared_ptr each call.
+  std::shared_ptr<Impl> ptr() const { return std::shared_ptr<Impl>(module_, get()); }
 
   /// Calls the module's forward; a one-tensor forward is also shown to summary().
   template <class... Args>
