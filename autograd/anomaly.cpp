@@ -96,10 +96,9 @@ const char* non_finite(const Tensor& t) {
 }
 }  // namespace
 
-std::unique_ptr<AnomalyRecord> anomaly_record(const char* op,
-                                              std::initializer_list<const Tensor*> inputs) {
+std::unique_ptr<AnomalyRecord> anomaly_record(const char* op, const Tensor* const* inputs, size_t n) {
   std::string s;
-  for (auto* t : inputs) describe(s, *t);
+  for (size_t i = 0; i < n; ++i) describe(s, *inputs[i]);
   return make_record(op, std::move(s));
 }
 

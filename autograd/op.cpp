@@ -100,21 +100,23 @@ void check_int64_scalar(const char* op, const Tensor& t, double s) {
                ".to(kFloat64) first");
 }
 
-Recorder::Recorder(const char* op, Tensor& out, std::initializer_list<const Tensor*> inputs) : op_(op), out_(out) {
+RecorderBase::RecorderBase(const char* op, Tensor& out, const Tensor* const* inputs, size_t n)
+    : op_(op), out_(out) {
   if (autograd::is_anomaly_enabled()) [[unlikely]] {
-    anomaly_ = anomaly_record(op, inputs);
+    anomaly_ = anomaly_record(op, inputs, n);
     check_forward_output(*anomaly_, out, 0);
   }
   if (!GradMode::is_enabled()) return;
-  for (auto* t : inputs) on_ = on_ || (t->defined() && t->requires_grad());
+  for (size_t i = 0; i < n; ++i) on_ = on_ || (inputs[i]->defined() && inputs[i]->requires_grad());
   if (!on_) return;
-  if (inputs.size() > std::size(inline_)) more_.reserve(inputs.size());
-  for (auto* t : inputs) add_input(*t);
+  if (n > std::size(inline_)) more_.reserve(n);
+  for (size_t i = 0; i < n; ++i) add_input(*inputs[i]);
   out.impl()->requires_grad = true;  // before any save_output(), which records it
   out.impl()->output_nr = 0;
 }
 
-Recorder::Recorder(const char* op, Tensor& out, const std::vector<Tensor>& inputs) : op_(op), out_(out) {
+RecorderBase::RecorderBase(const char* op, Tensor& out, const std::vector<Tensor>& inputs)
+    : op_(op), out_(out) {
   if (autograd::is_anomaly_enabled()) [[unlikely]] {
     anomaly_ = anomaly_record(op, inputs);
     check_forward_output(*anomaly_, out, 0);
@@ -128,7 +130,7 @@ Recorder::Recorder(const char* op, Tensor& out, const std::vector<Tensor>& input
   out.impl()->output_nr = 0;
 }
 
-void Recorder::add_input(const Tensor& t) {
+void RecorderBase::add_input(const Tensor& t) {
   Edge e = t.defined() ? gradient_edge(t) : Edge{};
   if (n_ < std::size(inline_) && more_.capacity() == 0) {
     inline_[n_++] = std::move(e);
@@ -138,7 +140,7 @@ void Recorder::add_input(const Tensor& t) {
   ++n_;
 }
 
-void Recorder::attach(std::shared_ptr<Node> node) {
+void RecorderBase::attach(std::shared_ptr<Node> node) {
   if (anomaly_) [[unlikely]]
     keep_anomaly_record(node.get(), std::move(anomaly_));
   out_.impl()->grad_fn = std::move(node);

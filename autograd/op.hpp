@@ -46,8 +46,7 @@ struct AnomalyRecord {
   std::string inputs;  // "[2, 3] float64, [3] float64"
   std::string site;    // "file:line in 'function'", or empty
 };
-std::unique_ptr<AnomalyRecord> anomaly_record(const char* op,
-                                              std::initializer_list<const Tensor*> inputs);
+std::unique_ptr<AnomalyRecord> anomaly_record(const char* op, const Tensor* const* inputs, size_t n);
 std::unique_ptr<AnomalyRecord> anomaly_record(const char* op, const std::vector<Tensor>& inputs);
 void keep_anomaly_record(const Node* node, std::unique_ptr<AnomalyRecord> record);
 void forget_anomaly_record(const Node* node);
@@ -171,13 +170,15 @@ class FnNodeWith final : public FnNode<F> {
 //   r.backward([a = r.save(a), b = r.save(b)](Grads& g) { if (g.needs(0)) g[0] = mul(g.out, g(b)); ... });
 // r.needs(i) says whether input i will get a gradient: save only what the formula will read,
 // e.g. `a = r.needs(1) ? r.save(a) : SavedTensor()`.
-class Recorder {
+//
+// The number of inputs is part of the type (Recorder<2> for {&a, &b}, deduced from the braces;
+// Recorder<0> for a vector of inputs), so each formula makes one node type: the node of the
+// right size, its vtable and its control block. With the count known only at run time, every
+// formula instantiated all four sizes.
+class RecorderBase {
  public:
-  Recorder(const char* op, Tensor& out, std::initializer_list<const Tensor*> inputs);
-  Recorder(const char* op, Tensor& out, const std::vector<Tensor>& inputs);
-  ~Recorder() = default;  // inline: an op without a graph pays for no call
-  Recorder(const Recorder&) = delete;
-  Recorder& operator=(const Recorder&) = delete;
+  RecorderBase(const RecorderBase&) = delete;
+  RecorderBase& operator=(const RecorderBase&) = delete;
   explicit operator bool() const { return on_; }
   bool needs(size_t i) const { return i < n_ && edges()[i].valid(); }
 
@@ -189,17 +190,22 @@ class Recorder {
     saves_ = true;
     return SavedTensor(out_, true);
   }
-  template <class F>
-  void backward(F f) {
-    switch (n_) {
-      case 1: return attach(pool::make_shared<FnNodeWith<F, 1>>(op_, std::move(f), saves_, edges()));
-      case 2: return attach(pool::make_shared<FnNodeWith<F, 2>>(op_, std::move(f), saves_, edges()));
-      case 3: return attach(pool::make_shared<FnNodeWith<F, 3>>(op_, std::move(f), saves_, edges()));
-      default: {
-        auto node = pool::make_shared<FnNode<F>>(op_, std::move(f), saves_);
-        node->take_edges(edges(), n_);
-        return attach(std::move(node));
-      }
+
+ protected:
+  RecorderBase(const char* op, Tensor& out, const Tensor* const* inputs, size_t n);
+  RecorderBase(const char* op, Tensor& out, const std::vector<Tensor>& inputs);
+  ~RecorderBase() = default;  // inline: an op without a graph pays for no call
+
+  // The node of formula f with N inputs, its edges inside it (N of 1 to 3) or in an array of
+  // their own (N of 0: the count is n_).
+  template <size_t N, class F>
+  void make_node(F&& f) {
+    if constexpr (N >= 1 && N <= 3) {
+      attach(pool::make_shared<FnNodeWith<F, N>>(op_, std::move(f), saves_, edges()));
+    } else {
+      auto node = pool::make_shared<FnNode<F>>(op_, std::move(f), saves_);
+      node->take_edges(edges(), n_);
+      attach(std::move(node));
     }
   }
 
@@ -216,6 +222,29 @@ class Recorder {
   std::vector<Edge> more_;  // ops of more than four inputs
   std::unique_ptr<AnomalyRecord> anomaly_;  // anomaly mode only
 };
+
+template <size_t N>
+class Recorder : public RecorderBase {
+ public:
+  Recorder(const char* op, Tensor& out, const Tensor* const (&inputs)[N])
+      : RecorderBase(op, out, inputs, N) {}
+  template <class F>
+  void backward(F f) {
+    make_node<N>(std::move(f));
+  }
+};
+// Inputs counted at run time.
+template <>
+class Recorder<0> : public RecorderBase {
+ public:
+  Recorder(const char* op, Tensor& out, const std::vector<Tensor>& inputs)
+      : RecorderBase(op, out, inputs) {}
+  template <class F>
+  void backward(F f) {
+    make_node<0>(std::move(f));
+  }
+};
+Recorder(const char*, Tensor&, const std::vector<Tensor>&) -> Recorder<0>;
 
 // Forward helpers: allocate the output and run the device's kernel.
 Tensor unary_kernel(const char* op, kernels::Unary k, const Tensor& x, double a = 0, double b = 0);

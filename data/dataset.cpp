@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "autograd/json.hpp"
 #include "autograd/random_internal.hpp"
 #include "xgrad/data/files.hpp"
 
@@ -155,14 +155,14 @@ SplitIndices read_split_indices(const std::string& path) {
   const std::string where = "read_split_indices: '" + path + "'";
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text);
+    j = json_io::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw Error(where + ": not valid JSON: " + e.what());
   }
   // Integers only: a float such as 1e300 does not convert to int64 (nlohmann's get would).
   auto integer = [&](const nlohmann::json& v, const std::string& field) {
     if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX))
-      throw Error(where + ": " + field + " must be an integer, got " + v.dump());
+      throw Error(where + ": " + field + " must be an integer, got " + json_io::dump(v));
     return v.get<int64_t>();
   };
   auto member = [&](const char* key) -> const nlohmann::json& {

@@ -6,9 +6,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 
 #include "xgrad/nn/activation.hpp"
 #include "xgrad/nn/container.hpp"
@@ -20,10 +20,12 @@
 #include "xgrad/nn/normalization.hpp"
 #include "xgrad/nn/pooling.hpp"
 #include "xgrad/nn/serialize.hpp"
+#include "autograd/json.hpp"
 
 namespace xgrad::nn {
 
 namespace fs = std::filesystem;
+// Written with the members in the order they are set; read back (json_io) into nlohmann::json.
 using json = nlohmann::ordered_json;
 
 // ---- the registry
@@ -406,10 +408,12 @@ void save_model(const Module& model, const std::string& dir) {
                 (ec ? ": " + ec.message() : ""));
   // Weights first: a model.json is only ever beside the weights it describes.
   save(model, (fs::path(dir) / "model.safetensors").string(), {{"format", "xgrad.model"}});
-  write_text_atomically((fs::path(dir) / "model.json").string(), doc.dump(2) + "\n");
+  write_text_atomically((fs::path(dir) / "model.json").string(), json_io::dump(doc, 2) + "\n");
 }
 
 // ---- load
+
+using doc_json = nlohmann::json;
 
 namespace {
 
@@ -424,25 +428,25 @@ struct Reader {
     throw Error("load_model: \"" + file + "\": " + field + ": " + what);
   }
 
-  const json& member(const json& obj, const std::string& key, const std::string& field) const {
+  const doc_json& member(const doc_json& obj, const std::string& key, const std::string& field) const {
     auto it = obj.find(key);
     if (it == obj.end()) fail(join(field, key), "missing");
     return *it;
   }
 
-  const std::string& string_at(const json& obj, const std::string& key,
+  const std::string& string_at(const doc_json& obj, const std::string& key,
                                const std::string& field) const {
-    const json& v = member(obj, key, field);
+    const doc_json& v = member(obj, key, field);
     if (!v.is_string())
       fail(join(field, key), "expected a string, got " + std::string(v.type_name()));
     return v.get_ref<const std::string&>();
   }
 
-  ModulePtr build(const json& spec, const std::string& field) const {
+  ModulePtr build(const doc_json& spec, const std::string& field) const {
     if (!spec.is_object()) fail(field, "expected an object, got " + std::string(spec.type_name()));
     const std::string& type = string_at(spec, "type", field);
     if (type == "Sequential") {
-      const json& layers = member(spec, "layers", field);
+      const doc_json& layers = member(spec, "layers", field);
       if (!layers.is_array())
         fail(field + ".layers", "expected an array, got " + std::string(layers.type_name()));
       auto seq = std::make_shared<SequentialImpl>();
@@ -476,7 +480,7 @@ struct Reader {
           args.set(k, v.get<double>());
         else if (v.is_string())
           args.set(k, v.get<std::string>());
-        else if (v.is_array() && std::all_of(v.begin(), v.end(), [](const json& e) {
+        else if (v.is_array() && std::all_of(v.begin(), v.end(), [](const doc_json& e) {
                    return e.is_number_integer();
                  }))
           args.set(k, v.get<std::vector<int64_t>>());
@@ -501,19 +505,21 @@ ModulePtr load_model(const std::string& dir) {
   Reader r{(fs::path(dir) / "model.json").string()};
   std::ifstream f(r.file, std::ios::binary);
   if (!f) throw Error("load_model: cannot open \"" + r.file + "\"");
-  json doc;
+  std::string text{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+  if (f.bad()) throw Error("load_model: reading \"" + r.file + "\" failed");
+  doc_json doc;
   try {
-    doc = json::parse(f);
-  } catch (const json::exception& e) {
+    doc = json_io::parse(text);
+  } catch (const nlohmann::json::exception& e) {
     throw Error("load_model: \"" + r.file + "\": not valid JSON: " + e.what());
   }
   if (!doc.is_object())
     r.fail("the document", "expected an object, got " + std::string(doc.type_name()));
   if (const std::string& format = r.string_at(doc, "format", ""); format != "xgrad.model")
     r.fail("format", "expected \"xgrad.model\", got \"" + format + "\"");
-  const json& version = r.member(doc, "version", "");
+  const doc_json& version = r.member(doc, "version", "");
   if (!version.is_number_integer() || version.get<int64_t>() != 1)
-    r.fail("version", "expected 1, got " + version.dump());
+    r.fail("version", "expected 1, got " + json_io::dump(version));
   const std::string& dtype = r.string_at(doc, "dtype", "");
   if (dtype != "float32" && dtype != "float64")
     r.fail("dtype", "expected \"float32\" or \"float64\", got \"" + dtype + "\"");

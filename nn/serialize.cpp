@@ -12,8 +12,9 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <vector>
+
+#include "autograd/json.hpp"
 
 namespace xgrad::nn {
 
@@ -142,7 +143,7 @@ void save(const StateDict& state, const std::string& path, const Metadata& metad
     cpu.push_back(std::move(c));
   }
   if (!metadata.empty()) header["__metadata__"] = metadata;
-  std::string text = header.dump();
+  std::string text = json_io::dump(header);
   text.append((8 - text.size() % 8) % 8, ' ');  // keeps the data area 8-byte aligned
   char length[8];
   uint64_t n = text.size();
@@ -221,7 +222,7 @@ json read_header(const std::string& path, Fd& fd, uint64_t& data_size, uint64_t&
   read_all(fd.fd, text.data(), header_size, 8, path);
   json header;
   try {
-    header = json::parse(text);
+    header = json_io::parse(text);
   } catch (const json::exception& e) {
     bad(std::string("header is not valid JSON: ") + e.what());
   }

@@ -34,7 +34,7 @@ class Pool {
   }
 
   // false when another caller's loop holds the pool.
-  bool run(int64_t tasks, const std::function<void(int64_t)>& fn) {
+  bool run(int64_t tasks, const LoopBody& fn) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
     {
@@ -56,7 +56,7 @@ class Pool {
   }
 
  private:
-  int64_t take_all(const std::function<void(int64_t)>& fn, int64_t tasks) {
+  int64_t take_all(const LoopBody& fn, int64_t tasks) {
     t_inside = true;
     int64_t count = 0;
     for (int64_t t = next_.fetch_add(1); t < tasks; t = next_.fetch_add(1), ++count) fn(t);
@@ -71,7 +71,7 @@ class Pool {
       wake_.wait(lock, [&] { return stop_ || (generation_ != seen && fn_ != nullptr); });
       if (stop_) return;
       seen = generation_;
-      const std::function<void(int64_t)>* fn = fn_;
+      const LoopBody* fn = fn_;
       const int64_t tasks = tasks_;
       ++active_;
       lock.unlock();
@@ -87,7 +87,7 @@ class Pool {
   std::mutex busy_;   // one loop at a time
   std::mutex mutex_;  // guards the fields below
   std::condition_variable wake_, finished_;
-  const std::function<void(int64_t)>* fn_ = nullptr;
+  const LoopBody* fn_ = nullptr;
   int64_t tasks_ = 0, done_ = 0;
   int active_ = 0;  // workers inside the current loop
   std::atomic<int64_t> next_{0};
@@ -127,7 +127,7 @@ void set_parallel_threads(int n) {
   g_threads.store(n);
 }
 
-void parallel_for(int64_t tasks, const std::function<void(int64_t)>& fn) {
+void parallel_for(int64_t tasks, LoopBody fn) {
   if (tasks <= 0) return;
   const int threads = parallel_threads();
   if (tasks > 1 && !t_inside && threads > 1) {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <functional>
+#include <type_traits>
 
 namespace xgrad::kernels::cpu_detail {
 
@@ -17,10 +17,31 @@ void set_parallel_threads(int n);  // n >= 1 (set_num_threads checks); waits for
 // hand-off costs more than the second core saves).
 inline constexpr int64_t kParallelElements = int64_t{1} << 18;
 
+// A loop body as parallel_for holds it: the callable's address and a function that calls it.
+// Unlike std::function it copies nothing and allocates nothing, and each body type adds one small
+// thunk to the library (std::function added an invoker, a manager and a type_info name).
+// It refers to the callable, which must outlive it: pass the lambda in the call itself.
+class LoopBody {
+ public:
+  template <class F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, LoopBody>)
+  LoopBody(F&& f)  // NOLINT(google-explicit-constructor): a lambda converts as to std::function
+      : fn_(const_cast<void*>(static_cast<const void*>(&f))), call_(&call<std::remove_reference_t<F>>) {}
+  void operator()(int64_t t) const { call_(fn_, t); }
+
+ private:
+  template <class F>
+  static void call(void* fn, int64_t t) {
+    (*static_cast<F*>(fn))(t);
+  }
+  void* fn_;
+  void (*call_)(void*, int64_t);
+};
+
 // Calls fn(t) once for every t in [0, tasks), spread over parallel_threads() threads, and returns
 // when all calls are done. Runs everything on the calling thread when called from inside another
 // parallel_for or while the workers are busy with another caller's loop. fn must not throw.
-void parallel_for(int64_t tasks, const std::function<void(int64_t)>& fn);
+void parallel_for(int64_t tasks, LoopBody fn);
 
 // parallel_range's split, kept out of line so that the small-n test inlines into every kernel.
 template <class F>
