@@ -126,6 +126,10 @@ struct Window2d {
   int64_t batch, channels, height, width;
   int64_t kh, kw, sh, sw, ph, pw, dh, dw;
   int64_t out_h, out_w;
+  // The columns' layout: [channels kh kw, batch out_h out_w] (pooling: a window's entries down a
+  // column), or by image, [batch, channels kh kw, out_h out_w] (convolution: one GEMM per image
+  // writes its output straight into [batch, channels_out, out_h out_w]).
+  bool by_image = false;
 };
 
 // Each entry: name, return type, parameters. Output tensors come preallocated with the right
@@ -187,7 +191,8 @@ struct Window2d {
   X(softmax, void, (const Tensor& x, Tensor& out, int64_t outer, int64_t n, int64_t inner, bool log)) \
   /* x [batch, channels, height, width] -> out [channels * kh * kw, batch * out_h * out_w]: row  \
      (c, i, j) holds x[b, c, y * sh - ph + i * dh, x * sw - pw + j * dw] at column (b, y, x), or  \
-     pad_value where that lies outside x */                                                       \
+     pad_value where that lies outside x; with w.by_image, out [batch, channels kh kw, out_h out_w] \
+     holds the same entries */                                                                    \
   X(im2col, void, (const Tensor& x, Tensor& out, const Window2d& w, double pad_value))            \
   /* the adjoint of im2col: out [batch, channels, height, width] = the sum of every column entry   \
      that im2col read from each pixel (out is overwritten) */                                     \

@@ -1,8 +1,8 @@
 // Convolution and pooling over images [N, C, H, W]. Two primitives carry the windows: im2col
 // (each window as a column) and col2im (its adjoint, the backward of im2col and the other way
 // round). Everything else is written with differentiable ops on top, so second derivatives come
-// for free: conv2d is im2col then one GEMM per group (the kernel table's GEMM, so deterministic
-// mode holds), max_pool2d a gather at the window maxima, avg_pool2d a mean over the columns,
+// for free: conv2d is im2col then one GEMM per image and group (the kernel table's GEMM, so
+// deterministic mode holds), max_pool2d a gather at the window maxima, avg_pool2d a mean over the columns,
 // adaptive_avg_pool2d two small matrix products.
 #include <algorithm>
 #include <cmath>
@@ -28,11 +28,13 @@ std::string pair_str(int64_t h, int64_t w) {
   return s + ")";
 }
 
-// cols [C kh kw, N out_h out_w] from x [N, C, H, W]; positions outside x read `pad`.
+// cols [C kh kw, N out_h out_w] (w.by_image: [N, C kh kw, out_h out_w]) from x [N, C, H, W];
+// positions outside x read `pad`.
 Tensor col2im(const char* op, const Tensor& cols, const Window2d& w);
 Tensor im2col(const char* op, const Tensor& x, const Window2d& w, double pad) {
-  Tensor out =
-      make_tensor({w.channels * w.kh * w.kw, w.batch * w.out_h * w.out_w}, x.dtype(), x.device());
+  const int64_t rows = w.channels * w.kh * w.kw, L = w.out_h * w.out_w;
+  Tensor out = make_tensor(w.by_image ? Shape{w.batch, rows, L} : Shape{rows, w.batch * L},
+                           x.dtype(), x.device());
   if (out.numel()) kernels_for(x, op).im2col(x, out, w, pad);
   if (Recorder r{op, out, {&x}}) r.backward([op, w](Grads& g) { g[0] = col2im(op, g.out, w); });
   return out;
@@ -167,14 +169,15 @@ Tensor conv2d_impl(const char* op, const Tensor& input, const Tensor& weight, co
     fail(op, "padding must be a size, \"same\" or \"valid\", got \"" + padding.mode + "\"");
   }
   Window2d w = window(op, s, k, stride, pad, dilation, same);
+  w.by_image = true;
   int64_t N = s[0], L = w.out_h * w.out_w, K = Cg * k.h * k.w;
-  Tensor cols = im2col(op, x, w, 0.0);  // [C kh kw, N L]: group g's rows are one block
-  Tensor y = groups == 1
-                 ? mm(reshape(weight, {O, K}), cols)
-                 : mm(reshape(weight, {groups, O / groups, K}), reshape(cols, {groups, K, N * L}));
-  y = reshape(y, {O, N, L});
-  y = N == 1 ? reshape(y, {1, O, w.out_h, w.out_w})
-             : reshape(permute(y, {1, 0, 2}), {N, O, w.out_h, w.out_w});
+  // [N, C kh kw, L], group g's rows one block in each image: one GEMM per image (and group) writes
+  // y in its own layout, with no copy to reorder it.
+  Tensor cols = im2col(op, x, w, 0.0);
+  Tensor y = groups == 1 ? mm(reshape(weight, {O, K}), cols)
+                         : matmul(reshape(weight, {groups, O / groups, K}),
+                                  reshape(cols, {N, groups, K, L}));
+  y = reshape(y, {N, O, w.out_h, w.out_w});
   if (bias.defined()) y = add(y, reshape(bias, {1, O, 1, 1}));
   return b.out(y);
 }

@@ -7,14 +7,28 @@
 namespace xgrad::cuda::kernels {
 namespace {
 
-// out [channels * kh * kw, batch * out_h * out_w]; entry e = row * columns + column.
+// Where the entry of row `row` (c kh kw + i kw + j), image b and output position p (oy out_w + ox)
+// lies in the columns: [channels kh kw, batch, L], or by image [batch, channels kh kw, L].
+__device__ inline int64_t column_entry(const Window2d& w, int64_t row, int64_t b, int64_t p) {
+  const int64_t L = w.out_h * w.out_w;
+  return (w.by_image ? b * w.channels * w.kh * w.kw + row : row * w.batch + b) * L + p;
+}
+
+// out as column_entry lays it out; entry e = (row, image, position) in that order.
 template <class T>
 __global__ void im2col_kernel(const T* x, T* out, Window2d w, T pad, int64_t total) {
-  const int64_t L = w.out_h * w.out_w, columns = w.batch * L, kk = w.kh * w.kw;
+  const int64_t L = w.out_h * w.out_w, rows = w.channels * w.kh * w.kw, kk = w.kh * w.kw;
   for (int64_t e = thread_index(); e < total; e += thread_stride()) {
-    int64_t col = e % columns, row = e / columns;
+    int64_t p = e % L, row, b;
+    if (w.by_image) {
+      row = e / L % rows;
+      b = e / L / rows;
+    } else {
+      b = e / L % w.batch;
+      row = e / L / w.batch;
+    }
     int64_t c = row / kk, i = row / w.kw % w.kh, j = row % w.kw;
-    int64_t b = col / L, oy = col % L / w.out_w, ox = col % w.out_w;
+    int64_t oy = p / w.out_w, ox = p % w.out_w;
     int64_t iy = oy * w.sh - w.ph + i * w.dh, ix = ox * w.sw - w.pw + j * w.dw;
     bool inside = iy >= 0 && iy < w.height && ix >= 0 && ix < w.width;
     out[e] = inside ? x[((b * w.channels + c) * w.height + iy) * w.width + ix] : pad;
@@ -24,7 +38,7 @@ __global__ void im2col_kernel(const T* x, T* out, Window2d w, T pad, int64_t tot
 // out [batch, channels, height, width]: pixel e sums the column entries that im2col read from it.
 template <class T>
 __global__ void col2im_kernel(const T* cols, T* out, Window2d w, int64_t total) {
-  const int64_t L = w.out_h * w.out_w, columns = w.batch * L, kk = w.kh * w.kw;
+  const int64_t kk = w.kh * w.kw;
   for (int64_t e = thread_index(); e < total; e += thread_stride()) {
     int64_t ix = e % w.width, iy = e / w.width % w.height,
             c = e / (w.width * w.height) % w.channels, b = e / (w.width * w.height * w.channels);
@@ -35,7 +49,7 @@ __global__ void col2im_kernel(const T* cols, T* out, Window2d w, int64_t total) 
       for (int64_t j = 0; j < w.kw; ++j) {
         int64_t tx = ix + w.pw - j * w.dw;
         if (tx < 0 || tx % w.sw != 0 || tx / w.sw >= w.out_w) continue;
-        sum += cols[(c * kk + i * w.kw + j) * columns + b * L + ty / w.sh * w.out_w + tx / w.sw];
+        sum += cols[column_entry(w, c * kk + i * w.kw + j, b, ty / w.sh * w.out_w + tx / w.sw)];
       }
     }
     out[e] = sum;

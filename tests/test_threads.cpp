@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <limits>
@@ -13,10 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include "autograd/cpu/blas.hpp"
 #include "autograd/cpu/parallel.hpp"
 #include "xgrad/xgrad.hpp"
-
-extern "C" int openblas_get_num_threads(void);
 
 using namespace xgrad;
 
@@ -57,17 +57,42 @@ TEST_CASE("set_num_threads governs the kernels' pool, OpenBLAS stays on one thre
   CHECK(threads_used() == 1);
   Tensor a = randn({512, 512}), b = randn({512, 512});
   Tensor one = matmul(a, b);  // above the small-GEMM bound: pieces on the pool, OpenBLAS on one thread each
-  CHECK(openblas_get_num_threads() == 1);
+  CHECK(kernels::cpu_detail::blas().get_num_threads() == 1);
   CHECK(get_num_threads() == 1);  // still, after work
 
   set_num_threads(3);  // more than this machine may have: the user's choice, honoured
   CHECK(get_num_threads() == 3);
   CHECK(threads_used() == 3);
   Tensor three = matmul(a, b);
-  CHECK(openblas_get_num_threads() == 1);  // never OpenBLAS's threads beside the pool's
+  CHECK(kernels::cpu_detail::blas().get_num_threads() == 1);  // never OpenBLAS's threads beside the pool's
   CHECK(same_bits(one, three));
   (void)matmul(randn({4, 4}), randn({4, 4}));  // small: on the calling thread, setting unchanged
   CHECK(get_num_threads() == 3);
+}
+
+TEST_CASE("OpenBLAS runs the kernels this CPU supports, not its Prescott fallback, and the environment is left as found") {
+  using kernels::cpu_detail::blas;
+  using kernels::cpu_detail::supported_core;
+  const char* env = std::getenv("OPENBLAS_CORETYPE");
+  const std::string before = env ? env : "(unset)";
+  const auto& b = blas();
+  const std::string supports = supported_core() ? supported_core() : "neither SkylakeX nor Haswell";
+  const std::string seen = "OpenBLAS core: " + b.core + (b.corrected.empty() ? "" : " (" + b.corrected + ")") +
+                           ", OPENBLAS_CORETYPE " + before + ", this CPU supports " + supports +
+                           (b.preloaded ? ", OpenBLAS linked by the program" : "");
+  MESSAGE(seen);
+  CHECK(!b.core.empty());
+  // Only Prescott is replaced, only where the user named no core and xgrad opened OpenBLAS first.
+  if (!env && supported_core() && !b.preloaded) CHECK(b.core != "Prescott");
+  if (env) CHECK(b.corrected.empty());
+  const char* after = std::getenv("OPENBLAS_CORETYPE");
+  CHECK((after ? after : "(unset)") == before);
+  // The functions it found compute: sgemm, dgemm, gemv (a row) and ger (an outer product).
+  Tensor a = tensor({1, 2, 3, 4, 5, 6}, {2, 3}), c = tensor({1, 0, 2, 1, 0, 3}, {3, 2});
+  CHECK(matmul(a, c).to_vector<float>() == std::vector<float>{5, 11, 14, 23});
+  CHECK(matmul(a.to(kFloat64), c.to(kFloat64)).to_vector<double>() == std::vector<double>{5, 11, 14, 23});
+  CHECK(matmul(a[0].reshape({1, 3}), c).to_vector<float>() == std::vector<float>{5, 11});
+  CHECK(matmul(a.reshape({6, 1}), c.reshape({1, 6})).sum().item<double>() == 21.0 * 7.0);
 }
 
 TEST_CASE("large GEMMs: the same bits on 1, 2 and 3 threads, for every transpose and a batch") {

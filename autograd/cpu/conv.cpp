@@ -1,5 +1,5 @@
 // Sliding-window kernels for convolution and pooling: im2col lays each window out as a column so
-// that a convolution is one GEMM; col2im adds columns back into images (its adjoint). Rows
+// that a convolution is one GEMM per image; col2im adds columns back into images (its adjoint). Rows
 // (channel, i, j) are split over the parallel_for threads; each writes its own rows (im2col) or
 // its own channel (col2im), so the sums run in a fixed order on any thread count.
 #include <algorithm>
@@ -18,6 +18,12 @@ inline void valid_range(int64_t off, int64_t sw, int64_t width, int64_t out_w, i
   if (hi < lo) hi = lo;
 }
 
+// Where row `row`'s columns of image b start, in units of out_h * out_w: the columns of a row are
+// one block per image, ordered by row then image, or (by_image) by image then row.
+inline int64_t column_block(const Window2d& w, int64_t row, int64_t b) {
+  return w.by_image ? b * w.channels * w.kh * w.kw + row : row * w.batch + b;
+}
+
 }  // namespace
 
 void im2col(const Tensor& x, Tensor& out, const Window2d& w, double pad_value) {
@@ -32,9 +38,9 @@ void im2col(const Tensor& x, Tensor& out, const Window2d& w, double pad_value) {
       const int64_t xoff = j * w.dw - w.pw;
       int64_t lo, hi;
       valid_range(xoff, w.sw, w.width, w.out_w, lo, hi);
-      T* dst = po + row * w.batch * L;
       for (int64_t b = 0; b < w.batch; ++b) {
         const T* img = px + (b * w.channels + c) * HW;
+        T* dst = po + column_block(w, row, b) * L;
         for (int64_t y = 0; y < w.out_h; ++y, dst += w.out_w) {
           const int64_t iy = y * w.sh - w.ph + i * w.dh;
           if (iy < 0 || iy >= w.height) {
@@ -67,9 +73,9 @@ void col2im(const Tensor& cols, Tensor& out, const Window2d& w) {
         const int64_t xoff = j * w.dw - w.pw;
         int64_t lo, hi;
         valid_range(xoff, w.sw, w.width, w.out_w, lo, hi);
-        const T* src = pc + row * w.batch * L;
         for (int64_t b = 0; b < w.batch; ++b) {
           T* img = po + (b * w.channels + c) * HW;
+          const T* src = pc + column_block(w, row, b) * L;
           for (int64_t y = 0; y < w.out_h; ++y, src += w.out_w) {
             const int64_t iy = y * w.sh - w.ph + i * w.dh;
             if (iy < 0 || iy >= w.height) continue;

@@ -1,12 +1,11 @@
 // Batched GEMM through CBLAS, straight into the output: transposes are flags, never copies.
 // No xtensor-blas here: its xlinalg and <cblas.h> clash in one compile unit.
-#include <cblas.h>
-
 #include <algorithm>
 #include <atomic>
 #include <climits>
 #include <string>
 
+#include "autograd/cpu/blas.hpp"
 #include "autograd/cpu/cpu.hpp"
 #include "autograd/cpu/parallel.hpp"
 
@@ -15,12 +14,12 @@ namespace {
 
 void gemm_call(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda,
                const float* b, int ldb, float beta, float* c, int ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
+  blas().sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
               k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 void gemm_call(bool ta, bool tb, int m, int n, int k, double alpha, const double* a, int lda,
                const double* b, int ldb, double beta, double* c, int ldc) {
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
+  blas().dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
               k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
@@ -28,18 +27,18 @@ void gemm_call(bool ta, bool tb, int m, int n, int k, double alpha, const double
 // which costs more than the arithmetic when one extent is 1 (a batch of one sample, a bias-free
 // outer product). y = op(A) x with A row-major [rows, cols]:
 void gemv_call(bool trans, int rows, int cols, float alpha, const float* a, const float* x, float beta, float* y) {
-  cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, rows, cols, alpha, a, cols, x, 1, beta, y, 1);
+  blas().sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, rows, cols, alpha, a, cols, x, 1, beta, y, 1);
 }
 void gemv_call(bool trans, int rows, int cols, double alpha, const double* a, const double* x, double beta,
                double* y) {
-  cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, rows, cols, alpha, a, cols, x, 1, beta, y, 1);
+  blas().dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, rows, cols, alpha, a, cols, x, 1, beta, y, 1);
 }
 // c[m, n] += alpha x y^T
 void ger_call(int m, int n, float alpha, const float* x, const float* y, float* c) {
-  cblas_sger(CblasRowMajor, m, n, alpha, x, 1, y, 1, c, n);
+  blas().sger(CblasRowMajor, m, n, alpha, x, 1, y, 1, c, n);
 }
 void ger_call(int m, int n, double alpha, const double* x, const double* y, double* c) {
-  cblas_dger(CblasRowMajor, m, n, alpha, x, 1, y, 1, c, n);
+  blas().dger(CblasRowMajor, m, n, alpha, x, 1, y, 1, c, n);
 }
 
 // One thread policy: OpenBLAS always runs on the calling thread, and xgrad's own pool
@@ -53,7 +52,8 @@ void ger_call(int m, int n, double alpha, const double* x, const double* y, doub
 constexpr int64_t kSmallGemm = int64_t{1} << 22;
 
 void set_blas_threads(int want) {
-  if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
+  const Blas& b = blas();
+  if (b.get_num_threads() != want) b.set_num_threads(want);
 }
 
 // How many pieces a GEMM of m x n x k is cut into along `extent` (its m or n): a function of the

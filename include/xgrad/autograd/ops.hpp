@@ -282,7 +282,7 @@ struct Padding2d {
   std::string mode;                                     ///< "" (explicit size), "same" or "valid"
 };
 /// x [N, C_in, H, W], weight [C_out, C_in / groups, kh, kw], bias [C_out] or undefined:
-/// im2col, then one GEMM per group (the CPU's and cuBLAS's GEMM).
+/// im2col, then one GEMM per image and group (the CPU's and cuBLAS's GEMM).
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, Int2 stride = 1,
               Padding2d padding = 0, Int2 dilation = 1, int64_t groups = 1, Where loc = {});
 /// x [N, C_in, L] (or [C_in, L]), weight [C_out, C_in / groups, k]: conv2d over a height of 1.
