@@ -1,7 +1,7 @@
 // Sliding-window kernels for convolution and pooling: im2col lays each window out as a column so
-// that a convolution is one GEMM per image; col2im adds columns back into images (its adjoint). Rows
-// (channel, i, j) are split over the parallel_for threads; each writes its own rows (im2col) or
-// its own channel (col2im), so the sums run in a fixed order on any thread count.
+// that a convolution is one GEMM per image; col2im adds columns back into images (its adjoint).
+// im2col splits rows (channel, i, j) over the parallel_for threads, col2im image planes; each
+// task writes its own rows or plane, so the sums run in a fixed order on any thread count.
 #include <algorithm>
 
 #include "autograd/cpu/cpu.hpp"
@@ -66,20 +66,25 @@ void col2im(const Tensor& cols, Tensor& out, const Window2d& w) {
     using T = decltype(tag);
     const T* pc = data<const T>(cols);
     T* po = data<T>(out);
-    parallel_for(w.channels, [&](int64_t c) {
-      for (int64_t b = 0; b < w.batch; ++b) std::fill_n(po + (b * w.channels + c) * HW, HW, T(0));
+    // A task per image plane (b, c): the plane stays in cache while its kh kw rows of columns add
+    // into it. Each pixel adds its entries row by row, on any thread count.
+    parallel_for(w.batch * w.channels, [&](int64_t plane) {
+      const int64_t b = plane / w.channels, c = plane % w.channels;
+      T* img = po + plane * HW;
+      std::fill_n(img, HW, T(0));
       for (int64_t r = 0; r < kk; ++r) {
         const int64_t row = c * kk + r, i = r / w.kw, j = r % w.kw;
         const int64_t xoff = j * w.dw - w.pw;
         int64_t lo, hi;
         valid_range(xoff, w.sw, w.width, w.out_w, lo, hi);
-        for (int64_t b = 0; b < w.batch; ++b) {
-          T* img = po + (b * w.channels + c) * HW;
-          const T* src = pc + column_block(w, row, b) * L;
-          for (int64_t y = 0; y < w.out_h; ++y, src += w.out_w) {
-            const int64_t iy = y * w.sh - w.ph + i * w.dh;
-            if (iy < 0 || iy >= w.height) continue;
-            T* dst = img + iy * w.width + xoff;
+        const T* src = pc + column_block(w, row, b) * L;
+        for (int64_t y = 0; y < w.out_h; ++y, src += w.out_w) {
+          const int64_t iy = y * w.sh - w.ph + i * w.dh;
+          if (iy < 0 || iy >= w.height) continue;
+          T* dst = img + iy * w.width + xoff;
+          if (w.sw == 1) {  // contiguous: vectorized
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox] += src[ox];
+          } else {
             for (int64_t ox = lo; ox < hi; ++ox) dst[ox * w.sw] += src[ox];
           }
         }
