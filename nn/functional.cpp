@@ -4,6 +4,7 @@
 
 #include "xgrad/autograd/function.hpp"
 #include "xgrad/autograd/grad_mode.hpp"
+#include "autograd/cpu/batch_norm.hpp"
 
 namespace xgrad::nn::functional {
 
@@ -113,8 +114,9 @@ Tensor scale_shift(const Tensor& x, const Tensor& mean, const Tensor& scale, con
 // with xc = x - mean, scale = w / sqrt(var + eps) and n values per channel,
 //   dx = g scale - scale sum(g) / n - xc scale sum(g xc) / (n (var + eps)),
 //   dw = sum(g xc) / sqrt(var + eps),  db = sum(g).
-// Eight passes over a batch where the composite's graph took about fifteen. With create_graph the
-// backward recomputes mean and var from x on the graph, so second derivatives see them.
+// On the CPU, the forward is three passes over x and the backward two (autograd/cpu/batch_norm.cpp);
+// elsewhere eight ops' passes, where the composite's graph took about fifteen. With create_graph
+// the backward recomputes mean and var from x on the graph, so second derivatives see them.
 struct BatchNormBatchStats : autograd::Function<BatchNormBatchStats> {
   static constexpr const char* name = "batch_norm";
   static Tensor forward(autograd::Context& ctx, const Tensor& x, const Tensor& weight,
@@ -122,8 +124,16 @@ struct BatchNormBatchStats : autograd::Function<BatchNormBatchStats> {
                         double momentum, double eps) {
     const Shape cs = channel_shape(x);
     const Dims dims = channel_dims(x);
-    Tensor mean = xgrad::mean(x, dims, true);
-    Tensor var = xgrad::var(x, dims, 0, true);
+    const bool fused = x.device().is_cpu();  // autograd/cpu/batch_norm.cpp's passes
+    Tensor mean, var;
+    if (fused) {
+      mean = empty(cs, TensorOptions{x.dtype(), x.device()});
+      var = empty(cs, TensorOptions{x.dtype(), x.device()});
+      kernels::cpu_detail::batch_norm_stats(x, mean, var);
+    } else {
+      mean = xgrad::mean(x, dims, true);
+      var = xgrad::var(x, dims, 0, true);
+    }
     if (running_mean.defined()) {
       const double n = double(x.numel() / x.size(1));
       Tensor rm = running_mean, rv = running_var;  // handles: the caller's buffers, in place
@@ -136,7 +146,13 @@ struct BatchNormBatchStats : autograd::Function<BatchNormBatchStats> {
       ctx.save_for_backward({x, mean, invstd, weight});
     else
       ctx.save_for_backward({x, mean, invstd});
-    return scale_shift(x, mean, channel_scale(invstd, weight, cs), bias, cs);
+    if (!fused) return scale_shift(x, mean, channel_scale(invstd, weight, cs), bias, cs);
+    Tensor scale = channel_scale(invstd, weight, cs);
+    Tensor shift = -(mean * scale);
+    if (bias.defined()) shift = shift + bias.reshape(cs);
+    Tensor y = empty_like(x);
+    kernels::cpu_detail::batch_norm_apply(x, scale, shift, y);
+    return y;
   }
   static std::vector<Tensor> backward(autograd::Context& ctx, const std::vector<Tensor>& g) {
     std::vector<Tensor> s = ctx.saved_tensors();
@@ -151,15 +167,29 @@ struct BatchNormBatchStats : autograd::Function<BatchNormBatchStats> {
     }
     const Tensor& gy = g[0];
     const double n = double(x.numel() / x.size(1));
-    Tensor xc = x - mean;
-    Tensor gsum = sum(gy, dims, true);
-    Tensor gxc = sum(gy * xc, dims, true);
+    // On the CPU outside create_graph: two fused passes (sums, then dx) instead of about eight.
+    const bool fused = x.device().is_cpu() && !GradMode::is_enabled();
+    Tensor xc, gsum, gxc;
+    if (fused) {
+      gsum = empty(cs, TensorOptions{x.dtype(), x.device()});
+      gxc = empty(cs, TensorOptions{x.dtype(), x.device()});
+      kernels::cpu_detail::batch_norm_grad_sums(x, gy, mean, gsum, gxc);
+    } else {
+      xc = x - mean;
+      gsum = sum(gy, dims, true);
+      gxc = sum(gy * xc, dims, true);
+    }
     Tensor dx, dw, db;
     if (ctx.needs_input_grad(0)) {
       Tensor scale = channel_scale(invstd, weight, cs);
       Tensor a = scale * invstd * invstd * gxc * (-1.0 / n);
       Tensor b = scale * gsum * (-1.0 / n);
-      dx = gy * scale + xc * a + b;
+      if (fused) {
+        dx = empty_like(x);
+        kernels::cpu_detail::batch_norm_grad_input(x, gy, mean, scale, a, b, dx);
+      } else {
+        dx = gy * scale + xc * a + b;
+      }
     }
     if (ctx.needs_input_grad(1)) dw = (gxc * invstd).reshape({-1});
     if (ctx.needs_input_grad(2)) db = gsum.reshape({-1});
