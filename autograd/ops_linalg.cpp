@@ -40,6 +40,29 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, Where loc) {
   return out;
 }
 
+namespace {
+// The gradient of an operand that one matrix served for a whole batch: the sum over the batch of
+// each item's product. Built whole, the products [batch, rows, cols] take a copy of the matrix per
+// item (a convolution's weight gradient: one per image); where they would hold more than
+// kMaxBatchPartials elements they are summed in chunks of the batch instead, each chunk's sum
+// added in order (the chunks depend on the shapes only, so the bits do not depend on threads).
+constexpr int64_t kMaxBatchPartials = int64_t{1} << 24;
+template <class Product>
+Tensor summed_over_batch(const Tensor& d, const Tensor& other, const Shape& target, Product product) {
+  if (d.dim() != 3 || other.dim() != 3 || target.ndim() != 2) return sum_to(product(d, other), target);
+  const int64_t batch = d.shape()[0];
+  const int64_t chunk = std::max<int64_t>(1, kMaxBatchPartials / std::max<int64_t>(1, target.numel()));
+  if (chunk >= batch) return sum_to(product(d, other), target);
+  Tensor total;
+  for (int64_t s = 0; s < batch; s += chunk) {
+    const int64_t len = std::min(chunk, batch - s);
+    Tensor part = sum(product(narrow(d, 0, s, len), narrow(other, 0, s, len)), {0});
+    total = total.defined() ? add(total, part) : part;
+  }
+  return total;
+}
+}  // namespace
+
 Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb, Where loc) {
   CallSite site(loc);
   const char* op = "matmul";
@@ -73,14 +96,14 @@ Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb, Where loc) {
   if (Recorder r{op, out, {&a, &b}})
     r.backward([a = r.save(a), b = r.save(b), sa = a.shape(), sb = b.shape(), ta, tb](Grads& g) {
       const Tensor& d = g.out;
-      if (g.needs(0)) {
-        Tensor bv = g(b);
-        g[0] = sum_to(ta ? mm(bv, d, tb, true) : mm(d, bv, false, !tb), sa);
-      }
-      if (g.needs(1)) {
-        Tensor av = g(a);
-        g[1] = sum_to(tb ? mm(d, av, true, ta) : mm(av, d, !ta, false), sb);
-      }
+      if (g.needs(0))
+        g[0] = summed_over_batch(d, g(b), sa, [&](const Tensor& dc, const Tensor& bv) {
+          return ta ? mm(bv, dc, tb, true) : mm(dc, bv, false, !tb);
+        });
+      if (g.needs(1))
+        g[1] = summed_over_batch(d, g(a), sb, [&](const Tensor& dc, const Tensor& av) {
+          return tb ? mm(dc, av, true, ta) : mm(av, dc, !ta, false);
+        });
     });
   return out;
 }

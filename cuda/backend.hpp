@@ -14,7 +14,7 @@ namespace xgrad::cuda {
 
 // Bumped whenever Host, Backend or a kernel's signature changes, so that a backend from another
 // build is refused with both numbers rather than called wrongly (the table's size is checked too).
-inline constexpr int kBackendAbi = 1;
+inline constexpr int kBackendAbi = 2;  // 2: Window2d::by_image (im2col and col2im by image)
 
 // What the backend calls back in libxgrad: the few Tensor accessors its kernels use, and the
 // process-wide switches. (The backend's own copies of these Tensor methods forward here.)

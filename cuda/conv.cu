@@ -14,7 +14,8 @@ __device__ inline int64_t column_entry(const Window2d& w, int64_t row, int64_t b
   return (w.by_image ? b * w.channels * w.kh * w.kw + row : row * w.batch + b) * L + p;
 }
 
-// out as column_entry lays it out; entry e = (row, image, position) in that order.
+// out as column_entry lays it out; entry e = (row, image, position) in that order, or by image
+// (image, row, position).
 template <class T>
 __global__ void im2col_kernel(const T* x, T* out, Window2d w, T pad, int64_t total) {
   const int64_t L = w.out_h * w.out_w, rows = w.channels * w.kh * w.kw, kk = w.kh * w.kw;

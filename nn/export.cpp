@@ -506,7 +506,6 @@ ModulePtr load_model(const std::string& dir) {
   std::ifstream f(r.file, std::ios::binary);
   if (!f) throw Error("load_model: cannot open \"" + r.file + "\"");
   std::string text{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-  if (f.bad()) throw Error("load_model: reading \"" + r.file + "\" failed");
   doc_json doc;
   try {
     doc = json_io::parse(text);

@@ -328,6 +328,30 @@ TEST_CASE("comparisons return 0/1 masks in the inputs' dtype") {
   CHECK_FALSE(eq(x, x).requires_grad());
 }
 
+TEST_CASE("a matrix broadcast over a batch: its gradient sums the batch in chunks, as one sum would") {
+  // a's gradient per batch item has 2^21 elements: the 9 items' products are summed in chunks (of
+  // 8 and 1; autograd/ops_linalg.cpp bounds the products at 2^24 elements), not built whole.
+  manual_seed(5);
+  Tensor a = randn({1024, 2048}).requires_grad_();
+  Tensor b = randn({9, 2048, 3}).requires_grad_();
+  Tensor y = matmul(a, b);
+  Tensor g = randn(y.shape());
+  (y * g).sum().backward();
+  Tensor ref = zeros({1024, 2048});
+  for (int64_t i = 0; i < 9; ++i) ref = ref + mm(g[i], b.detach()[i], false, true);
+  CHECK(allclose(a.grad(), ref, 1e-5, 1e-4));
+  CHECK(b.grad().shape() == Shape{9, 2048, 3});
+  // and the other side: a 2-D right operand under a batched left one
+  Tensor c = randn({2048, 1024}).requires_grad_();
+  Tensor x = randn({9, 3, 2048});
+  Tensor z = matmul(x, c);
+  Tensor gz = randn(z.shape());
+  (z * gz).sum().backward();
+  Tensor refc = zeros({2048, 1024});
+  for (int64_t i = 0; i < 9; ++i) refc = refc + mm(x[i], gz[i], true, false);
+  CHECK(allclose(c.grad(), refc, 1e-5, 1e-4));
+}
+
 TEST_CASE("matmul values for 1-D, 2-D and batched operands; mm transposes") {
   Tensor A = tensor({{1.0, 2.0}, {3.0, 4.0}}), B = tensor({{5.0, 6.0}, {7.0, 8.0}});
   CHECK_VALUES(matmul(A, B), Shape({2, 2}), {19, 22, 43, 50});

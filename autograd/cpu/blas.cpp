@@ -35,10 +35,13 @@ std::string core_of(void* h) {
 
 Blas load() {
   Blas b;
+  // Already in the process: the program links OpenBLAS (as libopenblas.so.0, or as Debian's
+  // libblas.so.3 alternative, or statically). Closing ours would then shut down the program's.
   if (void* already = dlopen(kLibrary, RTLD_NOW | RTLD_NOLOAD)) {
     b.preloaded = true;
     dlclose(already);
   }
+  if (dlsym(RTLD_DEFAULT, "openblas_get_corename")) b.preloaded = true;
   void* h = open_library();
   b.core = core_of(h);
   // OpenBLAS reads OPENBLAS_CORETYPE once, while it loads: reopening with it set is the only way to
@@ -47,9 +50,15 @@ Blas load() {
   const char* better = std::getenv("OPENBLAS_CORETYPE") ? nullptr : supported_core();
   if (b.core == "Prescott" && better && !b.preloaded) {
     dlclose(h);
-    setenv("OPENBLAS_CORETYPE", better, 0);
-    h = open_library();
-    unsetenv("OPENBLAS_CORETYPE");  // the process's environment as it was
+    {
+      // The variable is set for this load only; unset again on every path out. (The environment
+      // is touched once, at the first GEMM, on the thread that runs it.)
+      struct Unset {
+        ~Unset() { unsetenv("OPENBLAS_CORETYPE"); }
+      } unset;
+      setenv("OPENBLAS_CORETYPE", better, 0);
+      h = open_library();
+    }
     std::string now = core_of(h);
     if (now != b.core) b.corrected = b.core + " -> " + now;
     b.core = now;
@@ -68,6 +77,9 @@ Blas load() {
 }  // namespace
 
 const char* supported_core() {
+#if !defined(__x86_64__) && !defined(__i386__)
+  return nullptr;  // OpenBLAS's Prescott fallback is an x86 one
+#else
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
@@ -75,6 +87,7 @@ const char* supported_core() {
     return "SkylakeX";
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
   return nullptr;
+#endif
 }
 
 const Blas& blas() {

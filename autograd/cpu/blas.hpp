@@ -25,7 +25,7 @@ struct Blas {
   void (*set_num_threads)(int);
   std::string core;       // the kernels OpenBLAS runs ("SkylakeX", "Haswell", ...)
   std::string corrected;  // the Prescott fallback replaced ("Prescott -> SkylakeX"), or empty
-  bool preloaded = false;  // OpenBLAS was in the process already (linked by the program): its choice stays
+  bool preloaded = false;  // OpenBLAS was in the process already (the program links it): its choice stays
 };
 
 // OpenBLAS, opened at the first call (thread-safe); throws xgrad::Error naming the library when

@@ -295,10 +295,10 @@ void set_deterministic(bool on);
 bool is_deterministic();
 
 // ---- CPU threads: one setting for xgrad's own kernel threads (large elementwise ops and
-// reductions, deterministic mode's GEMM) and OpenBLAS's. Process-wide; it stays until changed.
-// Default: the CPUs this process may run on (its affinity mask). The two never run at once (an op
-// runs one of them), so n threads is the most xgrad keeps busy.
-/// Sets the CPU thread count (n >= 1) for xgrad's kernels and OpenBLAS, process-wide.
+// reductions, deterministic mode's GEMM, the pieces of large GEMMs). OpenBLAS runs on one thread
+// per call. Process-wide; it stays until changed. Default: the CPUs this process may run on (its
+// affinity mask), so n threads is the most xgrad keeps busy.
+/// Sets the CPU thread count (n >= 1) for xgrad's kernels (and so for its GEMMs), process-wide.
 void set_num_threads(int n);
 /// The CPU thread count in force.
 int get_num_threads();

@@ -31,7 +31,7 @@
 
 namespace xgrad::nn {
 
-/// A layer's constructor arguments, by name, in order. Reading one that is missing or of another
+/// A layer's constructor arguments, by name. Reading one that is missing or of another
 /// type raises an error naming the file and the field ("model.json: model.layers[2].args.p").
 class LayerArgs {
  public:
@@ -71,7 +71,8 @@ class LayerArgs {
   /// Whether the argument is present (optional ones, such as Embedding's padding_idx, may be left
   /// out).
   bool has(const std::string& name) const;
-  /// All arguments, by name, in order.
+  /// All arguments: in the order they were set (a codec's save), or, read by load_model, in
+  /// the order of their names.
   const std::vector<std::pair<std::string, Value>>& values() const { return values_; }
 
   /// Where these arguments came from, for error messages ("file: field"); set by load_model.
