@@ -101,12 +101,16 @@ Tensor channel_scale(const Tensor& invstd, const Tensor& weight, const Shape& cs
   return weight.defined() ? invstd * weight.reshape(cs) : invstd;
 }
 
-// Batch norm's output x * scale + shift, shift = b - mean * scale: two passes over x.
+// Batch norm's per-channel shift b - mean * scale (-mean * scale without a bias).
+Tensor channel_shift(const Tensor& mean, const Tensor& scale, const Tensor& bias, const Shape& cs) {
+  Tensor shift = -(mean * scale);
+  return bias.defined() ? shift + bias.reshape(cs) : shift;
+}
+
+// Batch norm's output x * scale + shift: two passes over x.
 Tensor scale_shift(const Tensor& x, const Tensor& mean, const Tensor& scale, const Tensor& bias,
                    const Shape& cs) {
-  Tensor shift = -(mean * scale);
-  if (bias.defined()) shift = shift + bias.reshape(cs);
-  return x * scale + shift;
+  return x * scale + channel_shift(mean, scale, bias, cs);
 }
 
 // Batch norm with the batch's statistics, as one node whose backward is the closed form, in the
@@ -146,12 +150,10 @@ struct BatchNormBatchStats : autograd::Function<BatchNormBatchStats> {
       ctx.save_for_backward({x, mean, invstd, weight});
     else
       ctx.save_for_backward({x, mean, invstd});
-    if (!fused) return scale_shift(x, mean, channel_scale(invstd, weight, cs), bias, cs);
     Tensor scale = channel_scale(invstd, weight, cs);
-    Tensor shift = -(mean * scale);
-    if (bias.defined()) shift = shift + bias.reshape(cs);
+    if (!fused) return scale_shift(x, mean, scale, bias, cs);
     Tensor y = empty_like(x);
-    kernels::cpu_detail::batch_norm_apply(x, scale, shift, y);
+    kernels::cpu_detail::batch_norm_apply(x, scale, channel_shift(mean, scale, bias, cs), y);
     return y;
   }
   static std::vector<Tensor> backward(autograd::Context& ctx, const std::vector<Tensor>& g) {

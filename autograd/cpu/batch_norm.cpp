@@ -1,5 +1,7 @@
 #include "autograd/cpu/batch_norm.hpp"
 
+#include <array>
+
 #include "autograd/cpu/cpu.hpp"
 #include "autograd/cpu/lanes.hpp"
 #include "autograd/cpu/parallel.hpp"
@@ -36,20 +38,38 @@ void each_channel(const Layout& l, F&& f) {
   }
 }
 
-// The sum over channel c of v(p, i), p a channel block (one image's S values) of each input, in
-// kLanes double lanes: lane j takes the elements i = j mod kLanes of each block, then the tail.
-template <class V>
-double channel_sum(const Layout& l, int64_t c, V&& v) {
-  double lane[kLanes] = {}, tail = 0;
+// The sums over channel c of the K values v(i) gives for each element i (a std::array), in one
+// pass, each in kLanes double lanes: lane j takes the elements i = j mod kLanes of each block (one
+// image's S values), then the tail.
+template <size_t K, class V>
+std::array<double, K> channel_sums(const Layout& l, int64_t c, V&& v) {
+  double lane[K][kLanes] = {};
+  std::array<double, K> total{};
   for (int64_t n = 0; n < l.n; ++n) {
     const int64_t off = (n * l.c + c) * l.s;
     int64_t i = 0;
     for (; i + kLanes <= l.s; i += kLanes)
-      for (int j = 0; j < kLanes; ++j) lane[j] += v(off + i + j);
-    for (; i < l.s; ++i) tail += v(off + i);
+      for (int j = 0; j < kLanes; ++j) {
+        const std::array<double, K> e = v(off + i + j);
+        for (size_t k = 0; k < K; ++k) lane[k][j] += e[k];
+      }
+    for (; i < l.s; ++i) {
+      const std::array<double, K> e = v(off + i);
+      for (size_t k = 0; k < K; ++k) total[k] += e[k];
+    }
   }
-  for (int j = 0; j < kLanes; ++j) tail += lane[j];
-  return tail;
+  for (size_t k = 0; k < K; ++k)
+    for (int j = 0; j < kLanes; ++j) total[k] += lane[k][j];
+  return total;
+}
+
+// Calls f(i) for every element i of channel c, image by image.
+template <class F>
+void channel_elements(const Layout& l, int64_t c, F&& f) {
+  for (int64_t n = 0; n < l.n; ++n) {
+    const int64_t off = (n * l.c + c) * l.s;
+    for (int64_t i = off; i < off + l.s; ++i) f(i);
+  }
 }
 
 }  // namespace
@@ -63,11 +83,11 @@ void batch_norm_stats(const Tensor& x, Tensor& mean, Tensor& var) {
     T* pm = data<T>(mean);
     T* pv = data<T>(var);
     each_channel(l, [&](int64_t c) {
-      const double m = channel_sum(l, c, [&](int64_t i) { return double(px[i]); }) / count;
-      const double v = channel_sum(l, c, [&](int64_t i) {
+      const double m = channel_sums<1>(l, c, [&](int64_t i) { return std::array{double(px[i])}; })[0] / count;
+      const double v = channel_sums<1>(l, c, [&](int64_t i) {
         const double d = double(px[i]) - m;
-        return d * d;
-      });
+        return std::array{d * d};
+      })[0];
       pm[c] = static_cast<T>(m);
       pv[c] = static_cast<T>(v / count);
     });
@@ -84,10 +104,7 @@ void batch_norm_apply(const Tensor& x, const Tensor& scale, const Tensor& shift,
     T* py = data<T>(y);
     each_channel(l, [&](int64_t c) {
       const T s = ps[c], b = pb[c];
-      for (int64_t n = 0; n < l.n; ++n) {
-        const int64_t off = (n * l.c + c) * l.s;
-        for (int64_t i = off; i < off + l.s; ++i) py[i] = px[i] * s + b;
-      }
+      channel_elements(l, c, [&](int64_t i) { py[i] = px[i] * s + b; });
     });
   });
 }
@@ -103,8 +120,10 @@ void batch_norm_grad_sums(const Tensor& x, const Tensor& g, const Tensor& mean, 
     T* pc = data<T>(gxc);
     each_channel(l, [&](int64_t c) {
       const T m = pm[c];
-      ps[c] = static_cast<T>(channel_sum(l, c, [&](int64_t i) { return double(pg[i]); }));
-      pc[c] = static_cast<T>(channel_sum(l, c, [&](int64_t i) { return double(pg[i] * (px[i] - m)); }));
+      const std::array<double, 2> sums = channel_sums<2>(
+          l, c, [&](int64_t i) { return std::array{double(pg[i]), double(pg[i] * (px[i] - m))}; });
+      ps[c] = static_cast<T>(sums[0]);
+      pc[c] = static_cast<T>(sums[1]);
     });
   });
 }
@@ -121,10 +140,7 @@ void batch_norm_grad_input(const Tensor& x, const Tensor& g, const Tensor& mean,
             *pb = data<const T>(b);
     each_channel(l, [&](int64_t c) {
       const T m = pm[c], s = ps[c], ca = pa[c], cb = pb[c];
-      for (int64_t n = 0; n < l.n; ++n) {
-        const int64_t off = (n * l.c + c) * l.s;
-        for (int64_t i = off; i < off + l.s; ++i) pd[i] = pg[i] * s + (px[i] - m) * ca + cb;
-      }
+      channel_elements(l, c, [&](int64_t i) { pd[i] = pg[i] * s + (px[i] - m) * ca + cb; });
     });
   });
 }
